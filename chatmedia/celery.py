@@ -1,0 +1,37 @@
+"""The Celery application and its queues.
+
+Queues (durable, declared here so every worker and producer agrees on them):
+- `media_priority`: profile pictures, small and user-visible at once;
+- `media_download`: incoming WhatsApp media;
+- `media_upload`: media agents send to WhatsApp.
+
+With no CELERY_BROKER_URL the broker is `memory://` and `make run` runs a worker inside the web
+process, so work is still asynchronous without RabbitMQ.
+"""
+
+import os
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmedia.settings")
+
+app = Celery("chatmedia")
+
+MEDIA_QUEUES = ("media_priority", "media_download", "media_upload")
+
+app.conf.update(
+    task_queues=[Queue(name, Exchange(name), routing_key=name, durable=True) for name in MEDIA_QUEUES],
+    task_default_queue="media_download",
+    # A task is acknowledged only after it finished: a killed worker's task is redelivered.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_ignore_result=True,
+    task_serializer="json",
+    accept_content=["json"],
+    broker_connection_retry_on_startup=True,
+    timezone="UTC",
+)
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

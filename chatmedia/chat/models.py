@@ -1,0 +1,152 @@
+"""Conversations, messages and their attachments: what an agent sees in the web chat.
+
+Every row carries its tenant; every query from a request goes through `tenancy.scoping`.
+The states are shared with the web UI and the WebSocket events: keep their names stable.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from chatmedia.media.models import Blob
+from chatmedia.tenancy.models import Tenant
+
+
+class Conversation(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="conversations")
+    remote_jid = models.CharField(max_length=255, help_text="WhatsApp JID of the person or group.")
+    display_name = models.CharField(max_length=255, blank=True)
+    is_group = models.BooleanField(default=False)
+    # Profile picture: our stored copy, plus the hash of the WhatsApp URL it came from, so it is
+    # fetched again only when WhatsApp hands out a different picture.
+    avatar = models.ForeignKey(Blob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    avatar_source_hash = models.CharField(max_length=64, blank=True)
+    avatar_checked_at = models.DateTimeField(null=True, blank=True)
+    avatar_updated_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "remote_jid"], name="conversation_unique_tenant_jid")
+        ]
+        indexes = [models.Index(fields=["tenant", "-last_activity_at"], name="conversation_recent")]
+
+    def __str__(self) -> str:
+        return self.display_name or self.remote_jid
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INCOMING = "in", "Incoming"
+        OUTGOING = "out", "Outgoing"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSING = "processing"
+        SENT = "sent"
+        DELIVERED = "delivered"
+        READ = "read"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    # WhatsApp's key.id. Null until an outgoing message has been accepted by WhatsApp.
+    wa_message_id = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001 - NULLs never collide in the unique constraint
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    author_jid = models.CharField(max_length=255, blank=True, help_text="Sender within a group.")
+    author_name = models.CharField(max_length=255, blank=True)
+    text = models.TextField(blank=True, help_text="Text of a text message, or the caption of media.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    # When WhatsApp says it was sent (messageTimestamp); the chat is ordered by it.
+    timestamp = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "conversation", "wa_message_id"], name="message_unique_tenant_chat_waid"
+            )
+        ]
+        indexes = [models.Index(fields=["conversation", "-timestamp"], name="message_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.wa_message_id or self.id}"
+
+
+class Attachment(models.Model):
+    class Category(models.TextChoices):
+        IMAGE = "image"
+        STICKER = "sticker"
+        AUDIO = "audio"
+        VOICE = "voice"
+        VIDEO = "video"
+        DOCUMENT = "document"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        UPLOADING = "uploading"
+        PROCESSING = "processing"
+        READY = "ready"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="attachments")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    original = models.ForeignKey(Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=255, blank=True, help_text="Sanitized; never used in a key.")
+    declared_mime_type = models.CharField(max_length=255, blank=True)
+    mime_type = models.CharField(max_length=255, blank=True, help_text="Detected from the bytes.")
+    category = models.CharField(max_length=16, choices=Category.choices)
+    size = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    # width/height (after EXIF rotation), duration, pages, waveform, blurhash, ptt, animated, frames.
+    metadata = models.JSONField(default=dict, blank=True)
+    # Where the bytes come from (WhatsApp media reference: url, directPath, mediaKey, hashes).
+    # Holds key material: never serialized to clients, never logged.
+    source = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "status"], name="attachment_status")]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.id}"
+
+
+class Rendition(models.Model):
+    """A derived file of an attachment (thumbnail, preview, playable audio, video poster)."""
+
+    class Variant(models.TextChoices):
+        THUMB = "thumb"
+        PREVIEW = "preview"
+        PLAYBACK = "playback"
+        POSTER = "poster"
+
+    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="renditions")
+    variant = models.CharField(max_length=16, choices=Variant.choices)
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attachment", "variant"], name="rendition_unique_variant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attachment_id} {self.variant}"

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from chatmedia.chat import views
+
+urlpatterns = [
+    path("conversations/", views.ConversationList.as_view(), name="conversation-list"),
+    path("conversations/<uuid:pk>/", views.ConversationDetail.as_view(), name="conversation-detail"),
+    path("conversations/<uuid:pk>/messages/", views.MessageList.as_view(), name="message-list"),
+    path("messages/<uuid:pk>/", views.MessageDetail.as_view(), name="message-detail"),
+    path("attachments/<uuid:pk>/", views.AttachmentDetail.as_view(), name="attachment-detail"),
+]

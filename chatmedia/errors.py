@@ -1,0 +1,62 @@
+"""One JSON error shape for every API and media error: `{"error": {"code", "message"}}`.
+
+Used by DRF (exception handler) and by Django's 404/500 handlers for /api/, /media/ and webhooks, so
+a malformed id or an unknown URL answers JSON, never an HTML page or a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpResponseNotFound, JsonResponse
+from rest_framework import exceptions
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+JSON_PREFIXES = ("/api/", "/media/", "/webhooks/", "/uploads/")
+
+
+def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JsonResponse:
+    response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _message_of(detail) -> str:
+    if isinstance(detail, dict):
+        parts = []
+        for field, value in detail.items():
+            text = _message_of(value)
+            parts.append(text if field == "non_field_errors" else f"{field}: {text}")
+        return "; ".join(parts)
+    if isinstance(detail, list):
+        return " ".join(_message_of(item) for item in detail)
+    return str(detail)
+
+
+def api_exception_handler(exc, context):
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: Django logs it and handler500 answers
+    if isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        code = exc.get_codes() if not isinstance(exc.get_codes(), dict | list) else exc.default_code
+        body = {"error": {"code": str(code), "message": _message_of(detail)}}
+        if isinstance(detail, dict):
+            body["error"]["fields"] = detail
+    else:
+        body = {"error": {"code": "error", "message": str(exc)}}
+    response.data = body
+    return response
+
+
+def handler404(request, exception=None):
+    if request.path.startswith(JSON_PREFIXES):
+        return error_response(404, "not_found", "Not found.")
+    return HttpResponseNotFound("Not found.", content_type="text/plain")
+
+
+def handler500(request):
+    return error_response(500, "server_error", "Internal error; it has been logged.")

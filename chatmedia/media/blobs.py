@@ -1,0 +1,87 @@
+"""Content-addressed storage of bytes per tenant: the same bytes are stored once.
+
+`store_blob` hashes a stream while spooling it (RAM up to MEDIA_SPOOL_MEMORY_BYTES, then a temp
+file), then writes the object under its content key and records the Blob. The object is written
+before the row, so a Blob row never points at a missing object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from chatmedia.media.models import Blob
+from chatmedia.media.storage import media_storage
+from chatmedia.media.storage.keys import blob_key
+from chatmedia.tenancy.models import Tenant
+
+
+class TooLarge(ValueError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"larger than the limit of {limit} bytes")
+        self.limit = limit
+
+
+def spool_and_hash(stream: BinaryIO, max_bytes: int) -> tuple[tempfile.SpooledTemporaryFile, str, int]:
+    """Copy `stream` into a spooled temp file; returns (file at position 0, sha256 hex, size)."""
+    spool = tempfile.SpooledTemporaryFile(max_size=settings.MEDIA_SPOOL_MEMORY_BYTES)  # noqa: SIM115
+    digest, size = hashlib.sha256(), 0
+    try:
+        while chunk := stream.read(settings.MEDIA_STREAM_CHUNK_BYTES):
+            size += len(chunk)
+            if size > max_bytes:
+                raise TooLarge(max_bytes)
+            digest.update(chunk)
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool, digest.hexdigest(), size
+
+
+def store_blob(tenant: Tenant, stream: BinaryIO, content_type: str, max_bytes: int | None = None) -> Blob:
+    limit = settings.MEDIA_MAX_OBJECT_BYTES if max_bytes is None else max_bytes
+    storage = media_storage()
+    spool, sha256, size = spool_and_hash(stream, limit)
+    with spool:
+        existing = Blob.objects.filter(tenant=tenant, sha256=sha256).first()
+        if existing is not None and storage.exists(existing.storage_key):
+            return existing
+        key = blob_key(tenant.id, sha256)
+        storage.save(key, spool, content_type)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Blob.objects.create(
+                tenant=tenant, sha256=sha256, size=size, content_type=content_type, storage_key=key
+            )
+    except IntegrityError:  # a concurrent writer stored the same bytes first: same key, same object
+        return Blob.objects.get(tenant=tenant, sha256=sha256)
+
+
+def is_referenced(blob: Blob) -> bool:
+    from chatmedia.chat.models import Attachment, Conversation, Rendition
+
+    return (
+        Attachment.objects.filter(original=blob).exists()
+        or Rendition.objects.filter(blob=blob).exists()
+        or Conversation.objects.filter(avatar=blob).exists()
+    )
+
+
+def release_blob(blob: Blob) -> bool:
+    """Delete the Blob and its object when nothing refers to it any more. Returns True if deleted."""
+    with transaction.atomic():
+        locked = Blob.objects.select_for_update().filter(pk=blob.pk).first()
+        if locked is None or is_referenced(locked):
+            return False
+        key = locked.storage_key
+        locked.delete()
+    media_storage().delete(key)
+    return True

@@ -1,0 +1,104 @@
+"""Our own stand-in for S3 presigned PUTs, used when media lives on local disk.
+
+A client gets `PUT <PUBLIC_BASE_URL>/uploads/local/<token>` from the storage layer, exactly as it would
+get a presigned S3 URL. The token is signed with SECRET_KEY and carries the key, expiry, the
+Content-Type the client must send (and the length, when fixed), or the multipart upload and part
+number. Checked like S3 does: a bad signature, an expired URL or a different Content-Type is refused
+with 403 and nothing is written. No database query: the token is the whole authorization.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from chatmedia.errors import error_response
+
+SALT = "chatmedia.media.local-upload"
+
+
+def signed_url(
+    *,
+    key: str,
+    content_type: str | None,
+    expires_in: int,
+    content_length: int | None = None,
+    upload_id: str | None = None,
+    part_number: int | None = None,
+) -> str:
+    claims = {"k": key, "exp": int(time.time()) + int(expires_in)}
+    if content_type is not None:
+        claims["ct"] = content_type
+    if content_length is not None:
+        claims["len"] = int(content_length)
+    if upload_id is not None:
+        claims["u"], claims["n"] = upload_id, int(part_number)
+    token = signing.dumps(claims, salt=SALT, compress=True)
+    return f"{settings.PUBLIC_BASE_URL}/uploads/local/{token}"
+
+
+class _BoundedBody:
+    """Reads the request body and stops with TooLarge once more than `limit` bytes arrive."""
+
+    class TooLarge(Exception):
+        pass
+
+    def __init__(self, request, limit: int) -> None:
+        self._request = request
+        self._left = limit
+
+    def read(self, size: int = -1) -> bytes:
+        want = self._left + 1 if size < 0 else min(size, self._left + 1)
+        chunk = self._request.read(want)
+        self._left -= len(chunk)
+        if self._left < 0:
+            raise self.TooLarge
+        return chunk
+
+
+def _refuse(code: str, message: str):
+    return error_response(403, code, message)
+
+
+@csrf_exempt
+@require_http_methods(["PUT"])
+def receive(request, token: str):
+    from chatmedia.media.storage import ObjectNotFound, media_storage
+    from chatmedia.media.storage.local import LocalMediaStorage
+
+    storage = media_storage()
+    if not isinstance(storage, LocalMediaStorage):
+        return error_response(404, "not_found", "Uploads go to S3 on this deployment.")
+    try:
+        claims = signing.loads(token, salt=SALT)
+    except signing.BadSignature:
+        return _refuse("signature_invalid", "The upload URL signature does not match.")
+    if claims["exp"] < time.time():
+        return _refuse("url_expired", "The upload URL has expired; ask for a new one.")
+    sent_type = request.headers.get("Content-Type", "")
+    if "ct" in claims and sent_type != claims["ct"]:
+        return _refuse("content_type_mismatch", "Content-Type differs from the one the URL was signed for.")
+    length_header = request.headers.get("Content-Length")
+    if "len" in claims and length_header != str(claims["len"]):
+        return _refuse("content_length_mismatch", "Content-Length differs from the signed length.")
+    limit = claims.get("len") or (
+        settings.UPLOAD_PART_BYTES if "u" in claims else settings.MEDIA_MAX_OBJECT_BYTES
+    )
+    body = _BoundedBody(request, limit)
+    try:
+        if "u" in claims:
+            etag = storage.save_part(claims["k"], claims["u"], claims["n"], body)
+        else:
+            _, etag = storage.receive(claims["k"], body)
+    except _BoundedBody.TooLarge:
+        return error_response(413, "too_large", f"The body is larger than {limit} bytes.")
+    except ObjectNotFound:
+        return error_response(404, "no_such_upload", "That multipart upload does not exist any more.")
+    response = HttpResponse(status=200)
+    response["ETag"] = f'"{etag}"'
+    return response

@@ -1,0 +1,308 @@
+"""All configuration of chatmedia, read from the environment.
+
+Every external part has an embedded default (SQLite, local disk, in-process cache, queue and channel
+layer) so `make run` needs no service; one environment variable switches each part to the real one
+(see the configuration table in README.md). Every limit is a named setting with a comment saying why.
+Nothing secret lives in this file or in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value if value else default
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    return int(value) if value is not None else default
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
+
+
+# Writable state of the embedded defaults: SQLite file, local media, generated secret key.
+VAR_DIR = Path(env("CHATMEDIA_VAR_DIR", str(BASE_DIR / "var")))
+
+
+def _secret_key_from_var_dir() -> str:
+    """Reuse (or create once) a random key in ./var so a dev install never ships a known key."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = env("SECRET_KEY") or _secret_key_from_var_dir()
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# The address browsers use to reach this server; used for absolute URLs handed to clients
+# (e.g. the local-storage upload endpoint). Must match what the browser sees.
+PUBLIC_BASE_URL = (env("PUBLIC_BASE_URL") or f"http://127.0.0.1:{env('PORT', '8000')}").rstrip("/")
+
+# Behind a TLS-terminating proxy: secure cookies, HSTS, redirect. `check --deploy` is clean with it on.
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "storages",
+    "chatmedia.tenancy",
+    "chatmedia.chat",
+    "chatmedia.media",
+    "chatmedia.whatsapp",
+    "chatmedia.realtime",
+    "chatmedia.ops",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "chatmedia.urls"
+ASGI_APPLICATION = "chatmedia.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database: SQLite in ./var unless DATABASE_URL is set --------------------------------------------
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "chatmedia.sqlite3",
+            # The in-process worker writes while the web thread reads: WAL + a busy timeout.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- storage: local disk in ./var/media unless S3_BUCKET is set --------------------------------------
+S3_BUCKET = env("S3_BUCKET")
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL")  # unset with S3_BUCKET set = AWS
+S3_REGION = env("S3_REGION", "us-east-1")
+S3_ACCESS_KEY = env("S3_ACCESS_KEY")
+S3_SECRET_KEY = env("S3_SECRET_KEY")
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = None  # media is never served as plain files: only through authorized views
+
+# Timeouts of every S3 call from the server (seconds): a stuck S3 must not hang a worker or a request.
+S3_CONNECT_TIMEOUT_SECONDS = float(env("S3_CONNECT_TIMEOUT_SECONDS", "3"))
+S3_READ_TIMEOUT_SECONDS = float(env("S3_READ_TIMEOUT_SECONDS", "30"))
+# Where browsers reach S3 if not at S3_ENDPOINT_URL (presigned URLs sign the host).
+S3_PUBLIC_ENDPOINT_URL = env("S3_PUBLIC_ENDPOINT_URL")
+S3_ADDRESSING_STYLE = env("S3_ADDRESSING_STYLE", "path")
+if S3_BUCKET:
+    from botocore.config import Config as _BotoConfig
+
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL,
+            "region_name": S3_REGION,
+            "access_key": S3_ACCESS_KEY,
+            "secret_key": S3_SECRET_KEY,
+            "default_acl": "private",  # objects are never public
+            "querystring_auth": True,
+            "file_overwrite": True,  # keys are content addresses: same key = same bytes
+            "client_config": _BotoConfig(
+                signature_version="s3v4",
+                s3={"addressing_style": S3_ADDRESSING_STYLE},
+                connect_timeout=S3_CONNECT_TIMEOUT_SECONDS,
+                read_timeout=S3_READ_TIMEOUT_SECONDS,
+                retries={"mode": "standard", "max_attempts": 3},
+            ),
+        },
+    }
+else:
+    _media_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None, "file_permissions_mode": 0o600},
+    }
+STORAGES = {
+    "default": _media_storage,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# --- cache: in-process unless REDIS_URL is set ------------------------------------------------------
+REDIS_URL = env("REDIS_URL")
+# How long a cache call may block before we treat Redis as down and go to storage instead.
+CACHE_SOCKET_TIMEOUT_SECONDS = float(env("CACHE_SOCKET_TIMEOUT_SECONDS", "0.5"))
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "chatmedia"),
+            "OPTIONS": {
+                "socket_timeout": CACHE_SOCKET_TIMEOUT_SECONDS,
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT_SECONDS,
+            },
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "chatmedia",
+            # Bound the in-process cache (entries, not bytes; entries are small variants only).
+            "OPTIONS": {"MAX_ENTRIES": env_int("LOCAL_CACHE_MAX_ENTRIES", 2000)},
+        }
+    }
+
+# --- channel layer: in-memory (one process) unless REDIS_URL is set ---------------------------------
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_LAYER_PREFIX", "chatmedia")},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- queue: Celery; in-process broker unless CELERY_BROKER_URL is set --------------------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "memory://")
+QUEUE_IS_EMBEDDED = CELERY_BROKER_URL.startswith("memory://")
+# Seconds a readiness probe or an enqueue waits for the broker before calling it down.
+BROKER_CONNECT_TIMEOUT_SECONDS = float(env("BROKER_CONNECT_TIMEOUT_SECONDS", "3"))
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT_SECONDS
+
+# --- auth and API -----------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+REST_FRAMEWORK = {
+    # Token first: an anonymous API call gets 401 with `WWW-Authenticate: Token`.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "chatmedia.tenancy.auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["chatmedia.tenancy.scoping.IsTenantMember"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "chatmedia.chat.pagination.NewestFirstCursorPagination",
+    "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
+    "EXCEPTION_HANDLER": "chatmedia.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Largest page a client may ask for with ?page_size=.
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "chatmedia API",
+    "DESCRIPTION": "Media of a multi-tenant WhatsApp CRM chat",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- tenancy -----------------------------------------------------------------------------------------
+# Storage a new tenant may use unless set per tenant (bytes).
+TENANT_DEFAULT_STORAGE_QUOTA_BYTES = env_int("TENANT_DEFAULT_STORAGE_QUOTA_BYTES", 50 * 1024**3)
+
+# --- media storage limits ----------------------------------------------------------------------------
+# Chunk size of every streamed read and write: the unit of memory per transfer.
+MEDIA_STREAM_CHUNK_BYTES = env_int("MEDIA_STREAM_CHUNK_BYTES", 256 * 1024)
+# Bytes of a stream kept in RAM while hashing it before storage; beyond that it spills to a temp file.
+MEDIA_SPOOL_MEMORY_BYTES = env_int("MEDIA_SPOOL_MEMORY_BYTES", 1024 * 1024)
+# Largest object the storage layer accepts at all (every category limit is below this).
+MEDIA_MAX_OBJECT_BYTES = env_int("MEDIA_MAX_OBJECT_BYTES", 100 * 1024 * 1024)
+# S3 multipart transfers from the server: part size and parallel parts bound the memory per transfer.
+S3_TRANSFER_PART_BYTES = env_int("S3_TRANSFER_PART_BYTES", 8 * 1024 * 1024)
+S3_TRANSFER_CONCURRENCY = env_int("S3_TRANSFER_CONCURRENCY", 2)
+# Lifetime of presigned upload URLs (single PUT and multipart parts).
+UPLOAD_URL_TTL_SECONDS = env_int("UPLOAD_URL_TTL_SECONDS", 15 * 60)
+# Browser uploads use one PUT up to this size, multipart above it.
+UPLOAD_SINGLE_PUT_MAX_BYTES = env_int("UPLOAD_SINGLE_PUT_MAX_BYTES", 16 * 1024 * 1024)
+# Part size of browser multipart uploads (S3 needs >= 5 MiB for every part but the last).
+UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 8 * 1024 * 1024)
+# S3 allows at most 10,000 parts; we ask for far fewer.
+UPLOAD_MAX_PARTS = env_int("UPLOAD_MAX_PARTS", 1000)
+
+# --- logging -----------------------------------------------------------------------------------------
+LOG_LEVEL = env("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "botocore": {"level": "WARNING"}},
+}
+
+LANGUAGE_CODE = "pt-br"
+TIME_ZONE = env("TIME_ZONE", "America/Sao_Paulo")
+USE_I18N = True
+USE_TZ = True

@@ -1,0 +1,39 @@
+"""Who am I and in which tenant am I acting (the web UI asks this first)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chatmedia.tenancy.models import Membership, Tenant
+from chatmedia.tenancy.scoping import TenantScopedMixin
+
+
+class TenantRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tenant
+        fields = ["id", "slug", "name"]
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField()
+    tenant = TenantRefSerializer()
+    tenants = TenantRefSerializer(many=True)
+
+
+class Me(TenantScopedMixin, APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        memberships = list(Membership.objects.filter(user=request.user).select_related("tenant"))
+        tenant = self.tenant
+        role = next(m.role for m in memberships if m.tenant_id == tenant.id)
+        me = {
+            "username": request.user.get_username(),
+            "role": role,
+            "tenant": tenant,
+            "tenants": [m.tenant for m in memberships],
+        }
+        return Response(MeSerializer(me).data)

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import AllowAny
+
+from chatmedia.media import local_upload
+from chatmedia.ops import health
+from chatmedia.tenancy.views import Me
+
+handler404 = "chatmedia.errors.handler404"
+handler500 = "chatmedia.errors.handler500"
+
+api_patterns = [
+    path("me/", Me.as_view(), name="me"),
+    path("", include("chatmedia.chat.urls")),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
+        name="schema",
+    ),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/", include(api_patterns)),
+    path("uploads/local/<str:token>", local_upload.receive, name="local-upload"),
+    path("admin/", admin.site.urls),
+]
