@@ -14,6 +14,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from chatmedia.media.storage.config import local_storage_setting, s3_storage_setting
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -149,7 +151,8 @@ S3_REGION = env("S3_REGION", "us-east-1")
 S3_ACCESS_KEY = env("S3_ACCESS_KEY")
 S3_SECRET_KEY = env("S3_SECRET_KEY")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
-MEDIA_URL = None  # media is never served as plain files: only through authorized views
+# Nothing serves MEDIA_ROOT as plain files (only authorized views do); Django needs some prefix.
+MEDIA_URL = "/_media-not-served/"
 
 # Timeouts of every S3 call from the server (seconds): a stuck S3 must not hang a worker or a request.
 S3_CONNECT_TIMEOUT_SECONDS = float(env("S3_CONNECT_TIMEOUT_SECONDS", "3"))
@@ -158,33 +161,18 @@ S3_READ_TIMEOUT_SECONDS = float(env("S3_READ_TIMEOUT_SECONDS", "30"))
 S3_PUBLIC_ENDPOINT_URL = env("S3_PUBLIC_ENDPOINT_URL")
 S3_ADDRESSING_STYLE = env("S3_ADDRESSING_STYLE", "path")
 if S3_BUCKET:
-    from botocore.config import Config as _BotoConfig
-
-    _media_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": S3_ENDPOINT_URL,
-            "region_name": S3_REGION,
-            "access_key": S3_ACCESS_KEY,
-            "secret_key": S3_SECRET_KEY,
-            "default_acl": "private",  # objects are never public
-            "querystring_auth": True,
-            "file_overwrite": True,  # keys are content addresses: same key = same bytes
-            "client_config": _BotoConfig(
-                signature_version="s3v4",
-                s3={"addressing_style": S3_ADDRESSING_STYLE},
-                connect_timeout=S3_CONNECT_TIMEOUT_SECONDS,
-                read_timeout=S3_READ_TIMEOUT_SECONDS,
-                retries={"mode": "standard", "max_attempts": 3},
-            ),
-        },
-    }
+    _media_storage = s3_storage_setting(
+        bucket=S3_BUCKET,
+        endpoint_url=S3_ENDPOINT_URL,
+        region=S3_REGION,
+        access_key=S3_ACCESS_KEY,
+        secret_key=S3_SECRET_KEY,
+        addressing_style=S3_ADDRESSING_STYLE,
+        connect_timeout=S3_CONNECT_TIMEOUT_SECONDS,
+        read_timeout=S3_READ_TIMEOUT_SECONDS,
+    )
 else:
-    _media_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None, "file_permissions_mode": 0o600},
-    }
+    _media_storage = local_storage_setting(MEDIA_ROOT)
 STORAGES = {
     "default": _media_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -279,9 +267,8 @@ MEDIA_STREAM_CHUNK_BYTES = env_int("MEDIA_STREAM_CHUNK_BYTES", 256 * 1024)
 MEDIA_SPOOL_MEMORY_BYTES = env_int("MEDIA_SPOOL_MEMORY_BYTES", 1024 * 1024)
 # Largest object the storage layer accepts at all (every category limit is below this).
 MEDIA_MAX_OBJECT_BYTES = env_int("MEDIA_MAX_OBJECT_BYTES", 100 * 1024 * 1024)
-# S3 multipart transfers from the server: part size and parallel parts bound the memory per transfer.
+# Part size of the server's own writes to S3 (objects larger go multipart): the memory per write.
 S3_TRANSFER_PART_BYTES = env_int("S3_TRANSFER_PART_BYTES", 8 * 1024 * 1024)
-S3_TRANSFER_CONCURRENCY = env_int("S3_TRANSFER_CONCURRENCY", 2)
 # Lifetime of presigned upload URLs (single PUT and multipart parts).
 UPLOAD_URL_TTL_SECONDS = env_int("UPLOAD_URL_TTL_SECONDS", 15 * 60)
 # Browser uploads use one PUT up to this size, multipart above it.

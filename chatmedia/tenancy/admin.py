@@ -5,6 +5,8 @@ from chatmedia.tenancy.models import ApiToken, Membership, Tenant
 
 
 class TenantForm(forms.ModelForm):
+    evolution_url = forms.URLField(required=False, assume_scheme="https")
+
     class Meta:
         model = Tenant
         fields = [

@@ -45,7 +45,6 @@ def media_storage() -> MediaStorage:
         files,
         chunk_size=settings.MEDIA_STREAM_CHUNK_BYTES,
         part_size=settings.S3_TRANSFER_PART_BYTES,
-        concurrency=settings.S3_TRANSFER_CONCURRENCY,
         public_endpoint_url=settings.S3_PUBLIC_ENDPOINT_URL,
     )
 

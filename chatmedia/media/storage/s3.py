@@ -8,12 +8,12 @@ they are written with the `private` ACL and reached only through presigned or pr
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator
 from typing import BinaryIO
 
 import boto3
-from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from storages.backends.s3 import S3Storage
 
@@ -40,17 +40,13 @@ def _translate(exc: Exception, key: str) -> StorageError:
     return StorageError(f"S3 {type(exc).__name__}: {exc}")
 
 
-class _CountingReader:
-    """Counts the bytes boto3 pulls through it, so save() can report the size without a HEAD."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-        self.count = 0
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self._stream.read(size)
-        self.count += len(chunk)
-        return chunk
+def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+    """Up to `size` bytes; fewer only at the end of the stream."""
+    pieces, left = [], size
+    while left > 0 and (piece := stream.read(left)):
+        pieces.append(piece)
+        left -= len(piece)
+    return b"".join(pieces)
 
 
 class S3MediaStorage(MediaStorage):
@@ -61,20 +57,15 @@ class S3MediaStorage(MediaStorage):
         files: S3Storage,
         chunk_size: int,
         part_size: int,
-        concurrency: int,
         public_endpoint_url: str | None = None,
     ) -> None:
         super().__init__(chunk_size)
         self.files = files
         self.bucket = files.bucket_name
         self.public_endpoint_url = public_endpoint_url
-        # Memory per server-side transfer is about part_size * concurrency.
-        self.transfer_config = TransferConfig(
-            multipart_threshold=part_size,
-            multipart_chunksize=part_size,
-            max_concurrency=concurrency,
-            use_threads=concurrency > 1,
-        )
+        # Memory per server-side write is one part: parts are read and sent one after another.
+        # (boto3's upload_fileobj reads a non-seekable stream ahead: ~100 MiB for a 50 MiB object.)
+        self.part_size = part_size
 
     @property
     def client(self):
@@ -102,18 +93,26 @@ class S3MediaStorage(MediaStorage):
 
     # --- objects ------------------------------------------------------------------------------------
     def save(self, key: str, stream: BinaryIO, content_type: str) -> int:
-        reader = _CountingReader(stream)
+        part = _read_exactly(stream, self.part_size)
+        if len(part) < self.part_size:
+            self._call(key, "put_object", Body=part, ContentType=content_type, ACL="private")
+            return len(part)
+        upload_id = self.create_multipart(key, content_type)
         try:
-            self.client.upload_fileobj(
-                reader,
-                self.bucket,
-                key,
-                ExtraArgs={"ContentType": content_type, "ACL": "private"},
-                Config=self.transfer_config,
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise _translate(exc, key) from exc
-        return reader.count
+            manifest, total, number = [], 0, 1
+            while part:
+                response = self._call(key, "upload_part", UploadId=upload_id, PartNumber=number, Body=part)
+                manifest.append(UploadedPart(number=number, etag=response["ETag"].strip('"')))
+                total += len(part)
+                number += 1
+                part = b""  # drop the sent part before reading the next one
+                part = _read_exactly(stream, self.part_size)
+            self.complete_multipart(key, upload_id, manifest)
+        except BaseException:
+            with contextlib.suppress(StorageError):
+                self.abort_multipart(key, upload_id)
+            raise
+        return total
 
     def open(self, key: str) -> BinaryIO:
         return self._call(key, "get_object")["Body"]
@@ -122,8 +121,15 @@ class S3MediaStorage(MediaStorage):
         body = self._call(key, "get_object", Range=f"bytes={start}-{end}")["Body"]
 
         def chunks() -> Iterator[bytes]:
+            # Never yield past the range asked for, even from a server that ignores part of it.
+            remaining = end - start + 1
             try:
-                yield from body.iter_chunks(self.chunk_size)
+                for chunk in body.iter_chunks(self.chunk_size):
+                    if len(chunk) >= remaining:
+                        yield chunk[:remaining]
+                        return
+                    remaining -= len(chunk)
+                    yield chunk
             except (ClientError, BotoCoreError) as exc:
                 raise _translate(exc, key) from exc
             finally:

@@ -1,0 +1,135 @@
+"""Shared fixtures. The stack under test is whatever the environment configures (see
+tools/run_tests.py); on the `real` stack every real service must be configured, or the run fails."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from chatmedia.chat.models import Attachment, Conversation, Message
+from chatmedia.media.storage.config import local_storage_setting
+from chatmedia.tenancy.models import ApiToken, Membership, Tenant
+from tools.services import S3TestServer
+
+STACK = os.environ.get("CHATMEDIA_TEST_STACK", "")
+
+
+def pytest_configure(config):
+    if STACK == "real":
+        missing = [
+            name
+            for name, configured in {
+                "DATABASE_URL (PostgreSQL)": settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+                "REDIS_URL": bool(settings.REDIS_URL),
+                "CELERY_BROKER_URL (RabbitMQ)": settings.CELERY_BROKER_URL.startswith("amqp"),
+                "S3_BUCKET": bool(settings.S3_BUCKET),
+            }.items()
+            if not configured
+        ]
+        if missing:
+            raise pytest.UsageError(f"real-stack run without: {', '.join(missing)}")
+
+
+def pytest_report_header(config):
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    storage = "s3" if settings.S3_BUCKET else "local"
+    cache = "redis" if settings.REDIS_URL else "locmem"
+    broker = settings.CELERY_BROKER_URL.split(":")[0]
+    return (
+        f"chatmedia stack: {STACK or 'as configured'} "
+        f"(db={engine}, storage={storage}, cache={cache}, broker={broker})"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_root(settings, tmp_path):
+    """Local-disk media of each test lives in its own temp dir (S3 tests use the test bucket)."""
+    if not settings.S3_BUCKET:
+        media_root = tmp_path / "media"
+        media_root.mkdir()
+        settings.STORAGES = {**settings.STORAGES, "default": local_storage_setting(media_root)}
+        settings.MEDIA_ROOT = media_root
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """The configured S3 server on the real stack; otherwise one started for this session."""
+    if settings.S3_BUCKET:
+        yield {
+            "endpoint_url": settings.S3_ENDPOINT_URL,
+            "bucket": settings.S3_BUCKET,
+            "access_key": settings.S3_ACCESS_KEY,
+            "secret_key": settings.S3_SECRET_KEY,
+            "region": settings.S3_REGION,
+        }
+        return
+    with S3TestServer() as server:
+        env = server.env()
+        yield {
+            "endpoint_url": env["S3_ENDPOINT_URL"],
+            "bucket": env["S3_BUCKET"],
+            "access_key": env["S3_ACCESS_KEY"],
+            "secret_key": env["S3_SECRET_KEY"],
+            "region": env["S3_REGION"],
+        }
+
+
+@dataclass
+class TenantWorld:
+    """One tenant with a member, a token, a conversation, a message and an attachment."""
+
+    tenant: Tenant
+    user: object
+    token: str
+    conversation: Conversation
+    message: Message
+    attachment: Attachment
+
+    def client(self) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {self.token}")
+        return client
+
+
+def make_world(slug: str, django_user_model) -> TenantWorld:
+    tenant = Tenant.objects.create(slug=slug, name=slug.title())
+    user = django_user_model.objects.create_user(username=f"agent-{slug}", password=uuid.uuid4().hex)
+    membership = Membership.objects.create(user=user, tenant=tenant)
+    _, raw = ApiToken.issue(membership)
+    conversation = Conversation.objects.create(
+        tenant=tenant, remote_jid=f"5511{uuid.uuid4().int % 10**9:09d}@s.whatsapp.net", display_name="Cliente"
+    )
+    message = Message.objects.create(
+        tenant=tenant,
+        conversation=conversation,
+        wa_message_id=uuid.uuid4().hex.upper(),
+        direction=Message.Direction.INCOMING,
+        text="olá",
+        status=Message.Status.DELIVERED,
+    )
+    attachment = Attachment.objects.create(
+        tenant=tenant,
+        conversation=conversation,
+        message=message,
+        category=Attachment.Category.IMAGE,
+        file_name="foto.jpg",
+        mime_type="image/jpeg",
+        size=1234,
+        status=Attachment.Status.READY,
+    )
+    return TenantWorld(tenant, user, raw, conversation, message, attachment)
+
+
+@pytest.fixture
+def world_a(db, django_user_model) -> TenantWorld:
+    return make_world("tenant-a", django_user_model)
+
+
+@pytest.fixture
+def world_b(db, django_user_model) -> TenantWorld:
+    return make_world("tenant-b", django_user_model)
