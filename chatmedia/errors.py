@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpResponseNotFound, JsonResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpResponseNotFound, JsonResponse
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
@@ -37,6 +38,11 @@ def _message_of(detail) -> str:
 
 
 def api_exception_handler(exc, context):
+    # Django's own exceptions become their DRF equivalents, so they get a proper code too.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
     response = exception_handler(exc, context)
     if response is None:
         return None  # an unexpected error: Django logs it and handler500 answers
@@ -46,8 +52,6 @@ def api_exception_handler(exc, context):
         body = {"error": {"code": str(code), "message": _message_of(detail)}}
         if isinstance(detail, dict):
             body["error"]["fields"] = detail
-    else:
-        body = {"error": {"code": "error", "message": str(exc)}}
     response.data = body
     return response
 

@@ -52,6 +52,8 @@ def storage(request, settings, tmp_path):
 def public_base_url(storage, request, settings):
     """The local backend's presigned URLs point at our own server: run it for real."""
     if storage.name == "local":
+        # The live server's request handling opens DB connections (request_started signal).
+        request.getfixturevalue("transactional_db")
         live_server = request.getfixturevalue("live_server")
         settings.PUBLIC_BASE_URL = live_server.url
     return settings.PUBLIC_BASE_URL

@@ -1,0 +1,50 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from chatmedia.tenancy.models import Membership, Tenant
+from chatmedia.tenancy.provisioning import create_tenant, webhook_url
+
+DEMO_SLUG = "demo"
+DEMO_USER = "demo"
+
+
+class Command(BaseCommand):
+    help = (
+        "For `make run`: on first run create a demo tenant and a demo user with a random password "
+        "(kept in ./var/demo-login.txt, mode 0600); every run print how to log in."
+    )
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        login_file = settings.VAR_DIR / "demo-login.txt"
+        tenant = Tenant.objects.filter(slug=DEMO_SLUG).first() or create_tenant(DEMO_SLUG, name="Demo")
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=DEMO_USER).first()
+        if user is None or not login_file.exists():
+            password = secrets.token_urlsafe(12)
+            if user is None:
+                user = user_model(username=DEMO_USER, is_staff=True, is_superuser=True)
+            user.set_password(password)
+            user.save()
+            login_file.parent.mkdir(parents=True, exist_ok=True)
+            login_file.touch(mode=0o600)
+            login_file.write_text(f"{DEMO_USER}\n{password}\n")
+        Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": Membership.Role.ADMIN})
+        username, password = login_file.read_text().split()[:2]
+        base = settings.PUBLIC_BASE_URL
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    f"  chatmedia is starting at {base}/",
+                    f"  Log in at {base}/admin/ as user '{username}', password '{password}'",
+                    f"  API token: .venv/bin/python manage.py create_api_token {tenant.slug} {username}",
+                    f"  Evolution webhook URL of the demo tenant: {webhook_url(tenant)}",
+                    "",
+                ]
+            )
+        )

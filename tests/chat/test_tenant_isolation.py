@@ -1,0 +1,81 @@
+"""A member of tenant A gets 404 for every object of tenant B, on every endpoint.
+
+To cover a new endpoint, add one line to ENDPOINTS: its URL name and which object of a tenant's
+world fills its id. `test_every_api_endpoint_with_an_id_is_covered` fails until you do.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from chatmedia.tenancy.models import Membership
+from chatmedia.tenancy.scoping import SESSION_TENANT_KEY
+
+# url name -> attribute of tests.conftest.TenantWorld whose id goes into the URL
+ENDPOINTS = {
+    "conversation-detail": "conversation",
+    "message-list": "conversation",
+    "message-detail": "message",
+    "attachment-detail": "attachment",
+}
+# Endpoints without an object id: they must list only the caller's tenant.
+LISTS = {"conversation-list": "conversation"}
+
+
+def _api_patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _api_patterns(pattern, route)
+        elif isinstance(pattern, URLPattern) and route.startswith("api/"):
+            yield route, pattern.name
+
+
+def test_every_api_endpoint_with_an_id_is_covered():
+    with_ids = {name for route, name in _api_patterns() if "<" in route}
+    assert with_ids == set(ENDPOINTS), "add new endpoints to ENDPOINTS in this file"
+
+
+@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+def test_other_tenants_object_is_404(name, world_a, world_b):
+    own = reverse(name, kwargs={"pk": getattr(world_a, ENDPOINTS[name]).pk})
+    other = reverse(name, kwargs={"pk": getattr(world_b, ENDPOINTS[name]).pk})
+    client = world_a.client()
+    assert client.get(own).status_code == 200
+    response = client.get(other)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    # Exactly what an id that never existed answers: no existence leak across tenants.
+    never = reverse(name, kwargs={"pk": "00000000-0000-4000-8000-000000000000"})
+    assert response.json() == client.get(never).json()
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_lists_show_only_own_tenant(name, world_a, world_b):
+    ids = {item["id"] for item in world_a.client().get(reverse(name)).json()["results"]}
+    assert str(getattr(world_a, LISTS[name]).pk) in ids
+    assert str(getattr(world_b, LISTS[name]).pk) not in ids
+
+
+def test_session_user_in_two_tenants_sees_only_the_active_one(world_a, world_b):
+    Membership.objects.create(user=world_a.user, tenant=world_b.tenant)
+    client = APIClient()
+    client.force_login(world_a.user)
+    assert (
+        client.get(reverse("conversation-detail", kwargs={"pk": world_a.conversation.pk})).status_code == 200
+    )
+    assert (
+        client.get(reverse("conversation-detail", kwargs={"pk": world_b.conversation.pk})).status_code == 404
+    )
+    session = client.session
+    session[SESSION_TENANT_KEY] = str(world_b.tenant.id)
+    session.save()
+    assert (
+        client.get(reverse("conversation-detail", kwargs={"pk": world_b.conversation.pk})).status_code == 200
+    )
+    assert (
+        client.get(reverse("conversation-detail", kwargs={"pk": world_a.conversation.pk})).status_code == 404
+    )
