@@ -269,14 +269,9 @@ MEDIA_SPOOL_MEMORY_BYTES = env_int("MEDIA_SPOOL_MEMORY_BYTES", 1024 * 1024)
 MEDIA_MAX_OBJECT_BYTES = env_int("MEDIA_MAX_OBJECT_BYTES", 100 * 1024 * 1024)
 # Part size of the server's own writes to S3 (objects larger go multipart): the memory per write.
 S3_TRANSFER_PART_BYTES = env_int("S3_TRANSFER_PART_BYTES", 8 * 1024 * 1024)
-# Lifetime of presigned upload URLs (single PUT and multipart parts).
-UPLOAD_URL_TTL_SECONDS = env_int("UPLOAD_URL_TTL_SECONDS", 15 * 60)
-# Browser uploads use one PUT up to this size, multipart above it.
-UPLOAD_SINGLE_PUT_MAX_BYTES = env_int("UPLOAD_SINGLE_PUT_MAX_BYTES", 16 * 1024 * 1024)
-# Part size of browser multipart uploads (S3 needs >= 5 MiB for every part but the last).
+# Largest part of a browser multipart upload our local upload endpoint accepts
+# (S3 needs >= 5 MiB for every part but the last).
 UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 8 * 1024 * 1024)
-# S3 allows at most 10,000 parts; we ask for far fewer.
-UPLOAD_MAX_PARTS = env_int("UPLOAD_MAX_PARTS", 1000)
 
 # --- logging -----------------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
@@ -289,7 +284,8 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}, "botocore": {"level": "WARNING"}},
 }
 
-LANGUAGE_CODE = "pt-br"
+# API and admin messages; the web UI carries its own pt-BR strings.
+LANGUAGE_CODE = env("LANGUAGE_CODE", "en-us")
 TIME_ZONE = env("TIME_ZONE", "America/Sao_Paulo")
 USE_I18N = True
 USE_TZ = True

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+from chatmedia.media.storage import media_storage
 from chatmedia.media.storage.config import local_storage_setting
 from tools.services import free_port
 
@@ -43,8 +46,13 @@ def test_readyz_names_a_dead_broker(client, db, settings):
     assert response.json()["failing"] == ["broker"]
 
 
-def test_readyz_names_missing_storage(client, db, settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": local_storage_setting(tmp_path / "gone")}
+def test_readyz_names_unwritable_storage(client, db, settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES, "default": local_storage_setting(tmp_path / "media-ro")}
+    media_storage()  # creates the directory
+    (tmp_path / "media-ro").chmod(0o500)
+    if os.access(tmp_path / "media-ro", os.W_OK):  # root ignores permission bits: take the dir away
+        (tmp_path / "media-ro").chmod(0o700)
+        (tmp_path / "media-ro").rmdir()
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["storage"]

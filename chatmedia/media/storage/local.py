@@ -41,6 +41,7 @@ class LocalMediaStorage(MediaStorage):
         super().__init__(chunk_size)
         self.files = files
         self.root = Path(files.location)
+        self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
         return Path(self.files.path(key))  # safe_join: a key can never leave the root
