@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from chatmedia.tenancy.models import ApiToken, Membership, Tenant
+from chatmedia.tenancy.provisioning import MIN_WEBHOOK_SECRET_LENGTH
 
 
 class TenantForm(forms.ModelForm):
@@ -28,17 +29,27 @@ class TenantForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("evolution_token", "jwt_key", "webhook_secret"):
+            # A callable default (webhook_secret) would otherwise be echoed in a hidden input.
+            self.fields[name].show_hidden_initial = False
         if self.instance.pk:
             for name in ("evolution_token", "jwt_key", "webhook_secret"):
                 self.fields[name].required = False
                 self.fields[name].help_text = "Stored; type a new value to replace it."
 
+    def clean_webhook_secret(self):
+        secret = self.cleaned_data.get("webhook_secret", "")
+        if secret and len(secret) < MIN_WEBHOOK_SECRET_LENGTH:
+            raise forms.ValidationError(f"Use at least {MIN_WEBHOOK_SECRET_LENGTH} characters.")
+        return secret
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:
+            stored = Tenant.objects.get(pk=self.instance.pk)
             for name in ("evolution_token", "jwt_key", "webhook_secret"):
                 if not cleaned.get(name):
-                    cleaned[name] = getattr(Tenant.objects.get(pk=self.instance.pk), name)
+                    cleaned[name] = getattr(stored, name)
         return cleaned
 
 
