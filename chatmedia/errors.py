@@ -45,13 +45,12 @@ def api_exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     response = exception_handler(exc, context)
     if response is None:
-        return None  # an unexpected error: Django logs it and handler500 answers
-    if isinstance(exc, exceptions.APIException):
-        detail = exc.detail
-        code = exc.get_codes() if not isinstance(exc.get_codes(), dict | list) else exc.default_code
-        body = {"error": {"code": str(code), "message": _message_of(detail)}}
-        if isinstance(detail, dict):
-            body["error"]["fields"] = detail
+        return None  # not an API exception: Django logs it and handler500 answers
+    detail, codes = exc.detail, exc.get_codes()
+    code = exc.default_code if isinstance(codes, dict | list) else codes
+    body = {"error": {"code": str(code), "message": _message_of(detail)}}
+    if isinstance(detail, dict):
+        body["error"]["fields"] = detail
     response.data = body
     return response
 

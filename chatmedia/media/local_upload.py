@@ -18,28 +18,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from chatmedia.errors import error_response
-
-SALT = "chatmedia.media.local-upload"
-
-
-def signed_url(
-    *,
-    key: str,
-    content_type: str | None,
-    expires_in: int,
-    content_length: int | None = None,
-    upload_id: str | None = None,
-    part_number: int | None = None,
-) -> str:
-    claims = {"k": key, "exp": int(time.time()) + int(expires_in)}
-    if content_type is not None:
-        claims["ct"] = content_type
-    if content_length is not None:
-        claims["len"] = int(content_length)
-    if upload_id is not None:
-        claims["u"], claims["n"] = upload_id, int(part_number)
-    token = signing.dumps(claims, salt=SALT, compress=True)
-    return f"{settings.PUBLIC_BASE_URL}/uploads/local/{token}"
+from chatmedia.media.storage import ObjectNotFound, media_storage, upload_tokens
+from chatmedia.media.storage.local import LocalMediaStorage
 
 
 class _BoundedBody:
@@ -68,14 +48,11 @@ def _refuse(code: str, message: str):
 @csrf_exempt
 @require_http_methods(["PUT"])
 def receive(request, token: str):
-    from chatmedia.media.storage import ObjectNotFound, media_storage
-    from chatmedia.media.storage.local import LocalMediaStorage
-
     storage = media_storage()
     if not isinstance(storage, LocalMediaStorage):
         return error_response(404, "not_found", "Uploads go to S3 on this deployment.")
     try:
-        claims = signing.loads(token, salt=SALT)
+        claims = upload_tokens.read(token)
     except signing.BadSignature:
         return _refuse("signature_invalid", "The upload URL signature does not match.")
     if claims["exp"] < time.time():

@@ -1,7 +1,8 @@
 """Local-disk backend (the embedded default): objects are files under MEDIA_ROOT.
 
 Writes go to a temporary file in the same directory and are renamed into place, so a reader never
-sees half an object. Direct uploads go to our own signed endpoint (`media.local_upload`), which
+sees half an object. Direct uploads go to our own signed endpoint (`media.local_upload`, tokens in
+`storage.upload_tokens`), which
 behaves like S3's presigned PUT: signature, expiry and Content-Type are checked.
 Multipart parts live in `MEDIA_ROOT/.multipart/<upload-id>/` until completed or aborted.
 """
@@ -21,7 +22,7 @@ from typing import BinaryIO
 from django.core.files.storage import FileSystemStorage
 from django.utils._os import safe_join
 
-from chatmedia.media import local_upload
+from chatmedia.media.storage import upload_tokens
 from chatmedia.media.storage.base import (
     InvalidUpload,
     MediaStorage,
@@ -106,7 +107,7 @@ class LocalMediaStorage(MediaStorage):
     def presign_put(
         self, key: str, content_type: str, expires_in: int, content_length: int | None = None
     ) -> PresignedUpload:
-        url = local_upload.signed_url(
+        url = upload_tokens.signed_url(
             key=key, content_type=content_type, expires_in=expires_in, content_length=content_length
         )
         return PresignedUpload(url=url, headers={"Content-Type": content_type})
@@ -137,7 +138,7 @@ class LocalMediaStorage(MediaStorage):
 
     def presign_part(self, key: str, upload_id: str, part_number: int, expires_in: int) -> str:
         self._multipart_meta(key, upload_id)
-        return local_upload.signed_url(
+        return upload_tokens.signed_url(
             key=key, content_type=None, expires_in=expires_in, upload_id=upload_id, part_number=part_number
         )
 

@@ -1,0 +1,40 @@
+"""Signed upload URLs of the local-disk backend: our stand-in for S3 presigned PUTs.
+
+The token carries the key, expiry, the Content-Type the client must send (and the length, when
+fixed), or the multipart upload id and part number. It is signed with SECRET_KEY; checking it needs
+no database. `media.local_upload` is the endpoint that receives the bytes.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core import signing
+
+SALT = "chatmedia.media.local-upload"
+
+
+def signed_url(
+    *,
+    key: str,
+    content_type: str | None,
+    expires_in: int,
+    content_length: int | None = None,
+    upload_id: str | None = None,
+    part_number: int | None = None,
+) -> str:
+    claims = {"k": key, "exp": int(time.time()) + int(expires_in)}
+    if content_type is not None:
+        claims["ct"] = content_type
+    if content_length is not None:
+        claims["len"] = int(content_length)
+    if upload_id is not None:
+        claims["u"], claims["n"] = upload_id, int(part_number)
+    token = signing.dumps(claims, salt=SALT, compress=True)
+    return f"{settings.PUBLIC_BASE_URL}/uploads/local/{token}"
+
+
+def read(token: str) -> dict:
+    """The claims of a token; raises signing.BadSignature when it was not made by `signed_url`."""
+    return signing.loads(token, salt=SALT)
