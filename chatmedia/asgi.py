@@ -1,4 +1,8 @@
-"""ASGI entry point: HTTP goes to Django; WebSockets arrive with the realtime step."""
+"""ASGI entry point: HTTP goes to Django, `/ws/chat/` to the Channels consumer.
+
+With the embedded queue (no CELERY_BROKER_URL) the Celery worker runs inside this process, so
+`make run` is one process and work still happens asynchronously, off the request.
+"""
 
 import os
 
@@ -6,4 +10,23 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmedia.settings")
 
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402 - Django must be set up first
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from chatmedia.realtime.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)
+
+if settings.QUEUE_IS_EMBEDDED and settings.EMBEDDED_WORKER:
+    from chatmedia.embedded_worker import start_embedded_worker
+
+    start_embedded_worker()

@@ -23,6 +23,11 @@ MEDIA_QUEUES = ("media_priority", "media_download", "media_upload")
 app.conf.update(
     task_queues=[Queue(name, Exchange(name), routing_key=name, durable=True) for name in MEDIA_QUEUES],
     task_default_queue="media_download",
+    # Which queue each task goes to; one table so producers and workers agree.
+    task_routes={
+        "whatsapp.refresh_avatar": {"queue": "media_priority"},
+        "whatsapp.fetch_incoming_media": {"queue": "media_download"},
+    },
     # A task is acknowledged only after it finished: a killed worker's task is redelivered.
     task_acks_late=True,
     task_reject_on_worker_lost=True,

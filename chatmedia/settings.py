@@ -133,13 +133,15 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "chatmedia.sqlite3",
+            "NAME": Path(env("SQLITE_PATH", str(VAR_DIR / "chatmedia.sqlite3"))),
             # The in-process worker writes while the web thread reads: WAL + a busy timeout.
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # A file, not memory, so the server and worker processes of integration tests share it.
+            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -220,9 +222,21 @@ else:
 # --- queue: Celery; in-process broker unless CELERY_BROKER_URL is set --------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "memory://")
 QUEUE_IS_EMBEDDED = CELERY_BROKER_URL.startswith("memory://")
+if QUEUE_IS_EMBEDDED:
+    # The in-process transport is polled; kombu's 1 s default would add up to a second per task.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.05}
 # Seconds a readiness probe or an enqueue waits for the broker before calling it down.
 BROKER_CONNECT_TIMEOUT_SECONDS = float(env("BROKER_CONNECT_TIMEOUT_SECONDS", "3"))
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT_SECONDS
+# The embedded queue runs a worker thread inside the web process (off for one-off commands and tests
+# that bring their own worker).
+EMBEDDED_WORKER = env_bool("EMBEDDED_WORKER", True)
+EMBEDDED_WORKER_CONCURRENCY = env_int("EMBEDDED_WORKER_CONCURRENCY", 2)
+# Retries of media tasks on transient errors (network, 5xx): exponential backoff from the base,
+# capped, with jitter so a recovering Evolution/CDN is not hit by every task at the same instant.
+MEDIA_TASK_MAX_RETRIES = env_int("MEDIA_TASK_MAX_RETRIES", 8)
+MEDIA_TASK_RETRY_BASE_SECONDS = float(env("MEDIA_TASK_RETRY_BASE_SECONDS", "5"))
+MEDIA_TASK_RETRY_MAX_SECONDS = float(env("MEDIA_TASK_RETRY_MAX_SECONDS", "600"))
 
 # --- auth and API -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -272,6 +286,31 @@ S3_TRANSFER_PART_BYTES = env_int("S3_TRANSFER_PART_BYTES", 8 * 1024 * 1024)
 # Largest part of a browser multipart upload our local upload endpoint accepts
 # (S3 needs >= 5 MiB for every part but the last).
 UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 8 * 1024 * 1024)
+
+# --- incoming WhatsApp media ---------------------------------------------------------------------------
+# Largest webhook body: Evolution can inline a whole file as base64 (4/3 of its size). Django's
+# 2.5 MB default would answer 400, which Evolution never retries: the media would be lost silently.
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", MEDIA_MAX_OBJECT_BYTES * 4 // 3 + 1024 * 1024)
+# Clock skew tolerated on Evolution's webhook JWT (`iat`/`exp`).
+WEBHOOK_JWT_LEEWAY_SECONDS = env_int("WEBHOOK_JWT_LEEWAY_SECONDS", 30)
+# Largest incoming media file (per-category limits come from media processing; none is above this).
+INCOMING_MEDIA_MAX_BYTES = env_int("INCOMING_MEDIA_MAX_BYTES", MEDIA_MAX_OBJECT_BYTES)
+# Hosts media may be downloaded from: `host`, `host:port`, or `*.domain`. Wildcards need https and
+# public addresses; a host listed exactly may be private or plain http (tests' fake CDN).
+WHATSAPP_MEDIA_HOSTS = env_list("WHATSAPP_MEDIA_HOSTS", "mmg.whatsapp.net,*.whatsapp.net")
+# Where `directPath` of an encrypted file is fetched from.
+WHATSAPP_MEDIA_BASE_URL = env("WHATSAPP_MEDIA_BASE_URL", "https://mmg.whatsapp.net")
+# Timeouts of server-side downloads (seconds): connect, each read, and the whole transfer.
+OUTBOUND_CONNECT_TIMEOUT_SECONDS = float(env("OUTBOUND_CONNECT_TIMEOUT_SECONDS", "5"))
+OUTBOUND_READ_TIMEOUT_SECONDS = float(env("OUTBOUND_READ_TIMEOUT_SECONDS", "30"))
+OUTBOUND_TOTAL_TIMEOUT_SECONDS = float(env("OUTBOUND_TOTAL_TIMEOUT_SECONDS", "300"))
+# Evolution API calls block until WhatsApp answered (sends upload the file first): be generous.
+EVOLUTION_TIMEOUT_SECONDS = float(env("EVOLUTION_TIMEOUT_SECONDS", "120"))
+# Profile pictures: largest accepted file, and the shortest time between two fetches for one contact.
+AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 5 * 1024 * 1024)
+AVATAR_REFRESH_MIN_SECONDS = env_int("AVATAR_REFRESH_MIN_SECONDS", 600)
+# How long a browser and our cache keep an avatar (it is invalidated when the picture changes).
+AVATAR_CACHE_SECONDS = env_int("AVATAR_CACHE_SECONDS", 24 * 3600)
 
 # --- logging -----------------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", "INFO")

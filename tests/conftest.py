@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.media.storage.config import local_storage_setting
 from chatmedia.tenancy.models import ApiToken, Membership, Tenant
+from tools.fake_whatsapp import FakeWhatsApp
 from tools.services import S3TestServer
 
 STACK = os.environ.get("CHATMEDIA_TEST_STACK", "")
@@ -133,3 +134,19 @@ def world_a(db, django_user_model) -> TenantWorld:
 @pytest.fixture
 def world_b(db, django_user_model) -> TenantWorld:
     return make_world("tenant-b", django_user_model)
+
+
+@pytest.fixture(scope="session")
+def fake_whatsapp_server():
+    with FakeWhatsApp() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_whatsapp(fake_whatsapp_server, settings):
+    """The fake Evolution API + CDN, reset, and this process configured to download from it."""
+    fake_whatsapp_server.reset()
+    fake_whatsapp_server.state.stall_seconds = 3
+    settings.WHATSAPP_MEDIA_BASE_URL = fake_whatsapp_server.url
+    settings.WHATSAPP_MEDIA_HOSTS = [fake_whatsapp_server.host, "mmg.whatsapp.net", "*.whatsapp.net"]
+    return fake_whatsapp_server

@@ -19,6 +19,8 @@ class Conversation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="conversations")
     remote_jid = models.CharField(max_length=255, help_text="WhatsApp JID of the person or group.")
+    # The peer's other address: the LID of a phone-keyed contact (or the phone of a LID-only one).
+    alt_jid = models.CharField(max_length=255, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
     is_group = models.BooleanField(default=False)
     # Profile picture: our stored copy, plus the hash of the WhatsApp URL it came from, so it is
@@ -34,7 +36,10 @@ class Conversation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "remote_jid"], name="conversation_unique_tenant_jid")
         ]
-        indexes = [models.Index(fields=["tenant", "-last_activity_at"], name="conversation_recent")]
+        indexes = [
+            models.Index(fields=["tenant", "-last_activity_at"], name="conversation_recent"),
+            models.Index(fields=["tenant", "alt_jid"], name="conversation_alt_jid"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.remote_jid
@@ -76,7 +81,10 @@ class Message(models.Model):
                 fields=["tenant", "conversation", "wa_message_id"], name="message_unique_tenant_chat_waid"
             )
         ]
-        indexes = [models.Index(fields=["conversation", "-timestamp"], name="message_timeline")]
+        indexes = [
+            models.Index(fields=["conversation", "-timestamp"], name="message_timeline"),
+            models.Index(fields=["tenant", "wa_message_id"], name="message_waid"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.wa_message_id or self.id}"

@@ -43,7 +43,16 @@ class AttachmentSerializer(serializers.ModelSerializer):
 class ConversationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Conversation
-        fields = ["id", "remote_jid", "display_name", "is_group", "last_activity_at", "created_at"]
+        # avatar_updated_at: null = no picture (show initials); it changes when the picture does.
+        fields = [
+            "id",
+            "remote_jid",
+            "display_name",
+            "is_group",
+            "avatar_updated_at",
+            "last_activity_at",
+            "created_at",
+        ]
 
 
 class MessageSerializer(serializers.ModelSerializer):

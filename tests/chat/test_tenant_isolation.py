@@ -20,6 +20,8 @@ ENDPOINTS = {
     "message-detail": "message",
     "attachment-detail": "attachment",
 }
+# /media/ endpoints: url name -> (URL kwarg, TenantWorld attribute). Each world's object gets bytes.
+MEDIA_ENDPOINTS = {"avatar": ("conversation_id", "conversation")}
 # Endpoints without an object id: they must list only the caller's tenant.
 LISTS = {"conversation-list": "conversation"}
 
@@ -30,13 +32,36 @@ def _api_patterns(resolver=None, prefix=""):
         route = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
             yield from _api_patterns(pattern, route)
-        elif isinstance(pattern, URLPattern) and route.startswith("api/"):
+        elif isinstance(pattern, URLPattern) and route.startswith(("api/", "media/")):
             yield route, pattern.name
 
 
 def test_every_api_endpoint_with_an_id_is_covered():
     with_ids = {name for route, name in _api_patterns() if "<" in route}
-    assert with_ids == set(ENDPOINTS), "add new endpoints to ENDPOINTS in this file"
+    assert with_ids == set(ENDPOINTS) | set(MEDIA_ENDPOINTS), "add new endpoints to ENDPOINTS in this file"
+
+
+def _give_avatar(world) -> None:
+    import io
+
+    from chatmedia.media.blobs import store_blob
+
+    world.conversation.avatar = store_blob(world.tenant, io.BytesIO(world.tenant.slug.encode()), "image/jpeg")
+    world.conversation.save()
+
+
+@pytest.mark.parametrize("name", sorted(MEDIA_ENDPOINTS))
+def test_other_tenants_media_is_404(name, world_a, world_b):
+    kwarg, attribute = MEDIA_ENDPOINTS[name]
+    _give_avatar(world_a)
+    _give_avatar(world_b)
+    client = world_a.client()
+    own = client.get(reverse(name, kwargs={kwarg: getattr(world_a, attribute).pk}))
+    assert own.status_code == 200 and own.content == b"tenant-a"
+    other = client.get(reverse(name, kwargs={kwarg: getattr(world_b, attribute).pk}))
+    never = client.get(reverse(name, kwargs={kwarg: "00000000-0000-4000-8000-000000000000"}))
+    assert other.status_code == never.status_code == 404
+    assert other.json() == never.json()
 
 
 @pytest.mark.parametrize("name", sorted(ENDPOINTS))

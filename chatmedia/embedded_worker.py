@@ -1,0 +1,38 @@
+"""The Celery worker of the embedded default: a thread of the web process on the `memory://` broker.
+
+Tasks are still queued and run off the request, with the same code, acks and retries as on
+RabbitMQ; only the transport is in-process (and so is lost on restart: use RabbitMQ in production).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from celery.worker import WorkController
+from django.conf import settings
+
+from chatmedia.celery import MEDIA_QUEUES, app
+
+logger = logging.getLogger(__name__)
+_started = threading.Lock()
+_worker: WorkController | None = None
+
+
+def start_embedded_worker() -> WorkController | None:
+    global _worker
+    if not _started.acquire(blocking=False):
+        return _worker
+    _worker = app.WorkController(
+        concurrency=settings.EMBEDDED_WORKER_CONCURRENCY,
+        pool="threads",
+        queues=list(MEDIA_QUEUES),
+        hostname="embedded@chatmedia",
+        without_heartbeat=True,
+        without_mingle=True,
+        without_gossip=True,
+        loglevel=settings.LOG_LEVEL,
+    )
+    threading.Thread(target=_worker.start, name="embedded-celery-worker", daemon=True).start()
+    logger.info("embedded Celery worker started (%s threads)", settings.EMBEDDED_WORKER_CONCURRENCY)
+    return _worker

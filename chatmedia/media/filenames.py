@@ -1,0 +1,40 @@
+"""File names shown to people and used in downloads: sanitized, never used in a storage key."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+import unicodedata
+from datetime import datetime
+
+MAX_FILE_NAME_LENGTH = 200
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+# Extensions mimetypes picks oddly for common types.
+_PREFERRED_EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "audio/ogg": ".ogg",
+    "audio/mpeg": ".mp3",
+    "audio/mp4": ".m4a",
+    "video/mp4": ".mp4",
+    "image/webp": ".webp",
+    "text/plain": ".txt",
+}
+
+
+def extension_for(mime_type: str) -> str:
+    return _PREFERRED_EXTENSIONS.get(mime_type) or mimetypes.guess_extension(mime_type) or ".bin"
+
+
+def safe_file_name(name: str) -> str:
+    """Only the last path component, no control or reserved characters, bounded length; may be ''."""
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip().strip(".").strip()
+    if len(name) > MAX_FILE_NAME_LENGTH:
+        stem, dot, ext = name.rpartition(".")
+        ext = ext if dot and len(ext) <= 10 else ""
+        name = (stem if ext else name)[: MAX_FILE_NAME_LENGTH - len(ext) - 1] + (f".{ext}" if ext else "")
+    return name
+
+
+def default_file_name(category: str, mime_type: str, when: datetime) -> str:
+    return f"whatsapp-{category}-{when:%Y%m%d-%H%M%S}{extension_for(mime_type)}"

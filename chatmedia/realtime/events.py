@@ -1,0 +1,115 @@
+"""Live events to browsers: names, payloads, groups, and the one way to send them.
+
+Groups: `tenant.<uuid>` (every event of a tenant: the conversation list) and `conversation.<uuid>`
+(only that chat). Each event goes to both; a socket is in exactly one of them.
+Events: message.created, message.status, attachment.ready, attachment.failed, conversation.updated.
+They are sent only after the surrounding transaction commits (`transaction.on_commit`), and
+attachment events only once the bytes are stored, so a browser never fetches what is not there.
+A failure to publish (Redis down) is logged and never breaks the caller: the REST API stays the
+source of truth and the UI refetches on reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_CREATED = "message.created"
+MESSAGE_STATUS = "message.status"
+ATTACHMENT_READY = "attachment.ready"
+ATTACHMENT_FAILED = "attachment.failed"
+CONVERSATION_UPDATED = "conversation.updated"
+EVENT_TYPES = (MESSAGE_CREATED, MESSAGE_STATUS, ATTACHMENT_READY, ATTACHMENT_FAILED, CONVERSATION_UPDATED)
+
+# The event loop of the ASGI server, for the in-memory channel layer (embedded mode): its queues
+# belong to that loop, so sends from worker threads are handed to it instead of a loop of their own.
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def remember_server_loop() -> None:
+    global _server_loop
+    _server_loop = asyncio.get_running_loop()
+
+
+def tenant_group(tenant_id: uuid.UUID | str) -> str:
+    return f"tenant.{uuid.UUID(str(tenant_id))}"
+
+
+def conversation_group(conversation_id: uuid.UUID | str) -> str:
+    return f"conversation.{uuid.UUID(str(conversation_id))}"
+
+
+def _group_send(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    loop = _server_loop
+    if isinstance(layer, InMemoryChannelLayer) and loop is not None and loop.is_running():
+        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).result(timeout=5)
+    else:
+        async_to_sync(layer.group_send)(group, message)
+
+
+def send_now(tenant_id, conversation_id, event: str, data: dict) -> None:
+    message = {"type": "chat.event", "event": event, "data": data}
+    for group in (tenant_group(tenant_id), conversation_group(conversation_id)):
+        try:
+            _group_send(group, message)
+        except Exception:
+            logger.exception("could not publish %s to %s", event, group)
+
+
+def publish(tenant_id, conversation_id, event: str, data: dict) -> None:
+    """Send after the current transaction commits (at once when there is none)."""
+    transaction.on_commit(lambda: send_now(tenant_id, conversation_id, event, data))
+
+
+# --- payloads (the same JSON shapes as the REST API) -------------------------------------------------
+
+
+def message_created(message) -> None:
+    from chatmedia.chat.serializers import MessageSerializer
+
+    publish(message.tenant_id, message.conversation_id, MESSAGE_CREATED, MessageSerializer(message).data)
+
+
+def message_status(message) -> None:
+    from chatmedia.chat.serializers import MessageSerializer
+
+    data = MessageSerializer(message).data
+    payload = {key: data[key] for key in ("id", "conversation", "wa_message_id", "status", "error")}
+    publish(message.tenant_id, message.conversation_id, MESSAGE_STATUS, payload)
+
+
+def attachment_changed(attachment) -> None:
+    from chatmedia.chat.models import Attachment
+    from chatmedia.chat.serializers import AttachmentSerializer
+
+    if attachment.status == Attachment.Status.READY:
+        event = ATTACHMENT_READY
+    elif attachment.status == Attachment.Status.FAILED:
+        event = ATTACHMENT_FAILED
+    else:
+        return
+    payload = {
+        "conversation": str(attachment.conversation_id),
+        "message": str(attachment.message_id) if attachment.message_id else None,
+        "attachment": AttachmentSerializer(attachment).data,
+    }
+    publish(attachment.tenant_id, attachment.conversation_id, event, payload)
+
+
+def conversation_updated(conversation) -> None:
+    from chatmedia.chat.serializers import ConversationSerializer
+
+    publish(
+        conversation.tenant_id,
+        conversation.id,
+        CONVERSATION_UPDATED,
+        ConversationSerializer(conversation).data,
+    )

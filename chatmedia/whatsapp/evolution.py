@@ -1,0 +1,94 @@
+"""HTTP client for the Evolution API endpoints we call (shared/spec/evolution-api.md §7.2, §8.2, §10).
+
+Each call uses the tenant's own instance token (`apikey` header), never a global key, and the
+tenant's configured base URL (set by an operator, not by a webhook). Errors become `FetchError`
+with a machine code; `transient` ones (network, 5xx, 429) are worth a retry, the rest are not.
+The token is never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from django.conf import settings
+
+from chatmedia.tenancy.models import Tenant
+from chatmedia.whatsapp.outbound import FetchError
+
+logger = logging.getLogger(__name__)
+
+
+def is_configured(tenant: Tenant) -> bool:
+    return bool(tenant.evolution_url and tenant.evolution_instance and tenant.evolution_token)
+
+
+def _message_of(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    message = (body.get("response") or {}).get("message") if isinstance(body, dict) else None
+    if isinstance(message, list):
+        return "; ".join(str(item) for item in message)[:300]
+    return str(message or body)[:300]
+
+
+def call(tenant: Tenant, route: str, payload: dict[str, Any], *, timeout: float | None = None) -> Any:
+    """POST `payload` to `<evolution_url>/<route>/<instance>`; the decoded JSON body (None if empty)."""
+    if not is_configured(tenant):
+        raise FetchError("evolution_not_configured", "this tenant has no Evolution API connection")
+    url = f"{tenant.evolution_url.rstrip('/')}/{route}/{quote(tenant.evolution_instance, safe='')}"
+    seconds = timeout or settings.EVOLUTION_TIMEOUT_SECONDS
+    try:
+        with httpx.Client(
+            timeout=httpx.Timeout(seconds, connect=settings.OUTBOUND_CONNECT_TIMEOUT_SECONDS),
+            follow_redirects=False,
+            trust_env=False,
+        ) as client:
+            response = client.post(url, json=payload, headers={"apikey": tenant.evolution_token})
+    except httpx.TimeoutException:
+        raise FetchError("evolution_unavailable", "Evolution API timed out", transient=True) from None
+    except httpx.TransportError as exc:
+        raise FetchError(
+            "evolution_unavailable", f"cannot reach Evolution API: {exc}", transient=True
+        ) from None
+    status = response.status_code
+    if status in (200, 201):
+        if not response.content.strip():
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise FetchError(
+                "evolution_bad_response", "Evolution API answered something that is not JSON"
+            ) from None
+    message = _message_of(response)
+    logger.info("evolution %s for tenant %s answered %s: %s", route, tenant.slug, status, message)
+    if status == 429 or status >= 500:
+        raise FetchError(
+            "evolution_unavailable", f"Evolution API answered {status}", transient=True, status=status
+        )
+    if status in (401, 403):
+        raise FetchError(
+            "evolution_auth", "Evolution API refused our token (check the instance token)", status=status
+        )
+    raise FetchError("evolution_refused", f"Evolution API answered {status}: {message}", status=status)
+
+
+def get_base64_from_media_message(tenant: Tenant, message: dict) -> tuple[str, str]:
+    """(base64 of the decrypted file, mimetype) for a full message `{"key":…, "message":…}`."""
+    body = call(tenant, "chat/getBase64FromMediaMessage", {"message": message, "convertToMp4": False})
+    if not isinstance(body, dict) or not isinstance(body.get("base64"), str) or not body["base64"]:
+        raise FetchError("evolution_bad_response", "Evolution API returned no media for this message")
+    mimetype = body.get("mimetype") if isinstance(body.get("mimetype"), str) else ""
+    return body["base64"], mimetype
+
+
+def fetch_profile_picture_url(tenant: Tenant, jid: str) -> str:
+    """The current profile picture URL of `jid`, or '' when there is none (or it is hidden)."""
+    body = call(tenant, "chat/fetchProfilePictureUrl", {"number": jid})
+    url = body.get("profilePictureUrl") if isinstance(body, dict) else None
+    return url.strip() if isinstance(url, str) else ""

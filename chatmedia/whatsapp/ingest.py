@@ -1,0 +1,285 @@
+"""Parsed webhook items → conversations, messages, attachments, statuses, avatars. Idempotent.
+
+Evolution retries a webhook for ~20 minutes and reorders them, so every handler is safe to run
+twice: a message is keyed by (tenant, chat, WhatsApp id); statuses only move forward and may
+arrive before their message (kept as an EarlyReceipt); an attachment is created once with its
+message. Work that needs the network (downloads, profile pictures) is queued after commit; inline
+base64 media is stored here at once, never put in a queue message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from chatmedia.chat import status as message_status
+from chatmedia.chat.models import Attachment, Conversation, Message
+from chatmedia.media import pipeline
+from chatmedia.media.filenames import safe_file_name
+from chatmedia.realtime import events
+from chatmedia.tenancy.models import Tenant
+from chatmedia.whatsapp import download
+from chatmedia.whatsapp.models import EarlyReceipt
+from chatmedia.whatsapp.outbound import FetchError
+from chatmedia.whatsapp.payloads import (
+    ContactUpdate,
+    Ignored,
+    IncomingMessage,
+    StatusUpdate,
+    Webhook,
+    is_phone_jid,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    duplicates: int = 0
+    statuses: int = 0
+    contacts: int = 0
+    ignored: list[str] = field(default_factory=list)
+
+
+def handle(tenant: Tenant, webhook: Webhook) -> Outcome:
+    outcome = Outcome()
+    for item in webhook.items:
+        if isinstance(item, IncomingMessage):
+            if record_message(tenant, item):
+                outcome.created += 1
+            else:
+                outcome.duplicates += 1
+        elif isinstance(item, StatusUpdate):
+            apply_status(tenant, item)
+            outcome.statuses += 1
+        elif isinstance(item, ContactUpdate):
+            update_contact(tenant, item)
+            outcome.contacts += 1
+        elif isinstance(item, Ignored):
+            logger.info("webhook %s for %s: ignored: %s", webhook.event, tenant.slug, item.reason)
+            outcome.ignored.append(item.reason)
+    return outcome
+
+
+# --- conversations ----------------------------------------------------------------------------------
+
+
+def find_conversation(tenant: Tenant, *jids: str) -> Conversation | None:
+    jids = tuple(j for j in jids if j)
+    if not jids:
+        return None
+    matches = Conversation.objects.filter(tenant=tenant).filter(Q(remote_jid__in=jids) | Q(alt_jid__in=jids))
+    return matches.order_by("created_at").first()
+
+
+def _upsert_conversation(tenant: Tenant, incoming: IncomingMessage) -> tuple[Conversation, bool]:
+    conversation = find_conversation(tenant, incoming.chat_jid, incoming.chat_alt_jid)
+    if conversation is None:
+        name = "" if incoming.from_me or incoming.is_group else incoming.author_name
+        try:
+            with transaction.atomic():
+                conversation = Conversation.objects.create(
+                    tenant=tenant,
+                    remote_jid=incoming.chat_jid,
+                    alt_jid=incoming.chat_alt_jid,
+                    display_name=name,
+                    is_group=incoming.is_group,
+                    last_activity_at=incoming.timestamp,
+                )
+            return conversation, True
+        except IntegrityError:  # a concurrent webhook created it
+            conversation = Conversation.objects.get(tenant=tenant, remote_jid=incoming.chat_jid)
+    changed = []
+    # A LID-keyed contact whose phone number we now learn is re-keyed by phone (LID kept as alias).
+    if is_phone_jid(incoming.chat_jid) and not is_phone_jid(conversation.remote_jid):
+        if not Conversation.objects.filter(tenant=tenant, remote_jid=incoming.chat_jid).exists():
+            conversation.alt_jid, conversation.remote_jid = conversation.remote_jid, incoming.chat_jid
+            changed += ["alt_jid", "remote_jid"]
+    elif (
+        incoming.chat_alt_jid
+        and not conversation.alt_jid
+        and incoming.chat_alt_jid != conversation.remote_jid
+    ):
+        conversation.alt_jid = incoming.chat_alt_jid
+        changed.append("alt_jid")
+    if (
+        not conversation.display_name
+        and incoming.author_name
+        and not incoming.from_me
+        and not incoming.is_group
+    ):
+        conversation.display_name = incoming.author_name
+        changed.append("display_name")
+    if incoming.timestamp > conversation.last_activity_at:
+        conversation.last_activity_at = incoming.timestamp
+        changed.append("last_activity_at")
+    if changed:
+        conversation.save(update_fields=changed)
+    return conversation, False
+
+
+# --- messages -----------------------------------------------------------------------------------------
+
+
+def _store_inline_media(tenant: Tenant, incoming: IncomingMessage, source: dict):
+    """Inline base64 from the webhook → a stored Blob, or None (then a worker downloads it)."""
+    try:
+        spool = download.from_inline(incoming.media.inline_base64, source)
+    except FetchError as exc:
+        logger.warning("inline media of %s not used: %s", incoming.wa_message_id, exc)
+        return None
+    try:
+        with spool:
+            return pipeline.store_original(tenant, spool)
+    except Exception:
+        logger.exception(
+            "inline media of %s could not be stored; a worker will download it", incoming.wa_message_id
+        )
+        return None
+
+
+def record_message(tenant: Tenant, incoming: IncomingMessage) -> bool:
+    """Create the message (and its attachment) once; False when it was already there."""
+    source = None
+    inline_blob = None
+    if incoming.media is not None:
+        source = {**incoming.media.source(), "evolution_message": incoming.evolution_message}
+        already = Message.objects.filter(tenant=tenant, wa_message_id=incoming.wa_message_id).filter(
+            Q(conversation__remote_jid=incoming.chat_jid) | Q(conversation__alt_jid=incoming.chat_jid)
+        )
+        if incoming.media.inline_base64 and not already.exists():
+            inline_blob = _store_inline_media(tenant, incoming, source)
+
+    with transaction.atomic():
+        conversation, conversation_created = _upsert_conversation(tenant, incoming)
+        direction = Message.Direction.OUTGOING if incoming.from_me else Message.Direction.INCOMING
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    tenant=tenant,
+                    conversation=conversation,
+                    wa_message_id=incoming.wa_message_id,
+                    direction=direction,
+                    author_jid=incoming.author_jid,
+                    author_name=incoming.author_name,
+                    text=incoming.text,
+                    status=Message.Status.SENT if incoming.from_me else Message.Status.DELIVERED,
+                    timestamp=incoming.timestamp,
+                )
+        except IntegrityError:
+            return False
+        _apply_early_receipt(tenant, message)
+        attachment = None
+        if incoming.media is not None:
+            media = incoming.media
+            attachment = Attachment.objects.create(
+                tenant=tenant,
+                conversation=conversation,
+                message=message,
+                category=media.category,
+                declared_mime_type=media.mime_type,
+                file_name=safe_file_name(media.file_name),
+                metadata=media.hints,
+                source=source,
+                original=inline_blob,
+                status=Attachment.Status.PENDING,
+            )
+        message = Message.objects.prefetch_related("attachments").get(pk=message.pk)
+        events.message_created(message)
+        events.conversation_updated(conversation)
+        if attachment is not None:
+            from chatmedia.whatsapp.tasks import fetch_incoming_media
+
+            attachment_id = str(attachment.id)
+            transaction.on_commit(lambda: fetch_incoming_media.delay(attachment_id))
+        if conversation_created and not conversation.is_group:
+            from chatmedia.whatsapp.tasks import refresh_avatar
+
+            conversation_id = str(conversation.id)
+            transaction.on_commit(lambda: refresh_avatar.delay(conversation_id))
+    return True
+
+
+# --- statuses -----------------------------------------------------------------------------------------
+
+
+def _advance(message: Message, new_status: str) -> bool:
+    updated = Message.objects.filter(
+        pk=message.pk, status__in=message_status.replaceable_by(new_status)
+    ).update(status=new_status)
+    if updated:
+        message.status = new_status
+        events.message_status(message)
+    return bool(updated)
+
+
+def apply_status(tenant: Tenant, update: StatusUpdate) -> None:
+    direction = Message.Direction.OUTGOING if update.from_me else Message.Direction.INCOMING
+    with transaction.atomic():
+        messages = list(
+            Message.objects.filter(tenant=tenant, wa_message_id=update.wa_message_id, direction=direction)
+        )
+        for message in messages:
+            _advance(message, update.status)
+        if messages:
+            return
+        receipt, created = EarlyReceipt.objects.select_for_update().get_or_create(
+            tenant=tenant,
+            wa_message_id=update.wa_message_id,
+            from_me=update.from_me,
+            defaults={"status": update.status},
+        )
+        if not created:
+            receipt.status = message_status.best(receipt.status, update.status)
+            receipt.save(update_fields=["status", "received_at"])
+
+
+def _apply_early_receipt(tenant: Tenant, message: Message) -> None:
+    receipt = EarlyReceipt.objects.filter(
+        tenant=tenant,
+        wa_message_id=message.wa_message_id,
+        from_me=message.direction == Message.Direction.OUTGOING,
+    ).first()
+    if receipt is not None:
+        _advance(message, receipt.status)
+        receipt.delete()
+
+
+# --- contacts and profile pictures ----------------------------------------------------------------------
+
+
+def picture_source_hash(url: str) -> str:
+    """WhatsApp re-signs picture URLs (the query changes); the path changes when the picture does."""
+    return hashlib.sha256(urlsplit(url).path.encode()).hexdigest()
+
+
+def update_contact(tenant: Tenant, update: ContactUpdate) -> None:
+    conversation = find_conversation(tenant, update.jid)
+    if conversation is None:  # contact sync of people we never talked to: no chat to show them in
+        return
+    changed = []
+    if update.push_name and not conversation.is_group and conversation.display_name != update.push_name:
+        conversation.display_name = update.push_name
+        changed.append("display_name")
+    if changed:
+        conversation.save(update_fields=changed)
+        events.conversation_updated(conversation)
+    if update.picture_url is None:
+        return
+    from chatmedia.whatsapp.tasks import refresh_avatar
+
+    if update.picture_url == "":
+        if conversation.avatar_id is not None:
+            conversation_id = str(conversation.id)
+            transaction.on_commit(lambda: refresh_avatar.delay(conversation_id, ""))
+        return
+    if conversation.avatar_id and conversation.avatar_source_hash == picture_source_hash(update.picture_url):
+        return
+    conversation_id, url = str(conversation.id), update.picture_url
+    transaction.on_commit(lambda: refresh_avatar.delay(conversation_id, url))

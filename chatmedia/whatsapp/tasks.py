@@ -1,0 +1,166 @@
+"""Celery tasks of the WhatsApp side: fetch incoming media, refresh profile pictures.
+
+Tasks take ids, are idempotent (a redelivered task finds the attachment ready and stops), retry
+only transient errors (network, 5xx, storage hiccups) with exponential backoff and jitter, and
+record a machine code and a human reason when they give up.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from chatmedia.celery import app
+from chatmedia.chat.models import Attachment, Conversation
+from chatmedia.media import cache as media_cache
+from chatmedia.media import pipeline
+from chatmedia.media.blobs import release_blob, store_blob
+from chatmedia.media.sniff import detect_file_mime_type
+from chatmedia.media.storage import StorageError
+from chatmedia.realtime import events
+from chatmedia.whatsapp import download, evolution
+from chatmedia.whatsapp.ingest import picture_source_hash
+from chatmedia.whatsapp.outbound import FetchError, fetch_to_spool
+
+logger = logging.getLogger(__name__)
+
+AVATAR_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+def backoff_seconds(retries: int) -> float:
+    """Exponential backoff from MEDIA_TASK_RETRY_BASE_SECONDS, capped, with jitter (50-100 %)."""
+    ceiling = min(settings.MEDIA_TASK_RETRY_MAX_SECONDS, settings.MEDIA_TASK_RETRY_BASE_SECONDS * 2**retries)
+    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
+
+
+def _retry(task, exc: Exception) -> bool:
+    """Schedule a retry if any is left (raises celery.exceptions.Retry); False when exhausted."""
+    if task.request.retries >= settings.MEDIA_TASK_MAX_RETRIES:
+        return False
+    raise task.retry(countdown=backoff_seconds(task.request.retries), exc=exc, max_retries=None)
+
+
+@app.task(bind=True, name="whatsapp.fetch_incoming_media")
+def fetch_incoming_media(self, attachment_id: str) -> str:
+    started = time.monotonic()
+    attachment = Attachment.objects.select_related("tenant", "original").filter(pk=attachment_id).first()
+    if attachment is None:
+        return "gone"
+    if attachment.status in (Attachment.Status.READY, Attachment.Status.FAILED):
+        return attachment.status
+    blob = attachment.original
+    if blob is None:
+        Attachment.objects.filter(pk=attachment.pk, status=Attachment.Status.PENDING).update(
+            status=Attachment.Status.PROCESSING
+        )
+        try:
+            with download.obtain(attachment.tenant, attachment.source) as plain:
+                fetched = time.monotonic()
+                blob = pipeline.store_original(attachment.tenant, plain)
+        except FetchError as exc:
+            if exc.transient:
+                _retry(self, exc)  # raises Retry while retries are left
+            pipeline.fail(attachment.pk, exc.code, str(exc))
+            return "failed"
+        except StorageError as exc:
+            logger.warning("storing attachment %s failed: %s", attachment_id, exc)
+            _retry(self, exc)
+            pipeline.fail(attachment.pk, "storage", "the file could not be stored; try again later")
+            return "failed"
+        logger.info(
+            "attachment %s fetched in %.0f ms, stored in %.0f ms (%d bytes)",
+            attachment_id,
+            (fetched - started) * 1000,
+            (time.monotonic() - fetched) * 1000,
+            blob.size,
+        )
+    pipeline.complete(attachment.pk, blob)
+    return "ready"
+
+
+@app.task(bind=True, name="whatsapp.refresh_avatar")
+def refresh_avatar(self, conversation_id: str, url: str | None = None) -> str:
+    """Copy a contact's profile picture into our storage. `url` None: ask Evolution for it;
+    "": the contact has no (visible) picture."""
+    conversation = Conversation.objects.select_related("tenant").filter(pk=conversation_id).first()
+    if conversation is None:
+        return "gone"
+    now = timezone.now()
+    only_if_unchecked_since = None
+    if url is None:
+        only_if_unchecked_since = conversation.avatar_checked_at or now
+        recently = now - timedelta(seconds=settings.AVATAR_REFRESH_MIN_SECONDS)
+        if conversation.avatar_checked_at and conversation.avatar_checked_at > recently:
+            return "rate-limited"
+        if not evolution.is_configured(conversation.tenant):
+            return "no-evolution"
+        try:
+            url = evolution.fetch_profile_picture_url(conversation.tenant, conversation.remote_jid)
+        except FetchError as exc:
+            if exc.transient:
+                _retry(self, exc)
+            logger.info("profile picture URL of %s unavailable: %s", conversation_id, exc)
+            Conversation.objects.filter(pk=conversation.pk).update(avatar_checked_at=now)
+            return "unavailable"
+    if not url:
+        _set_avatar(conversation.pk, None, "", only_if_unchecked_since)
+        return "none"
+    source_hash = picture_source_hash(url)
+    if conversation.avatar_id and conversation.avatar_source_hash == source_hash:
+        Conversation.objects.filter(pk=conversation.pk).update(avatar_checked_at=now)
+        return "unchanged"
+    # At most one download per contact and picture per interval, whatever the webhook traffic.
+    if not cache.add(f"avatar-fetch:{conversation.pk}:{source_hash}", 1, settings.AVATAR_REFRESH_MIN_SECONDS):
+        return "rate-limited"
+    try:
+        with fetch_to_spool(url, settings.AVATAR_MAX_BYTES) as picture:
+            mime_type = detect_file_mime_type(picture)
+            if mime_type not in AVATAR_TYPES:
+                logger.warning(
+                    "profile picture of %s is %s, not an image we show", conversation_id, mime_type
+                )
+                return "not-an-image"
+            blob = store_blob(conversation.tenant, picture, mime_type, max_bytes=settings.AVATAR_MAX_BYTES)
+    except FetchError as exc:
+        if exc.transient:
+            cache.delete(f"avatar-fetch:{conversation.pk}:{source_hash}")
+            _retry(self, exc)
+        logger.info("profile picture of %s not fetched: %s", conversation_id, exc)
+        return "unavailable"
+    _set_avatar(conversation.pk, blob, source_hash, only_if_unchecked_since)
+    return "stored"
+
+
+def _set_avatar(conversation_id, blob, source_hash: str, only_if_unchecked_since=None) -> None:
+    """`only_if_unchecked_since`: for a lookup we started ourselves, give way to a picture a
+    contacts webhook stored meanwhile (that one is at least as fresh)."""
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+        checked = conversation.avatar_checked_at
+        if only_if_unchecked_since is not None and checked and checked > only_if_unchecked_since:
+            if blob is not None:  # stored for nothing: drop it unless it is somebody's picture
+                transaction.on_commit(lambda: release_blob(blob))
+            return
+        previous = conversation.avatar
+        now = timezone.now()
+        conversation.avatar_checked_at = now
+        if previous == blob and conversation.avatar_source_hash == source_hash:
+            conversation.save(update_fields=["avatar_checked_at"])
+            return
+        conversation.avatar = blob
+        conversation.avatar_source_hash = source_hash
+        conversation.avatar_updated_at = now
+        conversation.save(
+            update_fields=["avatar", "avatar_source_hash", "avatar_updated_at", "avatar_checked_at"]
+        )
+        transaction.on_commit(lambda: media_cache.invalidate_avatar(conversation_id))
+        if previous is not None and previous != blob:
+            transaction.on_commit(lambda: release_blob(previous))
+        events.conversation_updated(conversation)

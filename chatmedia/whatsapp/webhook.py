@@ -1,0 +1,128 @@
+"""`POST /webhooks/evolution/<tenant-slug>/<secret>/[<event-name>/]` — Evolution API webhooks.
+
+Authentication (per tenant; anything else is 401 and nothing is read or stored):
+- the tenant's webhook secret as the path segment after the slug (constant-time compare), or
+- `Authorization: Bearer <JWT>`, HS256 with the tenant's `jwt_key` (Evolution >= 2.3.0 sends it
+  when `jwt_key` is in the webhook headers), claims `app: evolution`, `action: webhook`, `exp`.
+The payload's `instance` must be the tenant's instance when one is configured: a JWT is not bound
+to an instance, so a key shared by mistake cannot post into another tenant.
+
+The body may carry a whole file as base64, so it is read from the stream with our own limit
+(WEBHOOK_MAX_BODY_BYTES; 413 beyond it, which Evolution retries) instead of Django's 2.5 MB
+`request.body` limit (400, never retried: media lost). The answer comes in milliseconds: parse,
+upsert, queue after commit, 200. Shapes we do not know get 200 and a log line (a 4xx would only
+make Evolution drop or retry an event we cannot use anyway). A database outage gets 503: retried.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+
+import jwt
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpRequest, JsonResponse
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.csrf import csrf_exempt
+
+from chatmedia.errors import error_response
+from chatmedia.tenancy.models import Tenant
+from chatmedia.whatsapp import ingest
+from chatmedia.whatsapp.payloads import PayloadError, parse_webhook
+
+logger = logging.getLogger(__name__)
+
+EVENT_SEGMENT = re.compile(r"^[a-z0-9]+(?:[-._][a-z0-9]+)*$")
+
+
+def _bearer(request: HttpRequest) -> str | None:
+    kind, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if kind.lower() == "bearer" and token.strip() else None
+
+
+def valid_jwt(token: str, key: str) -> bool:
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=["HS256"],
+            leeway=settings.WEBHOOK_JWT_LEEWAY_SECONDS,
+            options={"require": ["exp"]},
+        )
+    except jwt.PyJWTError:
+        return False
+    return claims.get("app") == "evolution" and claims.get("action") == "webhook"
+
+
+def authenticate(request: HttpRequest, slug: str, segments: list[str]) -> tuple[Tenant | None, list[str]]:
+    """The tenant and the remaining path segments, or (None, _) when not authenticated."""
+    tenant = Tenant.objects.filter(slug=slug).first()
+    if tenant is None:
+        return None, segments
+    if segments and constant_time_compare(segments[0], tenant.webhook_secret):
+        return tenant, segments[1:]
+    token = _bearer(request)
+    if token and tenant.jwt_key and valid_jwt(token, tenant.jwt_key):
+        return tenant, segments
+    return None, segments
+
+
+def _read_body(request: HttpRequest, limit: int) -> bytes | None:
+    """The body, or None when it is larger than `limit` (read from the stream, not request.body)."""
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    while chunk := request.read(settings.MEDIA_STREAM_CHUNK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@csrf_exempt
+def evolution_webhook(request: HttpRequest, slug: str, rest: str = "") -> JsonResponse:
+    started = time.monotonic()
+    if request.method != "POST":
+        return error_response(405, "method_not_allowed", "Webhooks are POSTed.", {"Allow": "POST"})
+    tenant, segments = authenticate(request, slug, [s for s in rest.split("/") if s])
+    if tenant is None:
+        return error_response(401, "unauthorized", "Unknown tenant, wrong secret or invalid token.")
+    if len(segments) > 1 or (segments and not EVENT_SEGMENT.match(segments[0])):
+        return error_response(404, "not_found", "Not found.")
+    body = _read_body(request, settings.WEBHOOK_MAX_BODY_BYTES)
+    if body is None:
+        logger.warning("webhook for %s over %s bytes refused", tenant.slug, settings.WEBHOOK_MAX_BODY_BYTES)
+        return error_response(
+            413, "too_large", f"The body is larger than {settings.WEBHOOK_MAX_BODY_BYTES} bytes."
+        )
+    try:
+        webhook = parse_webhook(json.loads(body))
+    except (ValueError, PayloadError) as exc:  # JSONDecodeError is a ValueError
+        logger.info("webhook for %s not understood: %s", tenant.slug, exc)
+        return JsonResponse({"ok": True, "ignored": [str(exc)[:200]]})
+    del body
+    if tenant.evolution_instance and webhook.instance and webhook.instance != tenant.evolution_instance:
+        logger.warning("webhook for %s from instance %r refused", tenant.slug, webhook.instance[:100])
+        return error_response(401, "unauthorized", "This instance does not belong to this tenant.")
+    try:
+        outcome = ingest.handle(tenant, webhook)
+    except DatabaseError:
+        logger.exception("webhook for %s: database unavailable", tenant.slug)
+        return error_response(503, "unavailable", "Temporarily unavailable; retry.", {"Retry-After": "5"})
+    logger.info(
+        "webhook %s for %s: %d new, %d duplicate, %d status, %d contact, %d ignored in %.1f ms",
+        webhook.event,
+        tenant.slug,
+        outcome.created,
+        outcome.duplicates,
+        outcome.statuses,
+        outcome.contacts,
+        len(outcome.ignored),
+        (time.monotonic() - started) * 1000,
+    )
+    return JsonResponse({"ok": True, "created": outcome.created, "duplicates": outcome.duplicates})

@@ -1,0 +1,199 @@
+"""Incoming media end to end on separate processes: webhook → queue → worker → storage →
+WebSocket event → the stored bytes equal WhatsApp's plaintext. On the real stack the queue is
+RabbitMQ, storage is the S3 server, the channel layer is Redis and the database PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import time
+
+import httpx
+import pytest
+
+from chatmedia.chat.models import Attachment, Conversation, Message
+from chatmedia.media.models import Blob
+from chatmedia.media.storage import media_storage
+from tests.integration.conftest import post
+from tests.whatsapp.fixtures import VECTORS, plain_bytes
+
+MEDIA = [
+    ("messages-upsert-image-caption.json", "image-01", "image"),
+    ("messages-upsert-ptt-voice-note.json", "ptt-01", "voice"),
+    ("messages-upsert-audio-file.json", "audio-01", "audio"),
+    ("messages-upsert-document-pdf.json", "document-01", "document"),
+    ("messages-upsert-video.json", "video-01", "video"),
+    ("messages-upsert-sticker.json", "sticker-01", "sticker"),
+    ("messages-upsert-group-image.json", "image-01", "image"),
+]
+
+
+def stored_bytes(attachment: Attachment) -> bytes:
+    return b"".join(media_storage().iter_chunks(attachment.original.storage_key))
+
+
+def created_attachment_id(stream, wa_message_id: str) -> str:
+    event = stream.wait_for(
+        lambda e: e["type"] == "message.created" and e["data"]["wa_message_id"] == wa_message_id
+    )
+    return event["data"]["attachments"][0]["id"]
+
+
+def wait_ready(stream, attachment_id: str, timeout: float = 30) -> dict:
+    return stream.wait_for(
+        lambda e: (
+            e["type"] in ("attachment.ready", "attachment.failed")
+            and e["data"]["attachment"]["id"] == attachment_id
+        ),
+        timeout,
+    )
+
+
+def test_every_media_fixture_end_to_end(live, member_a, member_b, fake_whatsapp_server, open_stream):
+    fake = fake_whatsapp_server
+    stream_a = open_stream(live, member_a.token)
+    stream_b = open_stream(live, member_b.token)
+    expected = {}
+    for index, (fixture, vector_id, category) in enumerate(MEDIA):
+        payload = fake.webhook(fixture, vector_id, id=f"E2E{index}{os.urandom(4).hex().upper()}")
+        response = post(member_a.webhook_url(live), payload)
+        assert response.status_code == 200, response.text
+        expected[payload["data"]["key"]["id"]] = (vector_id, category)
+    for wa_id, (vector_id, category) in expected.items():
+        attachment_id = created_attachment_id(stream_a, wa_id)
+        event = wait_ready(stream_a, attachment_id)
+        assert event["type"] == "attachment.ready", event
+        data = event["data"]["attachment"]
+        assert data["category"] == category and data["status"] == "ready"
+        assert data["size"] == VECTORS[vector_id]["file_length"]
+        attachment = Attachment.objects.select_related("original").get(pk=attachment_id)
+        assert attachment.tenant_id == member_a.tenant.id
+        assert stored_bytes(attachment) == plain_bytes(VECTORS[vector_id])
+    # the same image in the 1:1 chat and in the group is one stored object
+    assert Blob.objects.filter(tenant=member_a.tenant).count() == 6
+    assert stream_a.wait_for(lambda e: e["type"] == "conversation.updated")
+    # the other tenant's socket heard nothing at all
+    assert stream_b.drain(1.0) == []
+
+
+def test_duplicate_webhooks_make_one_message_and_one_download(
+    live, member_a, fake_whatsapp_server, open_stream
+):
+    stream = open_stream(live, member_a.token)
+    payload = fake_whatsapp_server.webhook("messages-upsert-image-caption.json", "image-01", id="DUP1")
+    for _ in range(3):
+        assert post(member_a.webhook_url(live), payload).status_code == 200
+    assert wait_ready(stream, created_attachment_id(stream, "DUP1"))["type"] == "attachment.ready"
+    assert Message.objects.filter(wa_message_id="DUP1").count() == 1
+    assert Attachment.objects.filter(tenant=member_a.tenant).count() == 1
+    assert len(fake_whatsapp_server.calls("cdn")) == 1
+    assert [e["type"] for e in stream.drain()].count("message.created") == 1
+
+
+def test_evolution_5xx_then_recovery_is_stored(live, member_a, fake_whatsapp_server, open_stream):
+    fake = fake_whatsapp_server
+    stream = open_stream(live, member_a.token)
+    fake.fail("cdn", "404", times=100)  # the CDN copy expired: only Evolution can help
+    fake.fail("getBase64FromMediaMessage", "5xx", times=2)
+    payload = fake.webhook("messages-upsert-document-pdf.json", "document-01", id="RETRY1")
+    assert post(member_a.webhook_url(live), payload).status_code == 200
+    event = wait_ready(stream, created_attachment_id(stream, "RETRY1"))
+    assert event["type"] == "attachment.ready", event
+    assert len(fake.calls("getBase64FromMediaMessage")) == 3  # two 5xx, then the bytes
+    attachment = Attachment.objects.get(pk=event["data"]["attachment"]["id"])
+    assert stored_bytes(attachment) == plain_bytes(VECTORS["document-01"])
+
+
+def test_tampered_cdn_bytes_fail_with_integrity_and_store_nothing(
+    live, member_b, fake_whatsapp_server, open_stream
+):
+    stream = open_stream(live, member_b.token)
+    fake_whatsapp_server.fail("cdn", "wrong_bytes", times=100)
+    payload = fake_whatsapp_server.webhook("messages-upsert-image-caption.json", "image-01", id="TAMPER1")
+    assert post(member_b.webhook_url(live), payload).status_code == 200
+    event = wait_ready(stream, created_attachment_id(stream, "TAMPER1"))
+    assert event["type"] == "attachment.failed"
+    assert event["data"]["attachment"]["error"]["code"] == "integrity"
+    assert not Blob.objects.filter(tenant=member_b.tenant).exists()
+    assert Attachment.objects.get(pk=event["data"]["attachment"]["id"]).original_id is None
+
+
+def test_wrong_secret_is_401_and_nothing_is_stored(live, member_a, fake_whatsapp_server):
+    payload = fake_whatsapp_server.webhook("messages-upsert-image-with-base64.json")
+    url = f"{live.url}/webhooks/evolution/{member_a.tenant.slug}/not-the-secret/"
+    assert post(url, payload).status_code == 401
+    bearer = {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.invalid"}
+    assert (
+        post(f"{live.url}/webhooks/evolution/{member_a.tenant.slug}/", payload, headers=bearer).status_code
+        == 401
+    )
+    assert not Message.objects.exists() and not Blob.objects.exists()
+    assert fake_whatsapp_server.calls() == []
+
+
+def test_a_5_mb_base64_webhook_is_accepted(live, member_a, fake_whatsapp_server, open_stream):
+    stream = open_stream(live, member_a.token)
+    document = os.urandom(5 * 1024 * 1024)
+    payload = fake_whatsapp_server.webhook("messages-upsert-document-pdf.json", id="BIG5MB")
+    node = payload["data"]["message"]["documentMessage"]
+    node["fileSha256"] = base64.b64encode(hashlib.sha256(document).digest()).decode()
+    node["fileLength"] = {"low": len(document), "high": 0, "unsigned": True}
+    payload["data"]["message"]["base64"] = base64.b64encode(document).decode()
+    started = time.monotonic()
+    response = post(member_a.webhook_url(live), payload)
+    assert response.status_code == 200, response.text
+    assert time.monotonic() - started < 10
+    event = wait_ready(stream, created_attachment_id(stream, "BIG5MB"))
+    assert event["type"] == "attachment.ready"
+    assert stored_bytes(Attachment.objects.get(pk=event["data"]["attachment"]["id"])) == document
+    assert fake_whatsapp_server.calls("cdn") == []  # the inline bytes were used
+
+
+def test_profile_picture_is_copied_and_served(live, member_a, fake_whatsapp_server, open_stream):
+    fake = fake_whatsapp_server
+    stream = open_stream(live, member_a.token)
+    assert (
+        post(member_a.webhook_url(live), fake.webhook("messages-upsert-text.json", id="HELLO1")).status_code
+        == 200
+    )
+    conversation_id = stream.wait_for(lambda e: e["type"] == "message.created")["data"]["conversation"]
+    contact = fake.webhook("contacts-update-single.json")
+    contact["data"]["profilePicUrl"] = fake.add_picture("live-avatar", plain_bytes(VECTORS["image-01"]))
+    assert post(member_a.webhook_url(live), contact).status_code == 200
+    stream.wait_for(
+        lambda e: (
+            e["type"] == "conversation.updated"
+            and e["data"]["avatar_updated_at"]
+            and e["data"]["id"] == conversation_id
+        )
+    )
+    headers = {"Authorization": f"Token {member_a.token}"}
+    response = httpx.get(f"{live.url}/media/avatar/{conversation_id}", headers=headers)
+    assert response.status_code == 200 and response.content == plain_bytes(VECTORS["image-01"])
+    assert Conversation.objects.get(pk=conversation_id).display_name == "João Cliente"
+
+
+@pytest.mark.needs_broker_redelivery
+def test_a_worker_killed_mid_task_is_redelivered_and_stores_once(
+    live, member_a, fake_whatsapp_server, open_stream
+):
+    fake = fake_whatsapp_server
+    stream = open_stream(live, member_a.token)
+    fake.fail("cdn", "timeout", times=1)  # the first download hangs: the worker is busy with it
+    payload = fake.webhook("messages-upsert-video.json", "video-01", id="KILL1")
+    assert post(member_a.webhook_url(live), payload).status_code == 200
+    attachment_id = created_attachment_id(stream, "KILL1")
+    deadline = time.monotonic() + 20
+    while not fake.calls("cdn") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fake.calls("cdn"), "the worker never started the download"
+    live.worker.kill()
+    assert Attachment.objects.get(pk=attachment_id).status in ("pending", "processing")
+    live.start_worker()
+    event = wait_ready(stream, attachment_id, timeout=60)
+    assert event["type"] == "attachment.ready"
+    assert Attachment.objects.filter(message__wa_message_id="KILL1").count() == 1
+    video_sha256 = VECTORS["video-01"]["plaintext_sha256_hex"]
+    assert Blob.objects.filter(tenant=member_a.tenant, sha256=video_sha256).count() == 1
+    assert len(fake.calls("cdn")) == 2  # the killed attempt and the redelivered one

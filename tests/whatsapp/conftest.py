@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+import time
+
+import jwt
+import pytest
+from django.test import Client
+
+from chatmedia.tenancy.models import Tenant
+from chatmedia.whatsapp import tasks
+
+WEBHOOK_SECRET = "test-webhook-secret-0123456789"
+
+
+@pytest.fixture
+def tenant(db) -> Tenant:
+    return Tenant.objects.create(
+        slug="acme", name="Acme", webhook_secret=WEBHOOK_SECRET, jwt_key="jwt-key-of-acme-0123456789abcdef"
+    )
+
+
+class Queued:
+    """Records what the webhook queues (after commit) instead of sending it to a broker."""
+
+    def __init__(self):
+        self.media: list[str] = []
+        self.avatars: list[tuple] = []
+
+
+@pytest.fixture
+def queued(monkeypatch) -> Queued:
+    record = Queued()
+    monkeypatch.setattr(tasks.fetch_incoming_media, "delay", lambda *a: record.media.append(a[0]))
+    monkeypatch.setattr(tasks.refresh_avatar, "delay", lambda *a: record.avatars.append(a))
+    return record
+
+
+@pytest.fixture
+def post_webhook(django_capture_on_commit_callbacks):
+    def post(
+        tenant: Tenant,
+        payload,
+        *,
+        path: str | None = None,
+        headers: dict | None = None,
+        raw: bytes | None = None,
+    ):
+        url = path or f"/webhooks/evolution/{tenant.slug}/{tenant.webhook_secret}/"
+        body = raw if raw is not None else json.dumps(payload).encode()
+        with django_capture_on_commit_callbacks(execute=True):
+            return Client().post(url, data=body, content_type="application/json", headers=headers or {})
+
+    return post
+
+
+def evolution_jwt(key: str, **claims) -> str:
+    now = int(time.time())
+    payload = {"iat": now, "exp": now + 600, "app": "evolution", "action": "webhook", **claims}
+    return jwt.encode(payload, key, algorithm="HS256")

@@ -1,0 +1,33 @@
+"""Shared material of ../shared/fixtures: the wa-media vectors and the Evolution payloads."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+WA_MEDIA = SHARED / "wa-media"
+EVOLUTION = SHARED / "evolution"
+MANIFEST = json.loads((WA_MEDIA / "manifest.json").read_text())
+VECTORS = {vector["id"]: vector for vector in MANIFEST["vectors"]}
+POSITIVE = [v for v in MANIFEST["vectors"] if v["expect"]["ok"]]
+NEGATIVE = [v for v in MANIFEST["vectors"] if not v["expect"]["ok"]]
+EVOLUTION_FILES = sorted(p.name for p in EVOLUTION.glob("*.json"))
+
+
+def raw(vector: dict, name: str) -> bytes:
+    return base64.b64decode(vector[f"{name}_b64"])
+
+
+def enc_bytes(vector: dict) -> bytes:
+    return (WA_MEDIA / vector["enc_file"]).read_bytes()
+
+
+def plain_bytes(vector: dict) -> bytes:
+    return (WA_MEDIA / vector["plaintext_file"]).read_bytes()
+
+
+def evolution(name: str) -> dict:
+    return copy.deepcopy(json.loads((EVOLUTION / name).read_text()))
