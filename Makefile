@@ -7,8 +7,15 @@ STAMP := $(VENV)/.installed
 S3_STAMP := tools/s3/node_modules/.package-lock.json
 PORT ?= 8000
 export PORT
+# `make run FAKE_WHATSAPP=1`: also start the fake Evolution API + WhatsApp CDN (tools/fake_whatsapp.py)
+# and connect the demo tenant to it; then `make simulate` posts realistic webhooks.
+FAKE_WHATSAPP_PORT ?= 8081
+FAKE_URL := http://127.0.0.1:$(FAKE_WHATSAPP_PORT)
+FAKE_INSTANCE := acme-vendas
+FAKE_APIKEY := fake-evolution-instance-token
+UVICORN := $(VENV)/bin/uvicorn chatmedia.asgi:application --host 127.0.0.1 --port $(PORT) --no-server-header
 
-.PHONY: run test install lint format clean
+.PHONY: run test install lint format clean simulate
 
 # Install (or refresh) the virtualenv when pyproject.toml or constraints.txt change.
 $(STAMP): pyproject.toml constraints.txt
@@ -28,8 +35,22 @@ run: $(STAMP)
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
+ifdef FAKE_WHATSAPP
+	@$(PY) manage.py ensure_demo --evolution-url $(FAKE_URL) \
+	  --evolution-instance $(FAKE_INSTANCE) --evolution-token $(FAKE_APIKEY)
+	$(PY) tools/fake_whatsapp.py serve --port $(FAKE_WHATSAPP_PORT) \
+	  --instance $(FAKE_INSTANCE) --apikey $(FAKE_APIKEY) & trap 'kill $$!' EXIT; \
+	  WHATSAPP_MEDIA_BASE_URL=$(FAKE_URL) WHATSAPP_MEDIA_HOSTS=127.0.0.1:$(FAKE_WHATSAPP_PORT) $(UVICORN)
+else
 	@$(PY) manage.py ensure_demo
-	exec $(VENV)/bin/uvicorn chatmedia.asgi:application --host 127.0.0.1 --port $(PORT) --no-server-header
+	exec $(UVICORN)
+endif
+
+## make simulate: post realistic WhatsApp webhooks (text, image, voice note, audio, PDF, video, sticker,
+## group image, profile picture) to the running `make run FAKE_WHATSAPP=1`.
+simulate: $(STAMP)
+	$(PY) tools/fake_whatsapp.py simulate --chatmedia http://127.0.0.1:$(PORT) --port $(FAKE_WHATSAPP_PORT) \
+	  --instance $(FAKE_INSTANCE)
 
 ## make test: lint, then every test on the real stack (PostgreSQL, Redis, RabbitMQ, S3) and embedded.
 test: $(STAMP) $(S3_STAMP)

@@ -320,7 +320,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "botocore": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "botocore": {"level": "WARNING"},
+        # one line per request with full URLs (signed CDN links): our own logs say what matters
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 # API and admin messages; the web UI carries its own pt-BR strings.

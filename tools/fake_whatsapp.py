@@ -543,8 +543,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--instance", default=DEFAULT_INSTANCE)
     sim = sub.add_parser("simulate", help="post realistic webhooks to a running chatmedia")
     sim.add_argument("--chatmedia", default="http://127.0.0.1:8000")
-    sim.add_argument("--tenant", required=True)
-    sim.add_argument("--secret", required=True)
+    sim.add_argument("--tenant", default="demo")
+    sim.add_argument("--secret", help="the tenant's webhook secret (default: read from chatmedia's database)")
     sim.add_argument("--port", type=int, default=8081, help="port of the running fake (for media URLs)")
     sim.add_argument("--instance", default=DEFAULT_INSTANCE)
     sim.add_argument(
@@ -559,14 +559,31 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     # simulate: media must be served by the fake chatmedia is configured with (WHATSAPP_MEDIA_BASE_URL).
     # If one is already running on --port, its copy of the vectors is identical; otherwise serve here.
+    secret = args.secret or _secret_from_database(args.tenant)
     running = _answers(args.port)
     fake = FakeWhatsApp(args.port, instance=args.instance, listen=not running)
     if not running:
         fake.__enter__()
-    code = simulate(fake, args.chatmedia, args.tenant, args.secret)
+    code = simulate(fake, args.chatmedia, args.tenant, secret)
     if not running:
         time.sleep(args.wait or 30)  # let the worker download the media before the CDN goes away
     return code
+
+
+def _secret_from_database(slug: str) -> str:
+    """The webhook secret of `slug`, from the database chatmedia uses here (same env, same ./var)."""
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmedia.settings")
+    django.setup()
+    from chatmedia.tenancy.models import Tenant
+
+    tenant = Tenant.objects.filter(slug=slug).first()
+    if tenant is None:
+        raise SystemExit(f"no tenant {slug!r}: start chatmedia with `make run` first")
+    return tenant.webhook_secret
 
 
 def _answers(port: int) -> bool:

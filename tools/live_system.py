@@ -57,7 +57,7 @@ class Process:
 
 
 class LiveSystem:
-    def __init__(self, env: dict[str, str], log_dir: Path):
+    def __init__(self, env: dict[str, str], log_dir: Path, web_workers: int = 1):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**env, "PORT": str(self.port), "PUBLIC_BASE_URL": self.url, "PYTHONUNBUFFERED": "1"}

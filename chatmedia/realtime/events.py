@@ -12,10 +12,12 @@ source of truth and the UI refetches on reconnect.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
+import threading
+import time
 import uuid
 
-from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
@@ -29,7 +31,7 @@ CONVERSATION_UPDATED = "conversation.updated"
 EVENT_TYPES = (MESSAGE_CREATED, MESSAGE_STATUS, ATTACHMENT_READY, ATTACHMENT_FAILED, CONVERSATION_UPDATED)
 
 # The event loop of the ASGI server, for the in-memory channel layer (embedded mode): its queues
-# belong to that loop, so sends from worker threads are handed to it instead of a loop of their own.
+# belong to that loop, so sends from other threads are handed to it.
 _server_loop: asyncio.AbstractEventLoop | None = None
 
 
@@ -46,22 +48,73 @@ def conversation_group(conversation_id: uuid.UUID | str) -> str:
     return f"conversation.{uuid.UUID(str(conversation_id))}"
 
 
-def _group_send(group: str, message: dict) -> None:
-    layer = get_channel_layer()
-    loop = _server_loop
-    if isinstance(layer, InMemoryChannelLayer) and loop is not None and loop.is_running():
-        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).result(timeout=5)
-    else:
-        async_to_sync(layer.group_send)(group, message)
+class _Publisher:
+    """Sends events from one background event loop, in order, so the caller (a webhook request, a
+    worker task) never waits for Redis: a group send costs milliseconds of round trips, and a
+    webhook answer must not. Events are best effort by design (the REST API is the truth)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.queue: asyncio.Queue | None = None
+        self.pending = 0
+
+    def _run(self, ready: threading.Event) -> None:
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        self.queue = asyncio.Queue()
+        ready.set()
+        self.loop.run_until_complete(self._drain())
+
+    async def _drain(self) -> None:
+        while True:
+            group, message = await self.queue.get()
+            try:
+                layer = get_channel_layer()
+                loop = _server_loop
+                if isinstance(layer, InMemoryChannelLayer) and loop is not None and loop.is_running():
+                    await asyncio.wrap_future(
+                        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+                    )
+                else:
+                    await layer.group_send(group, message)
+            except Exception:
+                logger.exception("could not publish %s to %s", message.get("event"), group)
+            finally:
+                with self.lock:
+                    self.pending -= 1
+
+    def submit(self, group: str, message: dict) -> None:
+        with self.lock:
+            if self.loop is None:
+                ready = threading.Event()
+                threading.Thread(
+                    target=self._run, args=(ready,), name="realtime-publisher", daemon=True
+                ).start()
+                ready.wait(5)
+            self.pending += 1
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, (group, message))
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every submitted event was handed to the channel layer (tests, process exit)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.pending == 0:
+                    return True
+            time.sleep(0.01)
+        return False
+
+
+_publisher = _Publisher()
+atexit.register(_publisher.flush, 2.0)
+flush = _publisher.flush
 
 
 def send_now(tenant_id, conversation_id, event: str, data: dict) -> None:
     message = {"type": "chat.event", "event": event, "data": data}
     for group in (tenant_group(tenant_id), conversation_group(conversation_id)):
-        try:
-            _group_send(group, message)
-        except Exception:
-            logger.exception("could not publish %s to %s", event, group)
+        _publisher.submit(group, message)
 
 
 def publish(tenant_id, conversation_id, event: str, data: dict) -> None:

@@ -197,3 +197,18 @@ def test_a_worker_killed_mid_task_is_redelivered_and_stores_once(
     video_sha256 = VECTORS["video-01"]["plaintext_sha256_hex"]
     assert Blob.objects.filter(tenant=member_a.tenant, sha256=video_sha256).count() == 1
     assert len(fake.calls("cdn")) == 2  # the killed attempt and the redelivered one
+
+
+def test_oversized_webhooks_are_refused_before_being_read(live, member_a):
+    import socket
+
+    # Content-Length over the limit: 413 at once, without sending (or spooling) the body.
+    limit = 10**12
+    with socket.create_connection(("127.0.0.1", live.port), timeout=10) as connection:
+        path = f"/webhooks/evolution/{member_a.tenant.slug}/{member_a.tenant.webhook_secret}/"
+        connection.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {limit}\r\n\r\n".encode()
+        )
+        answer = connection.recv(4096).decode()
+    assert answer.startswith("HTTP/1.1 413"), answer

@@ -18,10 +18,20 @@ class Command(BaseCommand):
         "(kept in ./var/demo-login.txt, mode 0600); every run print how to log in."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument("--evolution-url", help="connect the demo tenant to this Evolution API")
+        parser.add_argument("--evolution-instance", default="")
+        parser.add_argument("--evolution-token", default="")
+
     @transaction.atomic
     def handle(self, *args, **options):
         login_file = settings.VAR_DIR / "demo-login.txt"
         tenant = Tenant.objects.filter(slug=DEMO_SLUG).first() or create_tenant(DEMO_SLUG, name="Demo")
+        if options.get("evolution_url"):
+            tenant.evolution_url = options["evolution_url"]
+            tenant.evolution_instance = options["evolution_instance"]
+            tenant.evolution_token = options["evolution_token"]
+            tenant.save(update_fields=["evolution_url", "evolution_instance", "evolution_token"])
         user_model = get_user_model()
         user = user_model.objects.filter(username=DEMO_USER).first()
         if user is None or not login_file.exists():
@@ -44,6 +54,11 @@ class Command(BaseCommand):
                     f"  Log in at {base}/admin/ as user '{username}', password '{password}'",
                     f"  API token: .venv/bin/python manage.py create_api_token {tenant.slug} {username}",
                     f"  Evolution webhook URL of the demo tenant: {webhook_url(tenant)}",
+                    *(
+                        [f"  Evolution API of the demo tenant: {tenant.evolution_url}"]
+                        if options.get("evolution_url")
+                        else []
+                    ),
                     "",
                 ]
             )
