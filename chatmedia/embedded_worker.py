@@ -34,5 +34,20 @@ def start_embedded_worker() -> WorkController | None:
         loglevel=settings.LOG_LEVEL,
     )
     threading.Thread(target=_worker.start, name="embedded-celery-worker", daemon=True).start()
+    threading.Thread(target=_recover, name="embedded-recovery", daemon=True).start()
     logger.info("embedded Celery worker started (%s threads)", settings.EMBEDDED_WORKER_CONCURRENCY)
     return _worker
+
+
+def _recover() -> None:
+    """The in-process queue starts empty: media left waiting by the last run is queued again."""
+    from django.db import close_old_connections
+
+    from chatmedia.whatsapp.recovery import requeue_unfinished_media
+
+    try:
+        requeue_unfinished_media(older_than_seconds=0)
+    except Exception:
+        logger.exception("could not queue unfinished media again")
+    finally:
+        close_old_connections()

@@ -237,6 +237,10 @@ EMBEDDED_WORKER_CONCURRENCY = env_int("EMBEDDED_WORKER_CONCURRENCY", 2)
 MEDIA_TASK_MAX_RETRIES = env_int("MEDIA_TASK_MAX_RETRIES", 8)
 MEDIA_TASK_RETRY_BASE_SECONDS = float(env("MEDIA_TASK_RETRY_BASE_SECONDS", "5"))
 MEDIA_TASK_RETRY_MAX_SECONDS = float(env("MEDIA_TASK_RETRY_MAX_SECONDS", "600"))
+# Incoming media still waiting this long (its task was lost) is queued again by `recover_media`.
+MEDIA_REQUEUE_AFTER_SECONDS = env_int("MEDIA_REQUEUE_AFTER_SECONDS", 15 * 60)
+# A delivery/read receipt whose message never arrived is forgotten after this long.
+EARLY_RECEIPT_TTL_SECONDS = env_int("EARLY_RECEIPT_TTL_SECONDS", 24 * 3600)
 
 # --- auth and API -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

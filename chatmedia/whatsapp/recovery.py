@@ -1,0 +1,46 @@
+"""Loose ends a crash can leave, picked up again: media whose task was lost, stale early receipts.
+
+With RabbitMQ a task survives a worker crash (acks_late); the embedded in-process queue does not
+survive a restart of `make run`, and a broker outage can swallow an enqueue. So attachments still
+waiting for their bytes after a while are queued again (the task is idempotent: a duplicate finds
+the attachment ready and stops). Runs when the embedded worker starts, and as
+`python manage.py recover_media` (cron it every few minutes on the real stack).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from chatmedia.chat.models import Attachment
+from chatmedia.whatsapp.models import EarlyReceipt
+
+logger = logging.getLogger(__name__)
+
+
+def requeue_unfinished_media(older_than_seconds: int | None = None) -> int:
+    from chatmedia.whatsapp.tasks import fetch_incoming_media
+
+    age = settings.MEDIA_REQUEUE_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
+    cutoff = timezone.now() - timedelta(seconds=age)
+    stalled = Attachment.objects.filter(
+        status__in=[Attachment.Status.PENDING, Attachment.Status.PROCESSING],
+        source__kind="whatsapp",
+        updated_at__lte=cutoff,
+    ).values_list("id", flat=True)
+    count = 0
+    for attachment_id in stalled.iterator():
+        fetch_incoming_media.delay(str(attachment_id))
+        count += 1
+    if count:
+        logger.info("queued %d unfinished incoming media again", count)
+    return count
+
+
+def forget_stale_receipts() -> int:
+    cutoff = timezone.now() - timedelta(seconds=settings.EARLY_RECEIPT_TTL_SECONDS)
+    deleted, _ = EarlyReceipt.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
