@@ -7,7 +7,7 @@ One HTTP server on 127.0.0.1 that
   `/chat/fetchProfilePictureUrl/<instance>`, `/message/sendMedia/<instance>`,
   `/message/sendWhatsAppAudio/<instance>`; checks the `apikey` header (401 body of Evolution);
 - records every call, and can be told to fail a route (5xx, timeout, 401, 404, wrong bytes).
-The encrypted files are the independent test vectors of shared/fixtures/wa-media (made by Baileys)
+The encrypted files are the independent test vectors of fixtures/wa-media (made by Baileys)
 plus any media a test adds (encrypted here with chatmedia's encrypt, the same algorithm).
 
 Control API (JSON), for tests in another process: `GET /__fake/calls`, `POST /__fake/reset`,
@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from chatmedia.whatsapp.crypto import encrypt  # noqa: E402
 
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = ROOT / "fixtures"
 EVOLUTION_FIXTURES = FIXTURES / "evolution"
 WA_MEDIA = FIXTURES / "wa-media"
 DEFAULT_APIKEY = "fake-evolution-instance-token"

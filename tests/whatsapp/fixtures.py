@@ -1,4 +1,4 @@
-"""Shared material of ../shared/fixtures: the wa-media vectors and the Evolution payloads."""
+"""The wa-media vectors and Evolution payloads in fixtures/ (a copy of the shared set)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import copy
 import json
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
-WA_MEDIA = SHARED / "wa-media"
-EVOLUTION = SHARED / "evolution"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+WA_MEDIA = FIXTURES / "wa-media"
+EVOLUTION = FIXTURES / "evolution"
 MANIFEST = json.loads((WA_MEDIA / "manifest.json").read_text())
 VECTORS = {vector["id"]: vector for vector in MANIFEST["vectors"]}
 POSITIVE = [v for v in MANIFEST["vectors"] if v["expect"]["ok"]]

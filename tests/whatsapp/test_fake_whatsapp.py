@@ -1,4 +1,4 @@
-"""The fake Evolution API answers like the real one (shapes of shared/fixtures/evolution)."""
+"""The fake Evolution API answers like the real one (shapes of fixtures/evolution)."""
 
 from __future__ import annotations
 

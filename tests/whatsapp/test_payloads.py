@@ -1,4 +1,4 @@
-"""Parsing every Evolution shape of shared/fixtures/evolution and the spec's serialization quirks."""
+"""Parsing every Evolution shape of fixtures/evolution and the spec's serialization quirks."""
 
 from __future__ import annotations
 
