@@ -13,7 +13,9 @@ FAKE_WHATSAPP_PORT ?= 8081
 FAKE_URL := http://127.0.0.1:$(FAKE_WHATSAPP_PORT)
 FAKE_INSTANCE := acme-vendas
 FAKE_APIKEY := fake-evolution-instance-token
-UVICORN := $(VENV)/bin/uvicorn chatmedia.asgi:application --host 127.0.0.1 --port $(PORT) --no-server-header
+# No access log: webhook URLs carry the tenant's secret (our own logs redact it).
+UVICORN := $(VENV)/bin/uvicorn chatmedia.asgi:application --host 127.0.0.1 --port $(PORT) --no-server-header \
+  --no-access-log
 
 .PHONY: run test install lint format clean simulate
 

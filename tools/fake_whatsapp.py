@@ -3,7 +3,7 @@
 One HTTP server on 127.0.0.1 that
 - serves encrypted `.enc` media like the CDN (`GET <directPath>`), and profile pictures;
 - answers the Evolution endpoints chatmedia calls, in the shapes of shared/spec/evolution-api.md and
-  shared/fixtures/evolution/: `POST /chat/getBase64FromMediaMessage/<instance>`,
+  fixtures/evolution/: `POST /chat/getBase64FromMediaMessage/<instance>`,
   `/chat/fetchProfilePictureUrl/<instance>`, `/message/sendMedia/<instance>`,
   `/message/sendWhatsAppAudio/<instance>`; checks the `apikey` header (401 body of Evolution);
 - records every call, and can be told to fail a route (5xx, timeout, 401, 404, wrong bytes).

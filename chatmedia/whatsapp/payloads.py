@@ -46,6 +46,27 @@ STATUS_MAP = {
     "READ": "read",
     "PLAYED": "read",
 }
+# What Evolution needs of a media node to download it again (getBase64FromMediaMessage); the rest
+# (thumbnails, annotations, context) would only bloat the stored copy.
+EVOLUTION_NODE_FIELDS = frozenset(
+    {
+        "url",
+        "directPath",
+        "mediaKey",
+        "fileSha256",
+        "fileEncSha256",
+        "fileLength",
+        "mediaKeyTimestamp",
+        "mimetype",
+        "fileName",
+        "ptt",
+        "seconds",
+        "gifPlayback",
+        "width",
+        "height",
+        "isAnimated",
+    }
+)
 # Largest inline JPEG thumbnail we pass on to the UI as a placeholder (base64 bytes in JSON).
 MAX_PLACEHOLDER_BYTES = 4096
 
@@ -315,9 +336,10 @@ def _parse_message(event: str, data: dict) -> Item:
         return Ignored(f"message {wa_id} is not text or media ({', '.join(kinds) or 'empty'})")
     evolution_message = None
     if media is not None:
+        node = content[media.content_key]
         evolution_message = {
             "key": {"remoteJid": key.get("remoteJid"), "fromMe": from_me, "id": wa_id},
-            "message": {media.content_key: content[media.content_key]},
+            "message": {media.content_key: {k: v for k, v in node.items() if k in EVOLUTION_NODE_FIELDS}},
         }
     return IncomingMessage(
         event=event,
