@@ -198,7 +198,7 @@ def record_message(tenant: Tenant, incoming: IncomingMessage) -> bool:
 
             attachment_id = str(attachment.id)
             transaction.on_commit(lambda: fetch_incoming_media.delay(attachment_id))
-        if conversation_created and not conversation.is_group:
+        if conversation_created:  # groups have pictures too (fetchProfilePictureUrl takes group JIDs)
             from chatmedia.whatsapp.tasks import refresh_avatar
 
             conversation_id = str(conversation.id)
@@ -264,7 +264,8 @@ def update_contact(tenant: Tenant, update: ContactUpdate) -> None:
     if conversation is None:  # contact sync of people we never talked to: no chat to show them in
         return
     changed = []
-    if update.push_name and not conversation.is_group and conversation.display_name != update.push_name:
+    # For a group the item describes the group itself, so its name is the group's name.
+    if update.push_name and conversation.display_name != update.push_name:
         conversation.display_name = update.push_name
         changed.append("display_name")
     if changed:

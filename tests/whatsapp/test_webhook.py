@@ -333,3 +333,15 @@ def test_encrypt_helper_is_what_the_fake_uses():
     # Sanity check of the helper the fake WhatsApp side relies on for test media.
     fields = encrypt(io.BytesIO(b"hello"), io.BytesIO(), media_type="image")
     assert len(fields["mediaKey"]) == 32
+
+
+def test_group_gets_its_name_and_picture_from_contact_updates(tenant, post_webhook, queued):
+    post_webhook(tenant, evolution("messages-upsert-group-image.json"))
+    group = Conversation.objects.get(is_group=True)
+    assert group.display_name == ""  # the author's name is not the group's
+    assert (str(group.id),) in queued.avatars
+    update = evolution("contacts-update-single.json")
+    update["data"].update({"remoteJid": group.remote_jid, "pushName": "Pedidos ACME"})
+    post_webhook(tenant, update)
+    group.refresh_from_db()
+    assert group.display_name == "Pedidos ACME"
