@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 S3_STAMP := tools/s3/node_modules/.package-lock.json
 PORT ?= 8000
 export PORT
-# `make run FAKE_WHATSAPP=1`: also start the fake Evolution API + WhatsApp CDN (tools/fake_whatsapp.py)
+# `make run FAKE_WHATSAPP=1`: also start the fake Evolution API + WhatsApp CDN (tools/fake_whatsapp/)
 # and connect the demo tenant to it; then `make simulate` posts realistic webhooks.
 FAKE_WHATSAPP_PORT ?= 8081
 FAKE_URL := http://127.0.0.1:$(FAKE_WHATSAPP_PORT)
@@ -40,7 +40,7 @@ run: $(STAMP)
 ifdef FAKE_WHATSAPP
 	@$(PY) manage.py ensure_demo --evolution-url $(FAKE_URL) \
 	  --evolution-instance $(FAKE_INSTANCE) --evolution-token $(FAKE_APIKEY)
-	$(PY) tools/fake_whatsapp.py serve --port $(FAKE_WHATSAPP_PORT) \
+	$(PY) -m tools.fake_whatsapp serve --port $(FAKE_WHATSAPP_PORT) \
 	  --instance $(FAKE_INSTANCE) --apikey $(FAKE_APIKEY) & trap 'kill $$!' EXIT; \
 	  WHATSAPP_MEDIA_BASE_URL=$(FAKE_URL) WHATSAPP_MEDIA_HOSTS=127.0.0.1:$(FAKE_WHATSAPP_PORT) $(UVICORN)
 else
@@ -51,7 +51,7 @@ endif
 ## make simulate: post realistic WhatsApp webhooks (text, image, voice note, audio, PDF, video, sticker,
 ## group image, profile picture) to the running `make run FAKE_WHATSAPP=1`.
 simulate: $(STAMP)
-	$(PY) tools/fake_whatsapp.py simulate --chatmedia http://127.0.0.1:$(PORT) --port $(FAKE_WHATSAPP_PORT) \
+	$(PY) -m tools.fake_whatsapp simulate --chatmedia http://127.0.0.1:$(PORT) --port $(FAKE_WHATSAPP_PORT) \
 	  --instance $(FAKE_INSTANCE)
 
 ## make test: lint, then every test on the real stack (PostgreSQL, Redis, RabbitMQ, S3) and embedded.

@@ -32,8 +32,8 @@ from chatmedia.whatsapp.payloads import (
     IncomingMessage,
     StatusUpdate,
     Webhook,
-    is_phone_jid,
 )
+from chatmedia.whatsapp.values import is_phone_jid
 
 logger = logging.getLogger(__name__)
 

@@ -10,13 +10,12 @@ with a reason, never an exception the webhook would turn into a 500.
 from __future__ import annotations
 
 import base64
-import binascii
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from chatmedia.whatsapp.crypto import MESSAGE_MEDIA_TYPES
+from chatmedia.whatsapp.values import decode_bytes, decode_long, is_group_jid, is_phone_jid, normalize_jid
 
 WRAPPERS = (
     "ephemeralMessage",
@@ -73,86 +72,6 @@ MAX_PLACEHOLDER_BYTES = 4096
 
 class PayloadError(ValueError):
     pass
-
-
-# --- value decoders ---------------------------------------------------------------------------------
-
-
-def decode_bytes(value: Any) -> bytes | None:
-    """Bytes in any of Evolution's serializations; None when absent or unreadable."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("data:") and "," in text:
-            text = text.split(",", 1)[1]
-        text += "=" * (-len(text) % 4)
-        try:
-            if "-" in text or "_" in text:
-                return base64.urlsafe_b64decode(text)
-            return base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            return None
-    if isinstance(value, dict):
-        if value.get("type") == "Buffer" and isinstance(value.get("data"), list):
-            return _bytes_from_ints(value["data"])
-        if value and all(isinstance(k, str) and k.isdigit() for k in value):
-            # Sort numerically: a store that sorts keys as strings puts "10" before "2".
-            ordered = sorted(value.items(), key=lambda item: int(item[0]))
-            if [int(k) for k, _ in ordered] != list(range(len(ordered))):
-                return None
-            return _bytes_from_ints([v for _, v in ordered])
-        return None
-    if isinstance(value, list):
-        return _bytes_from_ints(value)
-    return None
-
-
-def _bytes_from_ints(values: list) -> bytes | None:
-    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in values):
-        return None
-    return bytes(values)
-
-
-def decode_long(value: Any) -> int | None:
-    """A 64-bit integer as int, float, decimal string or `{low, high, unsigned}`."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str):
-        text = value.strip()
-        return int(text) if re.fullmatch(r"-?\d{1,20}", text) else None
-    if isinstance(value, dict) and "low" in value and "high" in value:
-        low, high = value.get("low"), value.get("high")
-        if not (isinstance(low, int) and isinstance(high, int)):
-            return None
-        unsigned_value = (high % 2**32) * 2**32 + (low % 2**32)
-        if not value.get("unsigned") and unsigned_value >= 2**63:
-            return unsigned_value - 2**64
-        return unsigned_value
-    return None
-
-
-def normalize_jid(jid: Any) -> str:
-    """`5511...:12@s.whatsapp.net` -> `5511...@s.whatsapp.net`; '' for anything that is not a JID."""
-    if not isinstance(jid, str) or "@" not in jid:
-        return ""
-    user, _, server = jid.strip().lower().partition("@")
-    user = user.split(":", 1)[0]
-    if not user or not server:
-        return ""
-    return f"{user}@{server}"
-
-
-def is_phone_jid(jid: str) -> bool:
-    return jid.endswith("@s.whatsapp.net")
-
-
-def is_group_jid(jid: str) -> bool:
-    return jid.endswith("@g.us")
 
 
 def _text(value: Any, limit: int = 65536) -> str:

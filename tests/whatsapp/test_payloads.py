@@ -12,12 +12,10 @@ from chatmedia.whatsapp.payloads import (
     Ignored,
     IncomingMessage,
     StatusUpdate,
-    decode_bytes,
-    decode_long,
-    normalize_jid,
     parse_webhook,
     unwrap_message,
 )
+from chatmedia.whatsapp.values import decode_bytes, decode_long, normalize_jid
 from tests.whatsapp.fixtures import EVOLUTION_FILES, VECTORS, evolution, plain_bytes, raw
 
 WEBHOOK_FILES = [name for name in EVOLUTION_FILES if "event" in evolution(name)]

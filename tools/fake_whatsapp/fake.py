@@ -1,0 +1,173 @@
+"""The fake as an object: start it in a test (`with FakeWhatsApp() as fake:`), add media and
+pictures, build webhook payloads that point at it, inject faults, read the call log."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import json
+import random
+import sys
+import threading
+from http.server import ThreadingHTTPServer
+
+from chatmedia.whatsapp.crypto import encrypt
+from tools.fake_whatsapp.server import handler_for
+from tools.fake_whatsapp.state import (
+    DEFAULT_APIKEY,
+    DEFAULT_INSTANCE,
+    MODES,
+    ROUTES,
+    WA_MEDIA,
+    Fault,
+    Media,
+    State,
+    flip_middle,
+    load_fixture,
+    tiny_jpeg,
+)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # Clients that give up (timeouts under test) reset the connection: expected, not news.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class FakeWhatsApp:
+    """The server; use as a context manager in tests, or `serve_forever()` from the command line."""
+
+    def __init__(
+        self,
+        port: int = 0,
+        apikey: str = DEFAULT_APIKEY,
+        instance: str = DEFAULT_INSTANCE,
+        listen: bool = True,
+    ):
+        """`listen=False`: only build payloads for a fake already running on `port`."""
+        self.state = State(apikey=apikey, instance=instance)
+        self.server = _QuietServer(("127.0.0.1", port), handler_for(self.state)) if listen else None
+        if self.server is not None:
+            port = self.server.server_address[1]
+        self._port = port
+        self.thread: threading.Thread | None = None
+        self.load_wa_media_vectors()
+        self.add_picture("default", tiny_jpeg())
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def __enter__(self) -> FakeWhatsApp:
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- content ---------------------------------------------------------------------------------
+
+    def load_wa_media_vectors(self) -> None:
+        manifest = json.loads((WA_MEDIA / "manifest.json").read_text())
+        for vector in manifest["vectors"]:
+            if not vector["expect"]["ok"]:
+                continue
+            self.state.media[vector["id"]] = Media(
+                name=vector["id"],
+                plaintext=(WA_MEDIA / vector["plaintext_file"]).read_bytes(),
+                enc=(WA_MEDIA / vector["enc_file"]).read_bytes(),
+                media_type=vector["media_type"],
+                mimetype=vector["mimetype"],
+                fields={
+                    "mediaKey": base64.b64decode(vector["media_key_b64"]),
+                    "fileSha256": base64.b64decode(vector["file_sha256_b64"]),
+                    "fileEncSha256": base64.b64decode(vector["file_enc_sha256_b64"]),
+                    "fileLength": vector["file_length"],
+                },
+            )
+
+    def add_media(self, name: str, plaintext: bytes, media_type: str, mimetype: str) -> Media:
+        sink = io.BytesIO()
+        fields = encrypt(io.BytesIO(plaintext), sink, media_type=media_type)
+        media = Media(name, plaintext, sink.getvalue(), media_type, mimetype, fields)
+        self.state.media[name] = media
+        return media
+
+    def tamper(self, name: str) -> None:
+        """Serve a copy of `name` with one ciphertext byte flipped (the MAC no longer matches)."""
+        media = self.state.media[name]
+        media.enc = flip_middle(media.enc)
+
+    def add_picture(self, name: str, jpeg: bytes) -> str:
+        path = f"/v/t61.24694-24/{name}_n.jpg"
+        self.state.pictures[path] = jpeg
+        return f"{self.url}{path}?ccb=11-4&oh=01_FAKE{random.randrange(10**6)}&oe=6A1AE400&_nc_sid=5e03e0"  # noqa: S311
+
+    def set_profile_picture(self, jid_or_number: str, url: str | None) -> None:
+        self.state.profile_urls[jid_or_number.split("@")[0]] = url
+
+    def fail(self, route: str, mode: str, times: int = 1) -> None:
+        assert route in ROUTES and mode in MODES, (route, mode)
+        with self.state.lock:
+            self.state.faults[route] = Fault(mode, times)
+
+    def calls(self, route: str | None = None) -> list[dict]:
+        with self.state.lock:
+            return [c for c in self.state.calls if route is None or c["route"] == route]
+
+    def reset(self) -> None:
+        """Forget calls, faults and profile pictures (media files stay: they are immutable)."""
+        with self.state.lock:
+            self.state.calls.clear()
+            self.state.faults.clear()
+            self.state.profile_urls.clear()
+
+    # --- webhook payloads ----------------------------------------------------------------------------
+
+    def webhook(self, fixture: str, media: str | None = None, **changes) -> dict:
+        """A fixture payload whose media node points at this server's copy of `media`."""
+        payload = copy.deepcopy(load_fixture(fixture))
+        payload["instance"] = self.state.instance
+        data = payload["data"]
+        if "key" in data and "id" in changes:
+            data["key"]["id"] = changes.pop("id")
+        if "key" in data and "remote_jid" in changes:
+            data["key"]["remoteJid"] = changes.pop("remote_jid")
+            data["key"].pop("remoteJidAlt", None)
+        if media is not None:
+            node = next(
+                v for k, v in data["message"].items() if k.endswith("Message") and isinstance(v, dict)
+            )
+            self.point_node_at(node, self.state.media[media])
+            self.state.messages[data["key"]["id"]] = media
+        if "timestamp" in changes:
+            data["messageTimestamp"] = changes.pop("timestamp")
+        assert not changes, changes
+        return payload
+
+    def point_node_at(self, node: dict, media: Media) -> None:
+        node["directPath"] = media.direct_path
+        node["url"] = "https://mmg.whatsapp.net" + media.direct_path + "&mms3=true"
+        node["mediaKey"] = {str(i): b for i, b in enumerate(media.fields["mediaKey"])}
+        node["fileSha256"] = {str(i): b for i, b in enumerate(media.fields["fileSha256"])}
+        node["fileEncSha256"] = {str(i): b for i, b in enumerate(media.fields["fileEncSha256"])}
+        node["fileLength"] = {
+            "low": media.fields["fileLength"] % 2**32,
+            "high": media.fields["fileLength"] >> 32,
+            "unsigned": True,
+        }
+        node["mimetype"] = media.mimetype
