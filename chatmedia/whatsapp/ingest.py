@@ -9,10 +9,8 @@ base64 media is stored here at once, never put in a queue message.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -23,7 +21,7 @@ from chatmedia.media import pipeline
 from chatmedia.media.filenames import safe_file_name
 from chatmedia.realtime import events
 from chatmedia.tenancy.models import Tenant
-from chatmedia.whatsapp import download
+from chatmedia.whatsapp import download, tasks
 from chatmedia.whatsapp.models import EarlyReceipt
 from chatmedia.whatsapp.outbound import FetchError
 from chatmedia.whatsapp.payloads import (
@@ -33,7 +31,7 @@ from chatmedia.whatsapp.payloads import (
     StatusUpdate,
     Webhook,
 )
-from chatmedia.whatsapp.values import is_phone_jid
+from chatmedia.whatsapp.values import is_phone_jid, picture_source_hash
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +63,13 @@ def handle(tenant: Tenant, webhook: Webhook) -> Outcome:
             logger.info("webhook %s for %s: ignored: %s", webhook.event, tenant.slug, item.reason)
             outcome.ignored.append(item.reason)
     return outcome
+
+
+def enqueue(task, *args) -> None:
+    """Queue `task` once the transaction commits. A broker that is down loses nothing: the error is
+    logged, the webhook still answers 200 (the rows are committed), and `recover_media` queues
+    the attachment again later."""
+    transaction.on_commit(lambda: task.delay(*args), robust=True)
 
 
 # --- conversations ----------------------------------------------------------------------------------
@@ -194,15 +199,9 @@ def record_message(tenant: Tenant, incoming: IncomingMessage) -> bool:
         events.message_created(message)
         events.conversation_updated(conversation)
         if attachment is not None:
-            from chatmedia.whatsapp.tasks import fetch_incoming_media
-
-            attachment_id = str(attachment.id)
-            transaction.on_commit(lambda: fetch_incoming_media.delay(attachment_id))
+            enqueue(tasks.fetch_incoming_media, str(attachment.id))
         if conversation_created:  # groups have pictures too (fetchProfilePictureUrl takes group JIDs)
-            from chatmedia.whatsapp.tasks import refresh_avatar
-
-            conversation_id = str(conversation.id)
-            transaction.on_commit(lambda: refresh_avatar.delay(conversation_id))
+            enqueue(tasks.refresh_avatar, str(conversation.id))
     return True
 
 
@@ -254,11 +253,6 @@ def _apply_early_receipt(tenant: Tenant, message: Message) -> None:
 # --- contacts and profile pictures ----------------------------------------------------------------------
 
 
-def picture_source_hash(url: str) -> str:
-    """WhatsApp re-signs picture URLs (the query changes); the path changes when the picture does."""
-    return hashlib.sha256(urlsplit(url).path.encode()).hexdigest()
-
-
 def update_contact(tenant: Tenant, update: ContactUpdate) -> None:
     conversation = find_conversation(tenant, update.jid)
     if conversation is None:  # contact sync of people we never talked to: no chat to show them in
@@ -273,14 +267,10 @@ def update_contact(tenant: Tenant, update: ContactUpdate) -> None:
         events.conversation_updated(conversation)
     if update.picture_url is None:
         return
-    from chatmedia.whatsapp.tasks import refresh_avatar
-
     if update.picture_url == "":
         if conversation.avatar_id is not None:
-            conversation_id = str(conversation.id)
-            transaction.on_commit(lambda: refresh_avatar.delay(conversation_id, ""))
+            enqueue(tasks.refresh_avatar, str(conversation.id), "")
         return
     if conversation.avatar_id and conversation.avatar_source_hash == picture_source_hash(update.picture_url):
         return
-    conversation_id, url = str(conversation.id), update.picture_url
-    transaction.on_commit(lambda: refresh_avatar.delay(conversation_id, url))
+    enqueue(tasks.refresh_avatar, str(conversation.id), update.picture_url)

@@ -26,8 +26,8 @@ from chatmedia.media.sniff import detect_file_mime_type
 from chatmedia.media.storage import StorageError
 from chatmedia.realtime import events
 from chatmedia.whatsapp import download, evolution
-from chatmedia.whatsapp.ingest import picture_source_hash
 from chatmedia.whatsapp.outbound import FetchError, fetch_to_spool
+from chatmedia.whatsapp.values import picture_source_hash
 
 logger = logging.getLogger(__name__)
 

@@ -1,12 +1,15 @@
 """Evolution's encodings of bytes, 64-bit numbers and JIDs, which change between versions
-(shared/spec/evolution-api.md §6.5): pure functions that return None/'' for what they cannot read."""
+(shared/spec/evolution-api.md §6.5), and the identity of a profile picture URL: pure functions that
+return None/'' for what they cannot read."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def decode_bytes(value: Any) -> bytes | None:
@@ -84,3 +87,8 @@ def is_phone_jid(jid: str) -> bool:
 
 def is_group_jid(jid: str) -> bool:
     return jid.endswith("@g.us")
+
+
+def picture_source_hash(url: str) -> str:
+    """WhatsApp re-signs picture URLs (the query changes); the path changes when the picture does."""
+    return hashlib.sha256(urlsplit(url).path.encode()).hexdigest()

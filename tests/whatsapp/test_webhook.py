@@ -312,7 +312,7 @@ def test_contacts_of_unknown_people_create_no_conversation(tenant, post_webhook,
 
 def test_unchanged_picture_is_not_fetched_again(tenant, post_webhook, queued):
     from chatmedia.media.blobs import store_blob
-    from chatmedia.whatsapp.ingest import picture_source_hash
+    from chatmedia.whatsapp.values import picture_source_hash
 
     post_webhook(tenant, evolution("messages-upsert-text.json"))
     update = evolution("contacts-update-single.json")
@@ -345,3 +345,18 @@ def test_group_gets_its_name_and_picture_from_contact_updates(tenant, post_webho
     post_webhook(tenant, update)
     group.refresh_from_db()
     assert group.display_name == "Pedidos ACME"
+
+
+def test_a_broker_outage_does_not_lose_the_message(tenant, post_webhook, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from chatmedia.whatsapp import tasks
+
+    def broker_down(*args):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(tasks.fetch_incoming_media, "delay", broker_down)
+    monkeypatch.setattr(tasks.refresh_avatar, "delay", broker_down)
+    response = post_webhook(tenant, evolution("messages-upsert-image-caption.json"))
+    assert response.status_code == 200
+    assert Attachment.objects.get().status == "pending"  # `recover_media` queues it again later
