@@ -40,10 +40,10 @@ def backoff_seconds(retries: int) -> float:
     return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
 
 
-def _retry(task, exc: Exception) -> bool:
-    """Schedule a retry if any is left (raises celery.exceptions.Retry); False when exhausted."""
+def _retry_while_left(task, exc: Exception) -> None:
+    """Schedule a retry (raises celery.exceptions.Retry) unless the retries are used up."""
     if task.request.retries >= settings.MEDIA_TASK_MAX_RETRIES:
-        return False
+        return
     raise task.retry(countdown=backoff_seconds(task.request.retries), exc=exc, max_retries=None)
 
 
@@ -66,12 +66,12 @@ def fetch_incoming_media(self, attachment_id: str) -> str:
                 blob = pipeline.store_original(attachment.tenant, plain)
         except FetchError as exc:
             if exc.transient:
-                _retry(self, exc)  # raises Retry while retries are left
+                _retry_while_left(self, exc)
             pipeline.fail(attachment.pk, exc.code, str(exc))
             return "failed"
         except StorageError as exc:
             logger.warning("storing attachment %s failed: %s", attachment_id, exc)
-            _retry(self, exc)
+            _retry_while_left(self, exc)
             pipeline.fail(attachment.pk, "storage", "the file could not be stored; try again later")
             return "failed"
         logger.info(
@@ -105,7 +105,7 @@ def refresh_avatar(self, conversation_id: str, url: str | None = None) -> str:
             url = evolution.fetch_profile_picture_url(conversation.tenant, conversation.remote_jid)
         except FetchError as exc:
             if exc.transient:
-                _retry(self, exc)
+                _retry_while_left(self, exc)
             logger.info("profile picture URL of %s unavailable: %s", conversation_id, exc)
             Conversation.objects.filter(pk=conversation.pk).update(avatar_checked_at=now)
             return "unavailable"
@@ -131,7 +131,7 @@ def refresh_avatar(self, conversation_id: str, url: str | None = None) -> str:
     except FetchError as exc:
         if exc.transient:
             cache.delete(f"avatar-fetch:{conversation.pk}:{source_hash}")
-            _retry(self, exc)
+            _retry_while_left(self, exc)
         logger.info("profile picture of %s not fetched: %s", conversation_id, exc)
         return "unavailable"
     _set_avatar(conversation.pk, blob, source_hash, only_if_unchecked_since)
