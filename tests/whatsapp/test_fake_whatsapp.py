@@ -84,3 +84,16 @@ def test_faults_are_counted_and_then_heal(fake_whatsapp):
     assert (
         httpx.get(fake_whatsapp.url + path).status_code == 403
     )  # the fake insists on the Origin Baileys sends, so tests prove we send it
+
+
+def test_send_media_answers_with_the_node_of_its_media_type(fake_whatsapp):
+    body = {"number": "5511999990000", "mediatype": "document", "media": "JVBERi0=", "fileName": "nota.pdf"}
+    sent = _post(fake_whatsapp, "message/sendMedia", body).json()
+    assert sent["messageType"] == "documentMessage"
+    assert sent["message"]["documentMessage"]["fileName"] == "nota.pdf"
+    assert sent["message"]["documentMessage"]["mimetype"] == "application/pdf"
+    image = _post(
+        fake_whatsapp, "message/sendMedia", {**body, "mediatype": "image", "fileName": "x.png"}
+    ).json()
+    assert image["message"]["imageMessage"]["mimetype"] == "image/jpeg"  # Evolution re-encodes images
+    assert _post(fake_whatsapp, "message/sendMedia", {**body, "media": ""}).status_code == 400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mimetypes
 import random
 import time
 from http.server import BaseHTTPRequestHandler
@@ -119,9 +120,7 @@ def handler_for(state: State):
             try:
                 body = json.loads(raw or b"{}")
             except ValueError:
-                return self._json(
-                    400, {"status": 400, "error": "Bad Request", "response": {"message": ["invalid json"]}}
-                )
+                return self._bad_request("invalid json")
             self._record(route, _summary(body))
             if self.headers.get("apikey") != state.apikey:
                 return self._json(401, load_fixture("error-401-unauthorized.json"))
@@ -181,12 +180,16 @@ def handler_for(state: State):
             url = state.profile_urls.get(number)
             return self._json(200, {"wuid": f"{number}@s.whatsapp.net", "profilePictureUrl": url})
 
-        def _sent(self, number: str, template: str, message_node: dict | None = None):
+        def _bad_request(self, message: str):
+            return self._json(
+                400, {"status": 400, "error": "Bad Request", "response": {"message": [message]}}
+            )
+
+        def _sent(self, number: str, template: str, content_key: str, changes: dict):
+            """201 with the sent message, like Evolution: the template's media node under
+            `content_key`, a fresh `3EB0…` id, and `changes` applied to the node."""
             if not number:
-                return self._json(
-                    400,
-                    {"status": 400, "error": "Bad Request", "response": {"message": ["number is required"]}},
-                )
+                return self._bad_request("number is required")
             if number.startswith("5511955550000"):
                 return self._json(400, load_fixture("error-400-number-not-on-whatsapp.json"))
             response = load_fixture(template)
@@ -194,37 +197,42 @@ def handler_for(state: State):
             response["key"]["remoteJid"] = jid
             response["key"]["id"] = "3EB0" + "".join(random.choice("0123456789ABCDEF") for _ in range(18))  # noqa: S311
             response["messageTimestamp"] = int(time.time())
-            if message_node:
-                for node in response["message"].values():
-                    if isinstance(node, dict) and "mimetype" in node:
-                        node.update(message_node)
+            (old_key,) = [
+                k for k, v in response["message"].items() if isinstance(v, dict) and "mimetype" in v
+            ]
+            node = response["message"].pop(old_key)
+            node.update(changes)
+            response["message"][content_key] = node
+            response["messageType"] = content_key
             return self._json(201, response)
 
         def _send_media(self, body, fault):
-            if body.get("mediatype") not in ("image", "video", "document", "audio"):
-                return self._json(
-                    400,
-                    {
-                        "status": 400,
-                        "error": "Bad Request",
-                        "response": {"message": ["mediatype is invalid"]},
-                    },
-                )
+            mediatype = body.get("mediatype")
+            if mediatype not in ("image", "video", "document", "audio"):
+                return self._bad_request("mediatype is invalid")
             if not body.get("media"):
-                return self._json(
-                    400,
-                    {"status": 400, "error": "Bad Request", "response": {"message": ["media is required"]}},
+                return self._bad_request("media is required")
+            changes = {"caption": body["caption"]} if body.get("caption") and mediatype != "audio" else {}
+            # Evolution 2.3.7: with a fileName the MIME comes from its extension ("false" if unknown),
+            # even for images it re-encoded to JPEG; without one, from `mimetype`.
+            if body.get("fileName"):
+                changes["mimetype"] = mimetypes.guess_type(body["fileName"])[0] or "false"
+            else:
+                changes["mimetype"] = body.get("mimetype") or (
+                    "image/jpeg" if mediatype == "image" else "false"
                 )
-            node = {"caption": body["caption"]} if body.get("caption") else {}
-            return self._sent(str(body.get("number", "")), "response-sendMedia-image.json", node)
+            if mediatype == "document":
+                changes["fileName"] = body.get("fileName") or "file"
+            return self._sent(
+                str(body.get("number", "")), "response-sendMedia-image.json", f"{mediatype}Message", changes
+            )
 
         def _send_audio(self, body, fault):
             if not body.get("audio"):
-                return self._json(
-                    400,
-                    {"status": 400, "error": "Bad Request", "response": {"message": ["audio is required"]}},
-                )
-            return self._sent(str(body.get("number", "")), "response-sendWhatsAppAudio.json")
+                return self._bad_request("audio is required")
+            return self._sent(
+                str(body.get("number", "")), "response-sendWhatsAppAudio.json", "audioMessage", {}
+            )
 
     return Handler
 
