@@ -95,5 +95,7 @@ def test_send_media_answers_with_the_node_of_its_media_type(fake_whatsapp):
     image = _post(
         fake_whatsapp, "message/sendMedia", {**body, "mediatype": "image", "fileName": "x.png"}
     ).json()
-    assert image["message"]["imageMessage"]["mimetype"] == "image/jpeg"  # Evolution re-encodes images
+    assert image["message"]["imageMessage"]["mimetype"] == "image/png"  # Evolution's gotcha: from the name
+    odd = _post(fake_whatsapp, "message/sendMedia", {**body, "fileName": "x.weird-ext"}).json()
+    assert odd["message"]["documentMessage"]["mimetype"] == "false"
     assert _post(fake_whatsapp, "message/sendMedia", {**body, "media": ""}).status_code == 400
