@@ -70,10 +70,12 @@ def authenticate(request: HttpRequest, slug: str, segments: list[str]) -> tuple[
     return None, segments
 
 
-def _read_body(request: HttpRequest, limit: int) -> bytes | None:
-    # Memory: about three times the body at the peak (bytes, the decoded str, the parsed base64
-    # string). Evolution's inline base64 is optional; `base64: false` keeps webhooks small.
-    """The body, or None when it is larger than `limit` (read from the stream, not request.body)."""
+def _read_body(request: HttpRequest, limit: int) -> bytearray | None:
+    """The body, or None when it is larger than `limit` (read from the stream, not request.body).
+
+    Memory: about three times the body at the peak (these bytes, the decoded text, the parsed
+    base64 string). Evolution's inline base64 is optional; `base64: false` keeps webhooks small.
+    """
     declared = request.META.get("CONTENT_LENGTH") or ""
     if declared.isdigit() and int(declared) > limit:
         return None
@@ -82,14 +84,22 @@ def _read_body(request: HttpRequest, limit: int) -> bytes | None:
         if len(body) + len(chunk) > limit:
             return None
         body += chunk
-    return bytes(body)
+    return body
 
 
 @csrf_exempt
 def evolution_webhook(request: HttpRequest, slug: str, rest: str = "") -> JsonResponse:
-    started = time.monotonic()
     if request.method != "POST":
         return error_response(405, "method_not_allowed", "Webhooks are POSTed.", {"Allow": "POST"})
+    try:
+        return _receive(request, slug, rest)
+    except DatabaseError:
+        logger.exception("webhook for %s: database unavailable", slug)
+        return error_response(503, "unavailable", "Temporarily unavailable; retry.", {"Retry-After": "5"})
+
+
+def _receive(request: HttpRequest, slug: str, rest: str) -> JsonResponse:
+    started = time.monotonic()
     tenant, segments = authenticate(request, slug, [s for s in rest.split("/") if s])
     if tenant is None:
         return error_response(401, "unauthorized", "Unknown tenant, wrong secret or invalid token.")
@@ -110,11 +120,7 @@ def evolution_webhook(request: HttpRequest, slug: str, rest: str = "") -> JsonRe
     if tenant.evolution_instance and webhook.instance and webhook.instance != tenant.evolution_instance:
         logger.warning("webhook for %s from instance %r refused", tenant.slug, webhook.instance[:100])
         return error_response(401, "unauthorized", "This instance does not belong to this tenant.")
-    try:
-        outcome = ingest.handle(tenant, webhook)
-    except DatabaseError:
-        logger.exception("webhook for %s: database unavailable", tenant.slug)
-        return error_response(503, "unavailable", "Temporarily unavailable; retry.", {"Retry-After": "5"})
+    outcome = ingest.handle(tenant, webhook)
     logger.info(
         "webhook %s for %s: %d new, %d duplicate, %d status, %d contact, %d ignored in %.1f ms",
         webhook.event,

@@ -360,3 +360,17 @@ def test_a_broker_outage_does_not_lose_the_message(tenant, post_webhook, monkeyp
     response = post_webhook(tenant, evolution("messages-upsert-image-caption.json"))
     assert response.status_code == 200
     assert Attachment.objects.get().status == "pending"  # `recover_media` queues it again later
+
+
+def test_database_outage_is_503_so_evolution_retries(tenant, post_webhook, queued, monkeypatch):
+    from django.db import OperationalError
+
+    from chatmedia.whatsapp import ingest
+
+    def database_down(*args):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(ingest, "record_message", database_down)
+    response = post_webhook(tenant, evolution("messages-upsert-text.json"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
