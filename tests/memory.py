@@ -7,7 +7,13 @@ just this block is measured, not the peak of the whole test run.
 from __future__ import annotations
 
 import gc
+import json
+import subprocess
+import sys
 from pathlib import Path
+
+# Peak growth allowed for one large (50 MiB) transfer: far below the size, so a file held whole fails.
+MEMORY_BOUND_MIB = 24
 
 _STATUS = Path("/proc/self/status")
 
@@ -32,3 +38,18 @@ class PeakRSS:
     @property
     def growth_mib(self) -> float:
         return (self.peak_kib - self.baseline_kib) / 1024
+
+
+def run_probe(module: str, *args: str, env: dict[str, str], label: str, capsys) -> dict:
+    """Run a memory probe module in a fresh process (a long test run's heap would hide or inflate
+    the growth of one operation) and return the JSON it prints last; the result is shown in the log."""
+    probe = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env=env, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=300,
+        check=False,
+    )  # fmt: skip
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    result = json.loads(probe.stdout.strip().splitlines()[-1])
+    with capsys.disabled():
+        print(f"\n[memory] {label}: {result}")
+    return result

@@ -5,25 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
-import subprocess
-import sys
 import time
 import uuid
 
 import httpx
 import pytest
-from django.conf import settings
 
 from chatmedia.media.storage import ObjectNotFound, UploadedPart, media_storage
 from chatmedia.media.storage.config import local_storage_setting, s3_storage_setting
 from chatmedia.media.storage.keys import incoming_upload_key
+from tests.memory import MEMORY_BOUND_MIB, run_probe
 
 MiB = 1024 * 1024
-# Peak RSS growth allowed while saving or reading a 50 MiB object: a bounded fraction of it
-# (one S3 part of S3_TRANSFER_PART_BYTES = 8 MiB plus client buffers; local disk: one chunk).
-MEMORY_BOUND_MIB = 24
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -111,14 +105,7 @@ def test_50_mb_object_round_trip_with_bounded_memory(storage, s3_server, tmp_pat
             S3_SECRET_KEY=s3_server["secret_key"],
             S3_REGION=s3_server["region"],
         )
-    probe = subprocess.run(
-        [sys.executable, "-m", "tests.media.memory_probe", "50"],
-        env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert probe.returncode == 0, probe.stderr[-3000:]
-    result = json.loads(probe.stdout.strip().splitlines()[-1])
-    with capsys.disabled():
-        print(f"\n[memory] 50 MiB object: {result}")
+    result = run_probe("tests.media.memory_probe", "50", env=env, label="50 MiB object", capsys=capsys)
     assert result["backend"] == storage.name
     assert result["written"] == 50 * MiB and result["sha256_ok"]
     assert result["save_peak_growth_mib"] < MEMORY_BOUND_MIB
