@@ -291,14 +291,71 @@ S3_TRANSFER_PART_BYTES = env_int("S3_TRANSFER_PART_BYTES", 8 * 1024 * 1024)
 # (S3 needs >= 5 MiB for every part but the last).
 UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 8 * 1024 * 1024)
 
+# --- media processing (chatmedia.media.policy; every limit has a name and a safe default) -------------
+_MB = 1024 * 1024
+# Largest file per category, in both directions (seed: image 10 MB, audio 16 MB, document 25 MB,
+# video 50 MB). Override one with e.g. MEDIA_MAX_BYTES_DOCUMENT=52428800.
+MEDIA_MAX_BYTES = {
+    category: env_int(f"MEDIA_MAX_BYTES_{category.upper()}", default)
+    for category, default in {
+        "image": 10 * _MB,
+        "sticker": 1 * _MB,
+        "audio": 16 * _MB,
+        "voice": 16 * _MB,
+        "video": 50 * _MB,
+        "document": 25 * _MB,
+    }.items()
+}
+_IMAGE_TYPES = "image/jpeg,image/png,image/gif,image/webp,image/heic,image/heif"
+_AUDIO_TYPES = "audio/mpeg,audio/ogg,audio/wav,audio/aac,audio/mp4,audio/amr,audio/webm,audio/3gpp"
+_VIDEO_TYPES = "video/mp4,video/quicktime,video/x-msvideo,video/3gpp,video/webm"
+_OFFICE_TYPES = (
+    "application/pdf,text/plain,text/csv,application/rtf,"
+    "application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+    "application/vnd.ms-excel,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+    "application/vnd.ms-powerpoint,application/vnd.openxmlformats-officedocument.presentationml.presentation,"
+    "application/vnd.oasis.opendocument.text,application/vnd.oasis.opendocument.spreadsheet,"
+    "application/vnd.oasis.opendocument.presentation"
+)
+# Types (detected from the bytes, never declared) accepted per category; anything else is `failed`.
+# A document may be a photo or a recording sent "as a document" (WhatsApp does that to avoid
+# compression). SVG and HTML are in no list: they carry script. Override with a comma list, e.g.
+# MEDIA_ALLOWED_TYPES_DOCUMENT="application/pdf,application/zip".
+MEDIA_ALLOWED_TYPES = {
+    category: env_list(f"MEDIA_ALLOWED_TYPES_{category.upper()}", default)
+    for category, default in {
+        "image": _IMAGE_TYPES,
+        "sticker": "image/webp,image/png",
+        "audio": _AUDIO_TYPES,
+        "voice": _AUDIO_TYPES,
+        "video": _VIDEO_TYPES,
+        "document": ",".join([_OFFICE_TYPES, _IMAGE_TYPES, _AUDIO_TYPES, _VIDEO_TYPES]),
+    }.items()
+}
+# Images: largest picture decoded (width x height, read from the header before decoding; bigger
+# files stay downloadable without previews), most frames of an animation kept animated.
+MEDIA_IMAGE_MAX_PIXELS = env_int("MEDIA_IMAGE_MAX_PIXELS", 50_000_000)
+MEDIA_IMAGE_MAX_FRAMES = env_int("MEDIA_IMAGE_MAX_FRAMES", 150)
+# Renditions: `thumb` fits a chat bubble at 2x density, `preview` the lightbox (WhatsApp itself
+# sends photos at 1600 px), animated thumbs (stickers, GIFs) are smaller as they keep every frame.
+MEDIA_THUMB_MAX_PX = env_int("MEDIA_THUMB_MAX_PX", 640)
+MEDIA_PREVIEW_MAX_PX = env_int("MEDIA_PREVIEW_MAX_PX", 1600)
+MEDIA_ANIMATED_THUMB_MAX_PX = env_int("MEDIA_ANIMATED_THUMB_MAX_PX", 384)
+MEDIA_WEBP_QUALITY = env_int("MEDIA_WEBP_QUALITY", 80)
+# Audio: bitrate of the `playback` rendition made for sources Safari cannot play (OGG/Opus, WebM, AMR).
+MEDIA_PLAYBACK_VOICE_BITRATE = env_int("MEDIA_PLAYBACK_VOICE_BITRATE", 64_000)
+MEDIA_PLAYBACK_AUDIO_BITRATE = env_int("MEDIA_PLAYBACK_AUDIO_BITRATE", 128_000)
+# Every file is analysed in a separate process with a wall-clock limit and an address-space budget:
+# a hostile file that hangs or balloons a decoder kills that process, never a worker.
+MEDIA_PROCESS_TIMEOUT_SECONDS = float(env("MEDIA_PROCESS_TIMEOUT_SECONDS", "120"))
+MEDIA_PROCESS_MAX_MEMORY_BYTES = env_int("MEDIA_PROCESS_MAX_MEMORY_BYTES", 1024 * _MB)
+
 # --- incoming WhatsApp media ---------------------------------------------------------------------------
 # Largest webhook body: Evolution can inline a whole file as base64 (4/3 of its size). Django's
 # 2.5 MB default would answer 400, which Evolution never retries: the media would be lost silently.
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", MEDIA_MAX_OBJECT_BYTES * 4 // 3 + 1024 * 1024)
 # Clock skew tolerated on Evolution's webhook JWT (`iat`/`exp`).
 WEBHOOK_JWT_LEEWAY_SECONDS = env_int("WEBHOOK_JWT_LEEWAY_SECONDS", 30)
-# Largest incoming media file (per-category limits come from media processing; none is above this).
-INCOMING_MEDIA_MAX_BYTES = env_int("INCOMING_MEDIA_MAX_BYTES", MEDIA_MAX_OBJECT_BYTES)
 # Hosts media may be downloaded from: `host`, `host:port`, or `*.domain`. Wildcards need https and
 # public addresses; a host listed exactly may be private or plain http (tests' fake CDN).
 WHATSAPP_MEDIA_HOSTS = env_list("WHATSAPP_MEDIA_HOSTS", "mmg.whatsapp.net,*.whatsapp.net")

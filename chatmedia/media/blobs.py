@@ -7,6 +7,7 @@ before the row, so a Blob row never points at a missing object.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
 from typing import BinaryIO
@@ -44,16 +45,45 @@ def spool_and_hash(stream: BinaryIO, max_bytes: int) -> tuple[tempfile.SpooledTe
     return spool, digest.hexdigest(), size
 
 
+def hash_file(file: BinaryIO, max_bytes: int) -> tuple[str, int]:
+    """sha256 hex and size of a seekable file read from its start; leaves it at position 0."""
+    digest, size = hashlib.sha256(), 0
+    file.seek(0)
+    while chunk := file.read(settings.MEDIA_STREAM_CHUNK_BYTES):
+        size += len(chunk)
+        if size > max_bytes:
+            raise TooLarge(max_bytes)
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest(), size
+
+
+def _is_disk_file(stream: BinaryIO) -> bool:
+    if isinstance(stream, tempfile.SpooledTemporaryFile):
+        return False  # its fileno() would write it to disk first
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return stream.seekable()
+
+
 def store_blob(tenant: Tenant, stream: BinaryIO, content_type: str, max_bytes: int | None = None) -> Blob:
+    """`stream`: any readable stream (copied to a spool while hashed), or a file on disk (hashed in
+    place and read a second time, no copy)."""
     limit = settings.MEDIA_MAX_OBJECT_BYTES if max_bytes is None else max_bytes
     storage = media_storage()
-    spool, sha256, size = spool_and_hash(stream, limit)
-    with spool:
+    if _is_disk_file(stream):
+        sha256, size = hash_file(stream, limit)
+        spool = contextlib.nullcontext(stream)
+    else:
+        spool, sha256, size = spool_and_hash(stream, limit)
+    with spool as source:
         existing = Blob.objects.filter(tenant=tenant, sha256=sha256).first()
         if existing is not None and storage.exists(existing.storage_key):
             return existing
         key = blob_key(tenant.id, sha256)
-        storage.save(key, spool, content_type)
+        storage.save(key, source, content_type)
     if existing is not None:
         return existing
     try:

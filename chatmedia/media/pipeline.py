@@ -1,26 +1,37 @@
-"""The step both directions share: verified bytes in → stored original (+ renditions) → ready.
+"""The step both directions share: verified bytes in → checked, processed, stored → ready or failed.
 
-`store_original` runs wherever the bytes are (the webhook for inline media, a worker otherwise):
-it detects the real type from the bytes and stores them content-addressed (the same bytes forwarded
-to three chats are one Blob). `complete` runs in a worker: it is where renditions and metadata are
-made (media processing plugs in here), then the attachment becomes `ready` and the browser is told,
-after the transaction commits. `fail` records a machine code and a human reason.
-All three are idempotent: a redelivered task finds the attachment ready and does nothing.
+`process` runs in a worker. It takes the bytes just fetched (or the original already stored, when
+the webhook carried them inline), puts them in a scratch directory, runs `processing.inspect`
+(type from the bytes, category limits, renditions and metadata in an isolated process), then
+stores the original and each rendition content-addressed (the same bytes forwarded to three chats
+are one Blob) and marks the attachment `ready`; the browser is told after the transaction commits.
+A refused file (wrong type, too large, empty, script inside a picture) is never stored: the
+attachment becomes `failed` with a machine code and a human reason.
+`store_original` is the webhook's shortcut for inline media: it only stores the bytes.
+Everything here is idempotent: a redelivered task finds the attachment ready and does nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
+import time
 from typing import BinaryIO
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from chatmedia.chat.models import Attachment
-from chatmedia.media.blobs import store_blob
+from chatmedia.chat.models import Attachment, Rendition
+from chatmedia.media import processing
+from chatmedia.media.blobs import release_blob, store_blob
 from chatmedia.media.filenames import default_file_name, extension_for, safe_file_name
 from chatmedia.media.models import Blob
+from chatmedia.media.policy import MediaPolicy
 from chatmedia.media.sniff import detect_file_mime_type
+from chatmedia.media.storage import media_storage
 from chatmedia.realtime import events
 from chatmedia.tenancy.models import Tenant
 
@@ -41,16 +52,80 @@ def _file_name(attachment: Attachment, mime_type: str) -> str:
     return name
 
 
-def complete(attachment_id, blob: Blob) -> Attachment | None:
-    """Attach `blob` as the original and mark the attachment ready (once)."""
+def _copy_to(path: str, stream: BinaryIO) -> None:
+    stream.seek(0)
+    with open(path, "wb") as target:
+        shutil.copyfileobj(stream, target, settings.MEDIA_STREAM_CHUNK_BYTES)
+
+
+def process(attachment_id, file: BinaryIO | None = None) -> Attachment | None:
+    """Process `file` (or the stored original when None) and finish the attachment, once."""
+    attachment = Attachment.objects.select_related("tenant", "original").filter(pk=attachment_id).first()
+    if attachment is None or attachment.status in (Attachment.Status.READY, Attachment.Status.FAILED):
+        return attachment
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="chatmedia-") as scratch:
+        source = os.path.join(scratch, "original")
+        if file is not None:
+            _copy_to(source, file)
+        else:
+            with media_storage().open(attachment.original.storage_key) as stored:
+                _copy_to(source, stored)
+        out_dir = os.path.join(scratch, "renditions")
+        os.mkdir(out_dir)
+        inspection = processing.inspect(
+            source,
+            MediaPolicy.from_settings(),
+            out_dir,
+            category=attachment.category,
+            declared_type=attachment.declared_mime_type,
+            file_name=attachment.file_name,
+        )
+        processed = time.monotonic()
+        if not inspection.ok:
+            return fail(attachment.pk, inspection.error_code, inspection.error, release_original=True)
+        with open(source, "rb") as original_file:
+            original = attachment.original or store_blob(
+                attachment.tenant, original_file, inspection.mime_type
+            )
+        renditions = {}
+        for variant, rendition in inspection.renditions.items():
+            with open(rendition.path, "rb") as rendition_file:
+                renditions[variant] = (
+                    store_blob(attachment.tenant, rendition_file, rendition.mime_type),
+                    rendition,
+                )
+    finished = _finish(attachment.pk, original, inspection, renditions)
+    logger.info(
+        "attachment %s %s processed in %.0f ms, stored in %.0f ms (%s, %d bytes, renditions: %s)",
+        attachment_id,
+        inspection.category,
+        (processed - started) * 1000,
+        (time.monotonic() - processed) * 1000,
+        inspection.mime_type,
+        inspection.size,
+        ",".join(renditions) or "none",
+    )
+    return finished
+
+
+def _finish(attachment_id, original: Blob, inspection: processing.Inspection, renditions: dict) -> Attachment:
     with transaction.atomic():
-        attachment = Attachment.objects.select_for_update().filter(pk=attachment_id).first()
-        if attachment is None or attachment.status == Attachment.Status.READY:
+        attachment = Attachment.objects.select_for_update().get(pk=attachment_id)
+        if attachment.status == Attachment.Status.READY:
             return attachment
-        attachment.original = blob
-        attachment.mime_type = blob.content_type
-        attachment.size = blob.size
-        attachment.file_name = _file_name(attachment, blob.content_type)
+        for variant, (blob, rendition) in renditions.items():
+            Rendition.objects.update_or_create(
+                attachment=attachment,
+                variant=variant,
+                defaults={"blob": blob, "width": rendition.width, "height": rendition.height},
+            )
+        attachment.original = original
+        attachment.mime_type = inspection.mime_type
+        attachment.size = original.size
+        attachment.file_name = _file_name(attachment, inspection.mime_type)
+        # What the sender's app claimed (WhatsApp's width, seconds, waveform) only fills gaps.
+        attachment.metadata = {**attachment.metadata, **inspection.metadata}
         attachment.status = Attachment.Status.READY
         attachment.error_code = attachment.error_message = ""
         attachment.save()
@@ -58,7 +133,9 @@ def complete(attachment_id, blob: Blob) -> Attachment | None:
     return attachment
 
 
-def fail(attachment_id, code: str, message: str) -> Attachment | None:
+def fail(attachment_id, code: str, message: str, *, release_original: bool = False) -> Attachment | None:
+    """Mark the attachment failed; `release_original`: the stored bytes were refused, drop them."""
+    refused = None
     with transaction.atomic():
         attachment = Attachment.objects.select_for_update().filter(pk=attachment_id).first()
         if attachment is None or attachment.status in (Attachment.Status.READY, Attachment.Status.FAILED):
@@ -66,7 +143,13 @@ def fail(attachment_id, code: str, message: str) -> Attachment | None:
         attachment.status = Attachment.Status.FAILED
         attachment.error_code = code[:64]
         attachment.error_message = message[:500]
-        attachment.save(update_fields=["status", "error_code", "error_message", "updated_at"])
+        fields = ["status", "error_code", "error_message", "updated_at"]
+        if release_original and attachment.original is not None:
+            refused, attachment.original = attachment.original, None
+            fields.append("original")
+        attachment.save(update_fields=fields)
         events.attachment_changed(attachment)
+    if refused is not None:
+        release_blob(refused)
     logger.info("attachment %s failed: %s: %s", attachment_id, code, message)
     return attachment

@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 
+from chatmedia.media.policy import human_size
 from chatmedia.tenancy.models import Tenant
 from chatmedia.whatsapp import evolution
 from chatmedia.whatsapp.crypto import MediaIntegrityError, decrypt, encrypted_length
@@ -42,11 +43,15 @@ def _spool():
     return tempfile.SpooledTemporaryFile(max_size=settings.MEDIA_SPOOL_MEMORY_BYTES)
 
 
-def max_bytes_for(source: dict) -> int:
-    limit = settings.INCOMING_MEDIA_MAX_BYTES
+def max_bytes_for(source: dict, limit: int | None = None) -> int:
+    """The most bytes to accept (the category's limit); refuses at once when WhatsApp's
+    `fileLength` is already above it, so nothing is downloaded for nothing."""
+    limit = settings.MEDIA_MAX_OBJECT_BYTES if limit is None else limit
     declared = source.get("file_length")
     if isinstance(declared, int) and declared > limit:
-        raise FetchError("too_large", f"the file has {declared} bytes; the limit is {limit}")
+        raise FetchError(
+            "too_large", f"the file has {human_size(declared)}; the limit is {human_size(limit)}"
+        )
     return limit
 
 
@@ -56,7 +61,7 @@ def decode_base64(text: str, max_bytes: int):
     if text.startswith("data:") and "," in text[:200]:
         text = text.split(",", 1)[1]
     if len(text) // 4 * 3 > max_bytes + 3:
-        raise FetchError("too_large", f"the file is larger than the limit of {max_bytes} bytes")
+        raise FetchError("too_large", f"the file is larger than the limit of {human_size(max_bytes)}")
     spool = _spool()
     step = 4 * 256 * 1024
     try:
@@ -85,8 +90,8 @@ def check_plaintext(file: BinaryIO, source: dict) -> None:
         raise FetchError("integrity", f"the file has {length} bytes; WhatsApp said {expected_length}")
 
 
-def from_inline(text: str, source: dict):
-    spool = decode_base64(text, max_bytes_for(source))
+def from_inline(text: str, source: dict, max_bytes: int | None = None):
+    spool = decode_base64(text, max_bytes_for(source, max_bytes))
     try:
         check_plaintext(spool, source)
     except FetchError:
@@ -110,8 +115,8 @@ def has_cdn_source(source: dict) -> bool:
     return bool(source.get("media_key") and cdn_urls(source))
 
 
-def from_cdn(source: dict):
-    max_plain = max_bytes_for(source)
+def from_cdn(source: dict, max_bytes: int | None = None):
+    max_plain = max_bytes_for(source, max_bytes)
     length = source.get("file_length")
     max_enc = (
         encrypted_length(length) if isinstance(length, int) and length > 0 else encrypted_length(max_plain)
@@ -152,22 +157,23 @@ def from_cdn(source: dict):
     raise next((e for e in errors if not e.transient), errors[0])
 
 
-def from_evolution(tenant: Tenant, source: dict):
+def from_evolution(tenant: Tenant, source: dict, max_bytes: int | None = None):
     message = source.get("evolution_message")
     if not message:
         raise FetchError("no_source", "no message to ask Evolution API about")
     text, _ = evolution.get_base64_from_media_message(tenant, message)
-    return from_inline(text, source)
+    return from_inline(text, source, max_bytes)
 
 
-def obtain(tenant: Tenant, source: dict):
-    """The verified plaintext from the CDN, else from Evolution; FetchError with the best reason."""
+def obtain(tenant: Tenant, source: dict, max_bytes: int | None = None):
+    """The verified plaintext from the CDN, else from Evolution; FetchError with the best reason.
+    `max_bytes`: the attachment category's limit (default: the largest object storage takes)."""
     errors: list[FetchError] = []
     attempts = []
     if has_cdn_source(source):
-        attempts.append(("cdn", lambda: from_cdn(source)))
+        attempts.append(("cdn", lambda: from_cdn(source, max_bytes)))
     if evolution.is_configured(tenant) and source.get("evolution_message"):
-        attempts.append(("evolution", lambda: from_evolution(tenant, source)))
+        attempts.append(("evolution", lambda: from_evolution(tenant, source, max_bytes)))
     if not attempts:
         raise FetchError("no_source", "the message carries no way to download the media")
     for name, attempt in attempts:

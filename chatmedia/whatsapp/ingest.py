@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -135,7 +136,8 @@ def _upsert_conversation(tenant: Tenant, incoming: IncomingMessage) -> tuple[Con
 def _store_inline_media(tenant: Tenant, incoming: IncomingMessage, source: dict):
     """Inline base64 from the webhook → a stored Blob, or None (then a worker downloads it)."""
     try:
-        spool = download.from_inline(incoming.media.inline_base64, source)
+        limit = settings.MEDIA_MAX_BYTES[incoming.media.category]
+        spool = download.from_inline(incoming.media.inline_base64, source, limit)
     except FetchError as exc:
         logger.warning("inline media of %s not used: %s", incoming.wa_message_id, exc)
         return None

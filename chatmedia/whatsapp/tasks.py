@@ -55,34 +55,30 @@ def fetch_incoming_media(self, attachment_id: str) -> str:
         return "gone"
     if attachment.status in (Attachment.Status.READY, Attachment.Status.FAILED):
         return attachment.status
-    blob = attachment.original
-    if blob is None:
-        Attachment.objects.filter(pk=attachment.pk, status=Attachment.Status.PENDING).update(
-            status=Attachment.Status.PROCESSING
-        )
-        try:
-            with download.obtain(attachment.tenant, attachment.source) as plain:
-                fetched = time.monotonic()
-                blob = pipeline.store_original(attachment.tenant, plain)
-        except FetchError as exc:
-            if exc.transient:
-                _retry_while_left(self, exc)
-            pipeline.fail(attachment.pk, exc.code, str(exc))
-            return "failed"
-        except StorageError as exc:
-            logger.warning("storing attachment %s failed: %s", attachment_id, exc)
+    Attachment.objects.filter(pk=attachment.pk, status=Attachment.Status.PENDING).update(
+        status=Attachment.Status.PROCESSING
+    )
+    try:
+        if attachment.original is not None:  # the webhook stored inline bytes already
+            finished = pipeline.process(attachment.pk)
+        else:
+            limit = settings.MEDIA_MAX_BYTES[attachment.category]
+            with download.obtain(attachment.tenant, attachment.source, limit) as plain:
+                logger.info(
+                    "attachment %s fetched in %.0f ms", attachment_id, (time.monotonic() - started) * 1000
+                )
+                finished = pipeline.process(attachment.pk, plain)
+    except FetchError as exc:
+        if exc.transient:
             _retry_while_left(self, exc)
-            pipeline.fail(attachment.pk, "storage", "the file could not be stored; try again later")
-            return "failed"
-        logger.info(
-            "attachment %s fetched in %.0f ms, stored in %.0f ms (%d bytes)",
-            attachment_id,
-            (fetched - started) * 1000,
-            (time.monotonic() - fetched) * 1000,
-            blob.size,
-        )
-    pipeline.complete(attachment.pk, blob)
-    return "ready"
+        pipeline.fail(attachment.pk, exc.code, str(exc))
+        return "failed"
+    except StorageError as exc:
+        logger.warning("storing attachment %s failed: %s", attachment_id, exc)
+        _retry_while_left(self, exc)
+        pipeline.fail(attachment.pk, "storage", "the file could not be stored; try again later")
+        return "failed"
+    return finished.status if finished is not None else "gone"
 
 
 @app.task(bind=True, name="whatsapp.refresh_avatar")

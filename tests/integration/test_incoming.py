@@ -12,12 +12,21 @@ import time
 import httpx
 import pytest
 
-from chatmedia.chat.models import Attachment, Conversation, Message
+from chatmedia.chat.models import Attachment, Conversation, Message, Rendition
 from chatmedia.media.models import Blob
 from chatmedia.media.storage import media_storage
 from tests.integration.conftest import post
 from tests.whatsapp.fixtures import VECTORS, plain_bytes
 
+# What processing adds to each kind (renditions, and metadata a bubble needs before the bytes load).
+RENDITIONS = {
+    "image": ({"thumb", "preview"}, {"width", "height", "blurhash"}),
+    "voice": ({"playback"}, {"duration", "waveform"}),
+    "audio": ({"playback"}, {"duration", "waveform"}),
+    "document": ({"thumb", "preview"}, {"pages"}),
+    "video": ({"thumb", "poster"}, {"width", "height", "duration", "blurhash"}),
+    "sticker": ({"thumb"}, {"width", "height", "animated"}),
+}
 MEDIA = [
     ("messages-upsert-image-caption.json", "image-01", "image"),
     ("messages-upsert-ptt-voice-note.json", "ptt-01", "voice"),
@@ -70,8 +79,16 @@ def test_every_media_fixture_end_to_end(live, member_a, member_b, fake_whatsapp_
         attachment = Attachment.objects.select_related("original").get(pk=attachment_id)
         assert attachment.tenant_id == member_a.tenant.id
         assert stored_bytes(attachment) == plain_bytes(VECTORS[vector_id])
-    # the same image in the 1:1 chat and in the group is one stored object
-    assert Blob.objects.filter(tenant=member_a.tenant).count() == 6
+        variants, metadata_keys = RENDITIONS[category]
+        assert {r.variant for r in attachment.renditions.all()} == variants
+        assert metadata_keys <= set(attachment.metadata), attachment.metadata
+        assert "preview_error" not in attachment.metadata
+        assert len(attachment.metadata.get("waveform", [0] * 64)) == 64
+    # the same image in the 1:1 chat and in the group is one stored object (and one set of renditions)
+    attachments = Attachment.objects.filter(tenant=member_a.tenant)
+    assert len({a.original_id for a in attachments}) == 6
+    renditions = Rendition.objects.filter(attachment__tenant=member_a.tenant)
+    assert Blob.objects.filter(tenant=member_a.tenant).count() == 6 + len({r.blob_id for r in renditions})
     assert stream_a.wait_for(lambda e: e["type"] == "conversation.updated")
     # the other tenant's socket heard nothing at all
     assert stream_b.drain(1.0) == []
@@ -134,7 +151,8 @@ def test_wrong_secret_is_401_and_nothing_is_stored(live, member_a, fake_whatsapp
 
 def test_a_5_mb_base64_webhook_is_accepted(live, member_a, fake_whatsapp_server, open_stream):
     stream = open_stream(live, member_a.token)
-    document = os.urandom(5 * 1024 * 1024)
+    # a PDF by its bytes (so it is an accepted document); its body is noise, so it has no preview
+    document = b"%PDF-1.4\n" + os.urandom(5 * 1024 * 1024)
     payload = fake_whatsapp_server.webhook("messages-upsert-document-pdf.json", id="BIG5MB")
     node = payload["data"]["message"]["documentMessage"]
     node["fileSha256"] = base64.b64encode(hashlib.sha256(document).digest()).decode()

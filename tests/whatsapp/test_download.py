@@ -115,7 +115,7 @@ def test_timeouts_are_transient(fake_whatsapp, tenant, settings):
 
 
 def test_declared_size_over_the_limit_is_refused_before_downloading(fake_whatsapp, tenant, settings):
-    settings.INCOMING_MEDIA_MAX_BYTES = 1000
+    settings.MEDIA_MAX_OBJECT_BYTES = 1000
     with pytest.raises(FetchError) as failure:
         download.obtain(tenant, _source(fake_whatsapp, "image-01"))
     assert failure.value.code == "too_large"

@@ -1,0 +1,98 @@
+"""What the media pipeline accepts and how far it goes: categories, size limits, allowed types, and
+the budgets of the processing step.
+
+`MediaPolicy` is a plain value built from settings once per job and handed to the processing
+process, which must not import Django. Every field is a named setting (see settings.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CATEGORIES = ("image", "sticker", "audio", "voice", "video", "document")
+CATEGORY_LABELS = {
+    "image": "images",
+    "sticker": "stickers",
+    "audio": "audio files",
+    "voice": "voice notes",
+    "video": "videos",
+    "document": "documents",
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a file is not accepted at all (the attachment becomes `failed`)."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class MediaPolicy:
+    max_bytes: dict[str, int]
+    allowed_types: dict[str, tuple[str, ...]]
+    image_max_pixels: int = 50_000_000
+    image_max_frames: int = 150
+    thumb_max_px: int = 640
+    preview_max_px: int = 1600
+    animated_thumb_max_px: int = 384
+    webp_quality: int = 80
+    playback_voice_bitrate: int = 64_000
+    playback_audio_bitrate: int = 128_000
+    timeout_seconds: float = 120.0
+    max_memory_bytes: int = 1024 * 1024 * 1024
+    # Types every browser (Safari included) plays; other audio gets a `playback` rendition.
+    browser_audio_types: tuple[str, ...] = field(
+        default=("audio/mpeg", "audio/mp4", "audio/aac", "audio/wav")
+    )
+
+    @classmethod
+    def from_settings(cls) -> MediaPolicy:
+        from django.conf import settings
+
+        return cls(
+            max_bytes=dict(settings.MEDIA_MAX_BYTES),
+            allowed_types={k: tuple(v) for k, v in settings.MEDIA_ALLOWED_TYPES.items()},
+            image_max_pixels=settings.MEDIA_IMAGE_MAX_PIXELS,
+            image_max_frames=settings.MEDIA_IMAGE_MAX_FRAMES,
+            thumb_max_px=settings.MEDIA_THUMB_MAX_PX,
+            preview_max_px=settings.MEDIA_PREVIEW_MAX_PX,
+            animated_thumb_max_px=settings.MEDIA_ANIMATED_THUMB_MAX_PX,
+            webp_quality=settings.MEDIA_WEBP_QUALITY,
+            playback_voice_bitrate=settings.MEDIA_PLAYBACK_VOICE_BITRATE,
+            playback_audio_bitrate=settings.MEDIA_PLAYBACK_AUDIO_BITRATE,
+            timeout_seconds=settings.MEDIA_PROCESS_TIMEOUT_SECONDS,
+            max_memory_bytes=settings.MEDIA_PROCESS_MAX_MEMORY_BYTES,
+        )
+
+    def category_for(self, mime_type: str) -> str:
+        """The category a file of this type belongs to when nobody said (an upload, inspect_media)."""
+        kind = mime_type.split("/", 1)[0]
+        if kind in ("image", "audio", "video") and mime_type in self.allowed_types.get(kind, ()):
+            return kind
+        return "document"
+
+    def limit_for(self, category: str) -> int:
+        return self.max_bytes[category]
+
+    def check(self, category: str, mime_type: str, size: int) -> Refusal | None:
+        label = CATEGORY_LABELS[category]
+        if size == 0:
+            return Refusal("empty", "the file is empty")
+        limit = self.max_bytes[category]
+        if size > limit:
+            return Refusal(
+                "too_large", f"the file has {human_size(size)}; the limit for {label} is {human_size(limit)}"
+            )
+        if mime_type not in self.allowed_types[category]:
+            return Refusal("type_not_allowed", f"{mime_type} files are not accepted as {label}")
+        return None
+
+
+def human_size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size} bytes"
