@@ -17,7 +17,7 @@ FAKE_APIKEY := fake-evolution-instance-token
 UVICORN := $(VENV)/bin/uvicorn chatmedia.asgi:application --host 127.0.0.1 --port $(PORT) --no-server-header \
   --no-access-log
 
-.PHONY: run test install lint format clean simulate
+.PHONY: run test install lint format clean simulate bench-processing
 
 # Install (or refresh) the virtualenv when pyproject.toml or constraints.txt change.
 $(STAMP): pyproject.toml constraints.txt
@@ -59,6 +59,11 @@ test: $(STAMP) $(S3_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) tools/run_tests.py $(ARGS)
+
+## make bench-processing: our image renditions vs plain Pillow vs libvips, and peak memory (bench/README.md).
+bench-processing: $(STAMP)
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+	$(PY) bench/processing.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -12,6 +12,7 @@ process, so work is still asynchronous without RabbitMQ.
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmedia.settings")
@@ -40,3 +41,11 @@ app.conf.update(
 )
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _start_processing_forkserver(**kwargs) -> None:
+    """Start the media processing forkserver now, not on the first file (it imports the decoders)."""
+    from chatmedia.media import isolation
+
+    isolation.warm_up()

@@ -8,7 +8,9 @@ import unicodedata
 from datetime import datetime
 
 MAX_FILE_NAME_LENGTH = 200
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+# Control and reserved characters, plus the invisible bidi controls that make "fdp.exe" look like
+# "exe.pdf" (U+202E) and zero-width characters that hide part of a name.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+')
 # Extensions mimetypes picks oddly for common types.
 _PREFERRED_EXTENSIONS = {
     "image/jpeg": ".jpg",

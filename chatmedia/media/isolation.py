@@ -95,3 +95,11 @@ def run_isolated(function, *args, timeout: float, memory_bytes: int) -> Outcome:
     if failure is not None:
         logger.warning("isolated %s: %s %s", getattr(function, "__name__", function), failure, detail)
     return Outcome(result=result, failure=failure, detail=detail)
+
+
+def warm_up() -> None:
+    """Start the forkserver (a second of imports) before the first job needs it."""
+    from multiprocessing import forkserver
+
+    _get_context()
+    forkserver.ensure_running()
