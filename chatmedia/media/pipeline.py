@@ -53,7 +53,8 @@ def _file_name(attachment: Attachment, mime_type: str) -> str:
 
 
 def _copy_to(path: str, stream: BinaryIO) -> None:
-    stream.seek(0)
+    if getattr(stream, "seekable", lambda: False)():
+        stream.seek(0)  # a spool just written; storage streams start at 0 and cannot seek
     with open(path, "wb") as target:
         shutil.copyfileobj(stream, target, settings.MEDIA_STREAM_CHUNK_BYTES)
 
