@@ -35,8 +35,18 @@ def start_embedded_worker() -> WorkController | None:
     )
     threading.Thread(target=_worker.start, name="embedded-celery-worker", daemon=True).start()
     threading.Thread(target=_recover, name="embedded-recovery", daemon=True).start()
+    threading.Thread(target=_warm_up_processing, name="processing-forkserver", daemon=True).start()
     logger.info("embedded Celery worker started (%s threads)", settings.EMBEDDED_WORKER_CONCURRENCY)
     return _worker
+
+
+def _warm_up_processing() -> None:
+    from chatmedia.media import isolation
+
+    try:
+        isolation.warm_up()
+    except Exception:  # the first file will start it instead
+        logger.exception("could not start the media processing forkserver")
 
 
 def _recover() -> None:
