@@ -9,6 +9,7 @@ Runs inside the processing process: no Django here.
 
 from __future__ import annotations
 
+import io
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -154,8 +155,6 @@ def display_mode(picture: Image.Image) -> Image.Image:
 
 
 def _to_srgb(picture: Image.Image, icc: bytes) -> Image.Image:
-    import io
-
     output_mode = "RGBA" if picture.mode == "RGBA" else "RGB"
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
