@@ -14,7 +14,6 @@ import math
 import multiprocessing
 import resource
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +23,8 @@ logger = logging.getLogger(__name__)
 # (celery's, uvicorn's or manage.py's entry script, all guarded by `if __name__ == "__main__"`) is
 # imported there once too; otherwise every child would import it again before starting.
 PRELOAD = ["__main__", "chatmedia.media.processing"]
+# How long a child that sent its answer may take to exit before it is killed.
+EXIT_GRACE_SECONDS = 5.0
 _context = None
 _context_lock = threading.Lock()
 
@@ -73,20 +74,20 @@ def run_isolated(function, *args, timeout: float, memory_bytes: int) -> Outcome:
     receiver, sender = context.Pipe(duplex=False)
     arguments = (sender, function, args, memory_bytes, timeout)
     process = context.Process(target=_child, args=arguments, daemon=True)
-    started = time.monotonic()
     process.start()
     sender.close()
+    failure, detail, result = "timeout", f"after {timeout:g} s", None
     try:
         if receiver.poll(timeout):
             try:
                 failure, detail, result = receiver.recv()
             except (EOFError, OSError):
                 failure, detail, result = "crashed", "", None
-        else:
-            failure, detail, result = "timeout", f"after {timeout:g} s", None
     finally:
         receiver.close()
-        process.join(max(0.0, min(5.0, timeout - (time.monotonic() - started))) or 0.1)
+        if failure == "timeout":
+            process.kill()
+        process.join(EXIT_GRACE_SECONDS)  # a child that answered exits at once
         if process.is_alive():
             process.kill()
             process.join()
