@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, `/ws/chat/` to the Channels consumer.
+"""ASGI entry point: `/media/` goes to the lean media app, other HTTP to Django, `/ws/chat/` to the
+Channels consumer.
 
 With the embedded queue (no CELERY_BROKER_URL) the Celery worker runs inside this process, so
 `make run` is one process and work still happens asynchronously, off the request.
@@ -18,11 +19,22 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from chatmedia.body_limits import BodyLimitMiddleware  # noqa: E402
+from chatmedia.media.serving import media_app  # noqa: E402
 from chatmedia.realtime.routing import websocket_urlpatterns  # noqa: E402
+
+http_application = BodyLimitMiddleware(django_application)
+
+
+async def http_router(scope, receive, send):
+    """Media reads skip Django's request cycle (design §5); everything else is Django."""
+    if scope["path"].startswith("/media/"):
+        return await media_app(scope, receive, send)
+    return await http_application(scope, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
-        "http": BodyLimitMiddleware(django_application),
+        "http": http_router,
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -56,6 +56,8 @@ def _secret_key_from_var_dir() -> str:
 
 
 SECRET_KEY = env("SECRET_KEY") or _secret_key_from_var_dir()
+# Earlier keys, comma-separated: what they signed (sessions, media URLs) stays valid while rotating.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -349,6 +351,53 @@ MEDIA_PLAYBACK_AUDIO_BITRATE = env_int("MEDIA_PLAYBACK_AUDIO_BITRATE", 128_000)
 # a hostile file that hangs or balloons a decoder kills that process, never a worker.
 MEDIA_PROCESS_TIMEOUT_SECONDS = float(env("MEDIA_PROCESS_TIMEOUT_SECONDS", "120"))
 MEDIA_PROCESS_MAX_MEMORY_BYTES = env_int("MEDIA_PROCESS_MAX_MEMORY_BYTES", 1024 * _MB)
+
+# --- media serving (chatmedia.media.serving; design §5) ------------------------------------------------
+# Signed media URLs live at least MEDIA_URL_TTL_SECONDS and their expiry is rounded up to a multiple
+# of MEDIA_URL_STEP_SECONDS: within one step every URL of an object is the same string, so browsers
+# keep what they downloaded. A URL therefore lives between TTL and TTL + step (default 6 to 12 hours).
+MEDIA_URL_TTL_SECONDS = env_int("MEDIA_URL_TTL_SECONDS", 6 * 3600)
+MEDIA_URL_STEP_SECONDS = env_int("MEDIA_URL_STEP_SECONDS", 6 * 3600)
+# Bodies up to this size (thumbs, previews, avatars, short voice notes) are cached whole; larger
+# ones are streamed from storage in MEDIA_STREAM_CHUNK_BYTES chunks and only their metadata is cached.
+MEDIA_CACHE_MAX_BYTES = env_int("MEDIA_CACHE_MAX_BYTES", 512 * 1024)
+# How long our cache and the browser keep a served object, per category (seed: image 7 days,
+# audio 3 days, document 1 day). Override one with e.g. MEDIA_CACHE_SECONDS_IMAGE=86400.
+MEDIA_CACHE_SECONDS = {
+    category: env_int(f"MEDIA_CACHE_SECONDS_{category.upper()}", default)
+    for category, default in {
+        "image": 7 * 86400,
+        "sticker": 7 * 86400,
+        "video": 3 * 86400,
+        "audio": 3 * 86400,
+        "voice": 3 * 86400,
+        "document": 86400,
+    }.items()
+}
+# Per-process tier in front of Redis for the hottest small objects (0 turns it off), and how long an
+# entry stays there (also how long a deleted attachment can still be served by another process).
+MEDIA_LOCAL_CACHE_BYTES = env_int("MEDIA_LOCAL_CACHE_BYTES", 64 * _MB)
+MEDIA_LOCAL_CACHE_SECONDS = float(env("MEDIA_LOCAL_CACHE_SECONDS", "60"))
+# After Redis fails a call, serving leaves it alone this long (each request would wait its timeout).
+MEDIA_CACHE_RETRY_SECONDS = float(env("MEDIA_CACHE_RETRY_SECONDS", "5"))
+# `Retry-After` of a 503 when storage does not answer.
+MEDIA_RETRY_AFTER_SECONDS = env_int("MEDIA_RETRY_AFTER_SECONDS", 5)
+# Threads that run the blocking parts of serving (database lookups, storage reads) per process.
+MEDIA_SERVING_THREADS = env_int("MEDIA_SERVING_THREADS", 8)
+# Types a browser may show in the page (Content-Disposition: inline); everything else downloads.
+# SVG and HTML are never inline, whatever this says (chatmedia.media.delivery.NEVER_INLINE).
+MEDIA_INLINE_TYPES = env_list(
+    "MEDIA_INLINE_TYPES",
+    "image/jpeg,image/png,image/gif,image/webp,image/avif,"
+    "audio/mpeg,audio/mp4,audio/aac,audio/ogg,audio/wav,audio/webm,audio/flac,"
+    "video/mp4,video/webm,video/ogg,application/pdf,text/plain",
+)
+# Behind nginx: answer authorized requests for objects not in the cache with `X-Accel-Redirect:
+# <prefix>files/<key>` (local disk) or `<prefix>s3/<host>/<presigned path>` (S3) and let nginx move
+# the bytes (see deploy/nginx/chatmedia.conf). Unset: chatmedia streams them itself.
+MEDIA_ACCEL_REDIRECT_PREFIX = env("MEDIA_ACCEL_REDIRECT_PREFIX")
+# Lifetime of the presigned S3 URL inside an X-Accel-Redirect (nginx uses it at once).
+MEDIA_ACCEL_PRESIGN_SECONDS = env_int("MEDIA_ACCEL_PRESIGN_SECONDS", 60)
 
 # --- incoming WhatsApp media ---------------------------------------------------------------------------
 # Largest webhook body: Evolution can inline a whole file as base64 (4/3 of its size). Django's

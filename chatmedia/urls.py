@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
-from chatmedia.media import local_upload, serving
+from chatmedia.media import local_upload
 from chatmedia.ops import health
 from chatmedia.tenancy.views import Me
 from chatmedia.whatsapp.webhook import evolution_webhook
@@ -31,6 +31,5 @@ urlpatterns = [
     path("uploads/local/<str:token>", local_upload.receive, name="local-upload"),
     path("webhooks/evolution/<slug:slug>/", evolution_webhook, name="evolution-webhook"),
     path("webhooks/evolution/<slug:slug>/<path:rest>", evolution_webhook, name="evolution-webhook-path"),
-    path("media/avatar/<uuid:conversation_id>", serving.avatar, name="avatar"),
     path("admin/", admin.site.urls),
 ]

@@ -130,6 +130,39 @@ class S3TestServer:
         self.stop()
 
 
+class RedisTestServer:
+    """A private redis-server on a free port, for tests that stop Redis (never the shared one)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisTestServer:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is needed (apt-get install redis-server)")
+        command = [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        wait_for_port("127.0.0.1", self.port, 20, "the private redis-server")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+        self.process = None
+
+    def __enter__(self) -> RedisTestServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
 def _postgres_start() -> list[str]:
     versions = sorted(Path(p).name for p in glob.glob("/etc/postgresql/*"))
     if not versions:

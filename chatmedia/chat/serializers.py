@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chatmedia.chat.models import Attachment, Conversation, Message
+from chatmedia.media import signing
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -34,13 +35,17 @@ class AttachmentSerializer(serializers.ModelSerializer):
     def get_error(self, obj) -> dict | None:
         return _error_of(obj)
 
-    @extend_schema_field(serializers.DictField(child=serializers.URLField()))
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_urls(self, obj) -> dict[str, str]:
-        # Signed media URLs arrive with the media serving step; until then nothing is served.
-        return {}
+        """A signed same-origin URL per variant that exists (`original` once the bytes are stored)."""
+        variants = ["original"] if obj.original_id else []
+        variants += sorted(rendition.variant for rendition in obj.renditions.all())
+        return {variant: signing.signed_url(obj.tenant_id, obj.id, variant) for variant in variants}
 
 
 class ConversationSerializer(serializers.ModelSerializer):
+    avatar_url = serializers.SerializerMethodField()
+
     class Meta:
         model = Conversation
         # avatar_updated_at: null = no picture (show initials); it changes when the picture does.
@@ -50,9 +55,19 @@ class ConversationSerializer(serializers.ModelSerializer):
             "display_name",
             "is_group",
             "avatar_updated_at",
+            "avatar_url",
             "last_activity_at",
             "created_at",
         ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_avatar_url(self, obj) -> str | None:
+        """Signed URL of the profile picture, or null (show initials). `v` changes with the picture,
+        so a browser never shows an old one from its cache."""
+        if obj.avatar_id is None:
+            return None
+        version = str(int(obj.avatar_updated_at.timestamp())) if obj.avatar_updated_at else "0"
+        return signing.signed_url(obj.tenant_id, obj.id, signing.AVATAR, v=version)
 
 
 class MessageSerializer(serializers.ModelSerializer):

@@ -32,15 +32,17 @@ class MessageList(TenantScopedMixin, generics.ListAPIView):
 
     def get_queryset(self):
         conversation = get_object_or_404(self.scoped(Conversation.objects.all()), pk=self.kwargs["pk"])
-        attachments = Prefetch("attachments", queryset=Attachment.objects.order_by("created_at"))
+        attachments = Prefetch(
+            "attachments", queryset=Attachment.objects.order_by("created_at").prefetch_related("renditions")
+        )
         return super().get_queryset().filter(conversation=conversation).prefetch_related(attachments)
 
 
 class MessageDetail(TenantScopedMixin, generics.RetrieveAPIView):
-    queryset = Message.objects.prefetch_related("attachments")
+    queryset = Message.objects.prefetch_related("attachments__renditions")
     serializer_class = MessageSerializer
 
 
 class AttachmentDetail(TenantScopedMixin, generics.RetrieveAPIView):
-    queryset = Attachment.objects.all()
+    queryset = Attachment.objects.prefetch_related("renditions")
     serializer_class = AttachmentSerializer

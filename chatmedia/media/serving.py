@@ -1,88 +1,300 @@
-"""Authorized reads of stored media. Now: profile pictures (`/media/avatar/<conversation-uuid>`).
+"""`GET /media/<attachment>/<variant>` and `GET /media/avatar/<conversation>`: a lean ASGI app.
 
-A member of the conversation's tenant (session or `Authorization: Token`) gets the picture; no
-picture, an unknown id and another tenant's id all get the same 404 (the UI then shows initials).
-Avatars are small: they are cached whole (invalidated when the picture changes), with an ETag of
-their content hash and `Cache-Control: private`.
+It is mounted in `chatmedia.asgi` in front of Django (design §5: a Django view under ASGI manages a
+tenth of the requests a plain ASGI handler does). The hot path — a signed URL of a cached thumbnail —
+is an HMAC check and a dictionary lookup, with no thread, database or network on the way.
+
+Authorization: a valid signed capability (`chatmedia.media.signing`, no database), or else the
+session or `Authorization: Token` of a member of the tenant (an expired link still works for a
+logged-in agent). Then: local cache tier → Redis (Django's cache) → database + storage. Bodies over
+MEDIA_CACHE_MAX_BYTES are streamed chunk by chunk (constant memory; the client's pace sets ours),
+or handed to nginx with X-Accel-Redirect when MEDIA_ACCEL_REDIRECT_PREFIX is set.
+
+Answers: 200/206/304/416 (`chatmedia.media.delivery`); 401 without credentials; 403 for a bad or
+expired signature; 404 for an unknown id, another tenant's id (the same body) or a missing variant;
+503 + Retry-After when storage does not answer. Never a 500 for any of those.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import io
+import json
+import logging
+import re
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.request import Request
+from django.contrib.auth import get_user
+from django.core.handlers.asgi import ASGIRequest
+from django.db import close_old_connections, connections
+from django.utils.functional import SimpleLazyObject
 
-from chatmedia.chat.models import Conversation
-from chatmedia.errors import error_response
-from chatmedia.media import cache as media_cache
+from chatmedia.media import cache, catalog, delivery, signing
 from chatmedia.media.storage import ObjectNotFound, StorageError, media_storage
-from chatmedia.tenancy.auth import ApiTokenAuthentication
-from chatmedia.tenancy.scoping import tenant_for_session
+from chatmedia.ops import counters
+from chatmedia.tenancy.auth import tenant_of_request
+
+logger = logging.getLogger(__name__)
+
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+ROUTE = re.compile(
+    rf"^/media/(?:avatar/(?P<conversation>{_UUID})|(?P<attachment>{_UUID})/(?P<variant>{'|'.join(signing.VARIANTS)}))/?$"
+)
+STORAGE_FAILURES = "media.serving.storage_unavailable"
+
+# --- the thread pool for blocking work (database, Redis, storage) ---------------------------------------
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
-def request_tenant(request: HttpRequest):
-    """The tenant a session or API token acts in, or None (same rules as the API)."""
-    try:
-        found = ApiTokenAuthentication().authenticate(Request(request))
-    except AuthenticationFailed:
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(settings.MEDIA_SERVING_THREADS, thread_name_prefix="media-serving")
+        return _pool
+
+
+def shutdown_pool() -> None:
+    """Close the database connections of the pool's threads and stop them; it restarts on demand."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is None:
+        return
+    threads = len(pool._threads)
+    if threads:
+        # One job per thread: each waits at the barrier until all run, so no thread takes two.
+        barrier = threading.Barrier(threads)
+
+        def close_connections() -> None:
+            connections.close_all()
+            barrier.wait(timeout=10)
+
+        for _ in range(threads):
+            pool.submit(close_connections)
+    pool.shutdown(wait=True)
+
+
+async def _blocking(fn, *args):
+    return await asyncio.get_running_loop().run_in_executor(_executor(), functools.partial(fn, *args))
+
+
+def _with_db(fn, *args):
+    close_old_connections()  # drop a connection that broke or aged out (the pool's threads live long)
+    return fn(*args)
+
+
+# --- answers ------------------------------------------------------------------------------------------
+def _encode(headers) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode(), value.encode("latin-1", "replace")) for name, value in headers]
+
+
+async def _error(send, status: int, code: str, message: str, extra=()) -> None:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("Cache-Control", "no-store"),
+        *delivery.security_headers("application/json"),
+        *extra,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": _encode(headers)})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _unavailable(send) -> None:
+    retry = str(settings.MEDIA_RETRY_AFTER_SECONDS)
+    await _error(send, 503, "unavailable", "Storage is unavailable; try again.", [("Retry-After", retry)])
+
+
+# --- authorization --------------------------------------------------------------------------------------
+def _tenant_from_credentials(scope) -> str | None:
+    """Tenant id of the session cookie or API token in the request (blocking; database)."""
+    request = ASGIRequest(scope, io.BytesIO())
+    engine = import_module(settings.SESSION_ENGINE)
+    request.session = engine.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+    request.user = SimpleLazyObject(lambda: get_user(request))
+    tenant = tenant_of_request(request)
+    return str(tenant.id) if tenant is not None else None
+
+
+def _has_credentials(headers: dict[bytes, bytes]) -> bool:
+    return b"authorization" in headers or settings.SESSION_COOKIE_NAME.encode() in headers.get(b"cookie", b"")
+
+
+async def _authorize(scope, headers, object_id: str, variant: str, send) -> str | None:
+    """The tenant id the request may read in, or None after answering 401/403."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    refusal = None
+    if "sig" in query:
+        tenant_id = query.get("tenant", [""])[0]
+        verdict = signing.verify(tenant_id, object_id, variant, query.get("exp", [""])[0], query["sig"][0])
+        if verdict is signing.Verdict.VALID:
+            return str(uuid.UUID(tenant_id))
+        refusal = (
+            ("expired", "This link has expired; reload the conversation for a new one.")
+            if verdict is signing.Verdict.EXPIRED
+            else ("invalid_signature", "This link is not valid.")
+        )
+    if _has_credentials(headers):
+        tenant_id = await _blocking(_with_db, _tenant_from_credentials, scope)
+        if tenant_id is not None:
+            return tenant_id
+    if refusal is not None:
+        await _error(send, 403, *refusal)
+    else:
+        await _error(
+            send,
+            401,
+            "unauthorized",
+            "Log in, send an API token, or use a signed link.",
+            [("WWW-Authenticate", "Token")],
+        )
+    return None
+
+
+# --- the app ----------------------------------------------------------------------------------------------
+async def media_app(scope, receive, send) -> None:
+    match = ROUTE.match(scope["path"])
+    if match is None:
+        return await _error(send, 404, "not_found", "Not found.")
+    if scope["method"] not in ("GET", "HEAD"):
+        return await _error(send, 405, "method_not_allowed", "Only GET and HEAD.", [("Allow", "GET, HEAD")])
+    if match["conversation"]:
+        object_id, variant = match["conversation"].lower(), signing.AVATAR
+    else:
+        object_id, variant = match["attachment"].lower(), match["variant"]
+    headers = dict(scope["headers"])
+    tenant_id = await _authorize(scope, headers, object_id, variant, send)
+    if tenant_id is None:
         return None
-    if found is not None:
-        _, token = found
-        return token.membership.tenant
-    return tenant_for_session(request.user, request.session)
-
-
-def _not_found() -> HttpResponse:
-    return error_response(404, "not_found", "Not found.")
-
-
-def avatar(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
-    if request.method not in ("GET", "HEAD"):
-        return error_response(405, "method_not_allowed", "Only GET.", {"Allow": "GET, HEAD"})
-    tenant = request_tenant(request)
-    if tenant is None:
-        return error_response(401, "unauthorized", "Log in or send an API token.")
-    key = media_cache.avatar_key(conversation_id)
-    cached = media_cache.get(key)
-    if cached is not None and cached["tenant"] == str(tenant.id):
-        sha256, content_type, body, hit = cached["sha256"], cached["content_type"], cached["body"], True
-    else:
-        conversation = (
-            Conversation.objects.select_related("avatar").filter(tenant=tenant, pk=conversation_id).first()
-        )
-        if conversation is None or conversation.avatar is None:
-            return _not_found()
-        blob = conversation.avatar
+    key = catalog.cache_key(object_id, variant)
+    entry = cache.local.get(key) if variant != signing.AVATAR else None
+    if entry is None:
+        entry = await _blocking(cache.get_shared, key)
+    hit = entry is not None and entry.tenant == tenant_id
+    if not hit:
         try:
-            with media_storage().open(blob.storage_key) as stream:
-                body = stream.read(settings.AVATAR_MAX_BYTES + 1)
-        except ObjectNotFound:
-            return _not_found()
-        except StorageError:
-            return error_response(
-                503, "unavailable", "Storage is unavailable; try again.", {"Retry-After": "5"}
-            )
-        sha256, content_type, hit = blob.sha256, blob.content_type, False
-        media_cache.put(
-            key,
-            {"tenant": str(tenant.id), "sha256": sha256, "content_type": content_type, "body": body},
-            settings.AVATAR_CACHE_SECONDS,
-        )
-    etag = f'"{sha256}"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": f"private, max-age={settings.AVATAR_CACHE_SECONDS}",
-        "X-Cache": "HIT" if hit else "MISS",
-        "X-Content-Type-Options": "nosniff",
-    }
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(b"" if request.method == "HEAD" else body, content_type=content_type)
-        response["Content-Length"] = str(len(body))
-    for name, value in headers.items():
-        response[name] = value
-    return response
+            found = await _blocking(_with_db, catalog.resolve, tenant_id, object_id, variant)
+        except StorageError as exc:
+            return await _storage_failed(send, exc)
+        if isinstance(found, catalog.Refused):
+            return await _error(send, 404, found.code, found.message)
+        entry = found
+        if entry.immutable or variant == signing.AVATAR:
+            await _blocking(cache.put, key, entry)
+    # X-Cache says where the body comes from: a big object's metadata may be cached, its bytes never.
+    return await _respond(
+        scope, receive, send, headers, entry, "HIT" if hit and entry.body is not None else "MISS"
+    )
+
+
+async def _storage_failed(send, exc: StorageError) -> None:
+    if isinstance(exc, ObjectNotFound):
+        logger.error("media object missing from storage: %s", exc)
+        return await _error(send, 404, "missing", "The stored file is missing.")
+    counters.increment(STORAGE_FAILURES)
+    logger.warning("storage unavailable while serving media: %s", exc)
+    return await _unavailable(send)
+
+
+async def _respond(scope, receive, send, headers, entry: catalog.Entry, cache_status: str) -> None:
+    def header(name: bytes) -> str | None:
+        value = headers.get(name)
+        return value.decode("latin-1") if value is not None else None
+
+    etag = delivery.etag_of(entry.sha256)
+    plan = delivery.plan(entry.size, etag, header(b"range"), header(b"if-range"), header(b"if-none-match"))
+    out = delivery.response_headers(
+        content_type=entry.content_type,
+        size=entry.size,
+        sha256=entry.sha256,
+        file_name=entry.file_name,
+        max_age=entry.max_age,
+        immutable=entry.immutable,
+        plan=plan,
+        cache_status=cache_status,
+    )
+    if plan.status == 416:
+        body = json.dumps({"error": {"code": "range_not_satisfiable", "message": "Range not satisfiable."}})
+        out.append(("Content-Length", str(len(body))))
+        await send({"type": "http.response.start", "status": 416, "headers": _encode(out)})
+        return await send({"type": "http.response.body", "body": body.encode()})
+    if plan.status == 304 or scope["method"] == "HEAD":
+        await send({"type": "http.response.start", "status": plan.status, "headers": _encode(out)})
+        return await send({"type": "http.response.body", "body": b""})
+    if entry.body is not None:
+        await send({"type": "http.response.start", "status": plan.status, "headers": _encode(out)})
+        return await send({"type": "http.response.body", "body": entry.body[plan.start : plan.end + 1]})
+    if settings.MEDIA_ACCEL_REDIRECT_PREFIX:
+        return await _accel_redirect(send, out, entry)
+    return await _stream(receive, send, out, entry, plan)
+
+
+async def _accel_redirect(send, out, entry: catalog.Entry) -> None:
+    """Headers only; nginx serves the bytes (and the Range) from the internal location named."""
+    try:
+        target = await _blocking(accel_target, entry.storage_key)
+    except StorageError as exc:
+        return await _storage_failed(send, exc)
+    out = [(name, value) for name, value in out if name not in ("Content-Length", "Content-Range")]
+    out.append(("X-Accel-Redirect", target))
+    await send({"type": "http.response.start", "status": 200, "headers": _encode(out)})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def accel_target(storage_key: str) -> str:
+    prefix = settings.MEDIA_ACCEL_REDIRECT_PREFIX.rstrip("/")
+    storage = media_storage()
+    if storage.name == "local":
+        return f"{prefix}/files/{storage_key}"
+    url = urlsplit(storage.presign_get(storage_key, settings.MEDIA_ACCEL_PRESIGN_SECONDS))
+    return f"{prefix}/s3/{url.netloc}{url.path}?{url.query}"
+
+
+async def _stream(receive, send, out, entry: catalog.Entry, plan: delivery.Plan) -> None:
+    storage = media_storage()
+    try:
+        if plan.status == 206:
+            chunks = await _blocking(storage.open_range, entry.storage_key, plan.start, plan.end)
+        else:
+            chunks = iter(storage.iter_chunks(entry.storage_key))
+        first = await _blocking(next, chunks, None)  # storage trouble shows here, before any header
+    except StorageError as exc:
+        return await _storage_failed(send, exc)
+    gone = asyncio.Event()
+    watcher = asyncio.ensure_future(_watch_disconnect(receive, gone))
+    try:
+        await send({"type": "http.response.start", "status": plan.status, "headers": _encode(out)})
+        chunk = first
+        while chunk is not None and not gone.is_set():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            chunk = await _blocking(next, chunks, None)
+        if not gone.is_set():
+            await send({"type": "http.response.body", "body": b""})
+    except StorageError as exc:
+        # Headers are out: all we can do is cut the response short (Content-Length tells the client).
+        counters.increment(STORAGE_FAILURES)
+        logger.warning("storage failed in the middle of %s: %s", entry.storage_key, exc)
+    finally:
+        watcher.cancel()
+        await _blocking(_close, chunks)
+
+
+async def _watch_disconnect(receive, gone: asyncio.Event) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    gone.set()
+
+
+def _close(chunks) -> None:
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()

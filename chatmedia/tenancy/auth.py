@@ -34,3 +34,21 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+def tenant_of_request(request):
+    """The tenant a plain Django request acts in by its API token or session, or None.
+
+    For code outside DRF views (media serving): the same rules as the API.
+    """
+    from rest_framework.request import Request
+
+    from chatmedia.tenancy.scoping import tenant_for_session
+
+    try:
+        found = ApiTokenAuthentication().authenticate(Request(request))
+    except exceptions.AuthenticationFailed:
+        return None
+    if found is not None:
+        return found[1].membership.tenant
+    return tenant_for_session(request.user, request.session)

@@ -6,12 +6,17 @@ world fills its id. `test_every_api_endpoint_with_an_id_is_covered` fails until 
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from chatmedia.media import serving, signing
+from chatmedia.media.blobs import store_blob
 from chatmedia.tenancy.models import Membership
 from chatmedia.tenancy.scoping import SESSION_TENANT_KEY
+from tests.media import serving_client as media_client
 
 # url name -> attribute of tests.conftest.TenantWorld whose id goes into the URL
 ENDPOINTS = {
@@ -20,8 +25,8 @@ ENDPOINTS = {
     "message-detail": "message",
     "attachment-detail": "attachment",
 }
-# /media/ endpoints: url name -> (URL kwarg, TenantWorld attribute). Each world's object gets bytes.
-MEDIA_ENDPOINTS = {"avatar": ("conversation_id", "conversation")}
+# /media/ routes (named groups of chatmedia.media.serving.ROUTE) -> (TenantWorld attribute, variant).
+MEDIA_ENDPOINTS = {"attachment": ("attachment", "original"), "conversation": ("conversation", signing.AVATAR)}
 # Endpoints without an object id: they must list only the caller's tenant.
 LISTS = {"conversation-list": "conversation"}
 
@@ -32,34 +37,39 @@ def _api_patterns(resolver=None, prefix=""):
         route = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
             yield from _api_patterns(pattern, route)
-        elif isinstance(pattern, URLPattern) and route.startswith(("api/", "media/")):
+        elif isinstance(pattern, URLPattern) and route.startswith("api/"):
             yield route, pattern.name
 
 
 def test_every_api_endpoint_with_an_id_is_covered():
     with_ids = {name for route, name in _api_patterns() if "<" in route}
-    assert with_ids == set(ENDPOINTS) | set(MEDIA_ENDPOINTS), "add new endpoints to ENDPOINTS in this file"
+    assert with_ids == set(ENDPOINTS), "add new endpoints to ENDPOINTS in this file"
+    media_ids = set(serving.ROUTE.groupindex) - {"variant"}
+    assert media_ids == set(MEDIA_ENDPOINTS), "add new /media/ routes to MEDIA_ENDPOINTS in this file"
 
 
-def _give_avatar(world) -> None:
-    import io
-
-    from chatmedia.media.blobs import store_blob
-
-    world.conversation.avatar = store_blob(world.tenant, io.BytesIO(world.tenant.slug.encode()), "image/jpeg")
+def _give_bytes(world) -> None:
+    body = io.BytesIO(world.tenant.slug.encode())
+    world.attachment.original = store_blob(world.tenant, body, "image/jpeg")
+    world.attachment.save()
+    body.seek(0)
+    world.conversation.avatar = store_blob(world.tenant, body, "image/jpeg")
     world.conversation.save()
 
 
 @pytest.mark.parametrize("name", sorted(MEDIA_ENDPOINTS))
-def test_other_tenants_media_is_404(name, world_a, world_b):
-    kwarg, attribute = MEDIA_ENDPOINTS[name]
-    _give_avatar(world_a)
-    _give_avatar(world_b)
-    client = world_a.client()
-    own = client.get(reverse(name, kwargs={kwarg: getattr(world_a, attribute).pk}))
-    assert own.status_code == 200 and own.content == b"tenant-a"
-    other = client.get(reverse(name, kwargs={kwarg: getattr(world_b, attribute).pk}))
-    never = client.get(reverse(name, kwargs={kwarg: "00000000-0000-4000-8000-000000000000"}))
+def test_other_tenants_media_is_404(name, transactional_db, world_a, world_b):
+    attribute, variant = MEDIA_ENDPOINTS[name]
+    _give_bytes(world_a)
+    _give_bytes(world_b)
+    auth = media_client.token_headers(world_a)
+    try:
+        own = media_client.get(signing.path_of(getattr(world_a, attribute).pk, variant), auth)
+        assert own.status_code == 200 and own.content == b"tenant-a"
+        other = media_client.get(signing.path_of(getattr(world_b, attribute).pk, variant), auth)
+        never = media_client.get(signing.path_of("00000000-0000-4000-8000-000000000000", variant), auth)
+    finally:
+        serving.shutdown_pool()
     assert other.status_code == never.status_code == 404
     assert other.json() == never.json()
 

@@ -12,34 +12,11 @@ import uuid
 import httpx
 import pytest
 
-from chatmedia.media.storage import ObjectNotFound, UploadedPart, media_storage
-from chatmedia.media.storage.config import local_storage_setting, s3_storage_setting
+from chatmedia.media.storage import ObjectNotFound, UploadedPart
 from chatmedia.media.storage.keys import incoming_upload_key
 from tests.memory import MEMORY_BOUND_MIB, run_probe
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture(params=["local", "s3"])
-def storage(request, settings, tmp_path):
-    if request.param == "local":
-        settings.STORAGES = {**settings.STORAGES, "default": local_storage_setting(tmp_path / "media")}
-        (tmp_path / "media").mkdir(exist_ok=True)
-    else:
-        server = request.getfixturevalue("s3_server")
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "default": s3_storage_setting(
-                bucket=server["bucket"],
-                endpoint_url=server["endpoint_url"],
-                region=server["region"],
-                access_key=server["access_key"],
-                secret_key=server["secret_key"],
-            ),
-        }
-    backend = media_storage()
-    assert backend.name == request.param
-    return backend
 
 
 @pytest.fixture

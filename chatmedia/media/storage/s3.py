@@ -159,10 +159,14 @@ class S3MediaStorage(MediaStorage):
     def delete(self, key: str) -> None:
         self._call(key, "delete_object")
 
+    def presign_get(self, key: str, expires_in: int) -> str:
+        """A short-lived URL that reads the object (for nginx's X-Accel-Redirect to S3)."""
+        return self._presign("get_object", {"Key": key}, expires_in, client=self.client)
+
     # --- direct uploads -----------------------------------------------------------------------------
-    def _presign(self, method: str, params: dict, expires_in: int) -> str:
+    def _presign(self, method: str, params: dict, expires_in: int, client=None) -> str:
         try:
-            return self._presign_client.generate_presigned_url(
+            return (client or self._presign_client).generate_presigned_url(
                 method, Params={"Bucket": self.bucket, **params}, ExpiresIn=expires_in
             )
         except (ClientError, BotoCoreError) as exc:

@@ -1,0 +1,160 @@
+"""Which stored object a media URL names, for one tenant: the database side of serving.
+
+`resolve(tenant_id, object_id, variant)` → an `Entry` (what to serve and how long it may be kept),
+or a `Refused` (404 with a clear code). Every query is filtered by tenant: another tenant's id and
+an id that never existed give the same answer. Small bodies (up to MEDIA_CACHE_MAX_BYTES) are read
+here, once, so they can be cached whole; larger ones are streamed by the caller.
+
+A missing variant falls back to the original where the original can stand in for it: an image's
+thumb or preview (when the original is an inline-safe picture), the playback copy of a recording.
+Otherwise (a video without poster, a PDF without preview) the answer is a clear 404 `no_variant`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from chatmedia.chat.models import Attachment, Conversation, Rendition
+from chatmedia.media import delivery, signing
+from chatmedia.media.filenames import extension_for
+from chatmedia.media.models import Blob
+from chatmedia.media.storage import StorageError, media_storage
+
+_IMAGE_CATEGORIES = {Attachment.Category.IMAGE, Attachment.Category.STICKER}
+_PLAYABLE_CATEGORIES = {Attachment.Category.AUDIO, Attachment.Category.VOICE, Attachment.Category.VIDEO}
+_FINAL = {Attachment.Status.READY, Attachment.Status.FAILED}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One servable object. Cached (as a tuple) in both cache tiers; `body` only when small."""
+
+    tenant: str
+    sha256: str
+    size: int
+    content_type: str
+    storage_key: str
+    file_name: str
+    max_age: int  # seconds a browser (and our cache) may keep it
+    immutable: bool  # this URL always names these bytes
+    body: bytes | None = None
+
+    def as_tuple(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    @classmethod
+    def from_tuple(cls, value) -> Entry | None:
+        try:
+            return cls(*value)
+        except TypeError:
+            return None  # written by another version of this code: a miss
+
+    def without_body(self) -> Entry:
+        return Entry(*self.as_tuple()[:-1])
+
+
+@dataclass(frozen=True)
+class Refused:
+    code: str
+    message: str
+
+
+NOT_FOUND = Refused("not_found", "Not found.")
+
+
+def cache_key(object_id, variant: str) -> str:
+    if variant == signing.AVATAR:
+        return f"avatar:{uuid.UUID(str(object_id))}"
+    return f"media:{uuid.UUID(str(object_id))}:{variant}"
+
+
+def _extension(content_type: str) -> str:
+    return extension_for(content_type.split(";")[0].strip())
+
+
+def _entry(tenant_id, blob: Blob, content_type: str, file_name: str, max_age: int, immutable: bool) -> Entry:
+    return Entry(
+        tenant=str(tenant_id),
+        sha256=blob.sha256,
+        size=blob.size,
+        content_type=content_type or "application/octet-stream",
+        storage_key=blob.storage_key,
+        file_name=file_name,
+        max_age=max_age,
+        immutable=immutable,
+    )
+
+
+def _resolve_attachment(tenant_id, attachment_id, variant: str) -> Entry | Refused:
+    attachment = (
+        Attachment.objects.select_related("original").filter(tenant_id=tenant_id, pk=attachment_id).first()
+    )
+    if attachment is None:
+        return NOT_FOUND
+    ttls = settings.MEDIA_CACHE_SECONDS
+    max_age = ttls.get(attachment.category, min(ttls.values()))
+    original = attachment.original
+    stem = (attachment.file_name.rsplit(".", 1)[0] if attachment.file_name else "") or attachment.category
+    if variant != "original":
+        rendition = (
+            Rendition.objects.select_related("blob").filter(attachment=attachment, variant=variant).first()
+        )
+        if rendition is not None:
+            content_type = rendition.blob.content_type
+            name = f"{stem}-{variant}{_extension(content_type)}"
+            return _entry(tenant_id, rendition.blob, content_type, name, max_age, immutable=True)
+        stands_in = (
+            variant in ("thumb", "preview")
+            and attachment.category in _IMAGE_CATEGORIES
+            and delivery.is_inline(attachment.mime_type)
+        ) or (variant == "playback" and attachment.category in _PLAYABLE_CATEGORIES)
+        if not stands_in:
+            return Refused("no_variant", f"This {attachment.category} has no {variant}.")
+    if original is None:
+        if attachment.status == Attachment.Status.FAILED:
+            return Refused("failed", attachment.error_message or "This file could not be received.")
+        return Refused("not_ready", "This file is not available yet; it is still being received.")
+    content_type = attachment.mime_type or original.content_type
+    name = attachment.file_name or f"{attachment.category}-{str(attachment.id)[:8]}{_extension(content_type)}"
+    # A stand-in for a variant that may still be made must not be kept as if it were final.
+    immutable = variant == "original" or attachment.status in _FINAL
+    return _entry(tenant_id, original, content_type, name, max_age if immutable else 0, immutable)
+
+
+def _resolve_avatar(tenant_id, conversation_id) -> Entry | Refused:
+    conversation = (
+        Conversation.objects.select_related("avatar").filter(tenant_id=tenant_id, pk=conversation_id).first()
+    )
+    if conversation is None or conversation.avatar is None:
+        return NOT_FOUND  # no picture looks like no conversation: the UI shows initials either way
+    blob = conversation.avatar
+    name = f"avatar{_extension(blob.content_type)}"
+    # Keyed by conversation, not content: revalidated by ETag after max-age, never `immutable`.
+    return _entry(tenant_id, blob, blob.content_type, name, settings.AVATAR_CACHE_SECONDS, immutable=False)
+
+
+def resolve(tenant_id, object_id, variant: str) -> Entry | Refused:
+    """The entry, with its body read when it is small enough to cache. Raises StorageError."""
+    if variant == signing.AVATAR:
+        found = _resolve_avatar(tenant_id, object_id)
+    else:
+        found = _resolve_attachment(tenant_id, object_id, variant)
+    if isinstance(found, Refused) or found.size > settings.MEDIA_CACHE_MAX_BYTES:
+        return found
+    pieces, left = [], found.size + 1
+    with media_storage().open(found.storage_key) as stream:
+        while left > 0 and (piece := stream.read(left)):
+            pieces.append(piece)
+            left -= len(piece)
+    body = b"".join(pieces)
+    if len(body) != found.size:  # storage holds other bytes than recorded: never cache those
+        raise StoredSizeMismatch(found.storage_key, found.size, len(body))
+    return Entry(*found.as_tuple()[:-1], body)
+
+
+class StoredSizeMismatch(StorageError):
+    def __init__(self, key: str, expected: int, actual: int) -> None:
+        super().__init__(f"object {key} has {actual} bytes, its blob says {expected}")
