@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tools.services import ROOT, S3TestServer, ensure_local_services
+from tools.services import ROOT, S3TestServer, ensure_debian_packages, ensure_local_services
 
 # Every variable that switches a part to a real service (contract §11) plus the ones tests set.
 STACK_VARIABLES = (
@@ -71,6 +71,7 @@ def main() -> int:
     args = sys.argv[1:]
     started = time.monotonic()
     ensure_local_services()
+    ensure_debian_packages()
     with S3TestServer() as s3:
         real_code, real = run_pytest("real", {**REAL_STACK, **s3.env()}, args)
     embedded_code, embedded = run_pytest("embedded", {}, args)

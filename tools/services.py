@@ -145,7 +145,17 @@ class RedisTestServer:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is needed (apt-get install redis-server)")
-        command = [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        command = [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         wait_for_port("127.0.0.1", self.port, 20, "the private redis-server")
         return self
@@ -183,6 +193,30 @@ SERVICES = {
     ),
     "rabbitmq": (5672, lambda: ["rabbitmq-server", "-detached"]),
 }  # fmt: skip
+
+
+# Debian packages the tests drive as real programs: binary -> package.
+DEBIAN_PACKAGES = {"nginx": "nginx-light"}
+
+
+def ensure_debian_packages(packages: dict[str, str] = DEBIAN_PACKAGES) -> None:
+    """Install (apt) what is missing; a test never skips because a program is not there."""
+    missing = [package for binary, package in packages.items() if not find_binary(binary)]
+    if not missing:
+        return
+    print(f"[services] installing {', '.join(missing)} with apt-get", file=sys.stderr)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    install = [*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
+    if subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=False).returncode != 0:
+        subprocess.run([*sudo, "apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL, check=True)
+        subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=True)
+
+
+def find_binary(name: str) -> str | None:
+    return shutil.which(name) or next(
+        (path for path in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if os.access(path, os.X_OK)), None
+    )
 
 
 def ensure_local_services(names: tuple[str, ...] = ("postgresql", "redis", "rabbitmq")) -> None:

@@ -234,18 +234,21 @@ async def _respond(scope, receive, send, headers, entry: catalog.Entry, cache_st
         await send({"type": "http.response.start", "status": plan.status, "headers": _encode(out)})
         return await send({"type": "http.response.body", "body": entry.body[plan.start : plan.end + 1]})
     if settings.MEDIA_ACCEL_REDIRECT_PREFIX:
-        return await _accel_redirect(send, out, entry)
+        return await _accel_redirect(send, out, entry, plan)
     return await _stream(receive, send, out, entry, plan)
 
 
-async def _accel_redirect(send, out, entry: catalog.Entry) -> None:
-    """Headers only; nginx serves the bytes (and the Range) from the internal location named."""
+async def _accel_redirect(send, out, entry: catalog.Entry, plan: delivery.Plan) -> None:
+    """Headers only; nginx serves the bytes from the internal location named. The range we settled
+    (suffix and open ranges made explicit, If-Range already applied) goes along for S3 to use."""
     try:
         target = await _blocking(accel_target, entry.storage_key)
     except StorageError as exc:
         return await _storage_failed(send, exc)
     out = [(name, value) for name, value in out if name not in ("Content-Length", "Content-Range")]
     out.append(("X-Accel-Redirect", target))
+    if plan.status == 206:
+        out.append(("X-Chatmedia-Range", f"bytes={plan.start}-{plan.end}"))
     await send({"type": "http.response.start", "status": 200, "headers": _encode(out)})
     await send({"type": "http.response.body", "body": b""})
 

@@ -84,6 +84,20 @@ def test_every_media_fixture_end_to_end(live, member_a, member_b, fake_whatsapp_
         assert metadata_keys <= set(attachment.metadata), attachment.metadata
         assert "preview_error" not in attachment.metadata
         assert len(attachment.metadata.get("waveform", [0] * 64)) == 64
+        # the event carries signed URLs of every variant, served by the running web process
+        plain = plain_bytes(VECTORS[vector_id])
+        assert set(data["urls"]) == {"original", *variants}
+        for variant, link in data["urls"].items():
+            served = httpx.get(live.url + link)
+            assert served.status_code == 200, (category, variant, served.text)
+            assert served.headers["etag"].strip('"') == (
+                attachment.original.sha256
+                if variant == "original"
+                else attachment.renditions.get(variant=variant).blob.sha256
+            )
+        tail = httpx.get(live.url + data["urls"]["original"], headers={"Range": "bytes=-10"})
+        assert (tail.status_code, tail.content) == (206, plain[-10:])
+        assert httpx.get(live.url + data["urls"]["original"]).content == plain
     # the same image in the 1:1 chat and in the group is one stored object (and one set of renditions)
     attachments = Attachment.objects.filter(tenant=member_a.tenant)
     assert len({a.original_id for a in attachments}) == 6
@@ -189,6 +203,9 @@ def test_profile_picture_is_copied_and_served(live, member_a, fake_whatsapp_serv
     headers = {"Authorization": f"Token {member_a.token}"}
     response = httpx.get(f"{live.url}/media/avatar/{conversation_id}", headers=headers)
     assert response.status_code == 200 and response.content == plain_bytes(VECTORS["image-01"])
+    listed = httpx.get(f"{live.url}/api/conversations/{conversation_id}/", headers=headers).json()
+    signed = httpx.get(live.url + listed["avatar_url"])  # no credentials: the URL is the capability
+    assert signed.status_code == 200 and signed.content == response.content
     assert Conversation.objects.get(pk=conversation_id).display_name == "João Cliente"
 
 
