@@ -7,20 +7,24 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
+import uvicorn
 
 from chatmedia.chat.models import Attachment
 from chatmedia.chat.serializers import AttachmentSerializer, ConversationSerializer
 from chatmedia.media import cache, serving, signing
 from chatmedia.media.blobs import store_blob
+from chatmedia.media.storage import StorageError
 from chatmedia.ops import counters
 from tests.conftest import make_world
 from tests.media import serving_client as client
 from tests.media.conftest import use_s3
-from tools.services import RedisTestServer, S3TestServer
+from tools.services import RedisTestServer, S3TestServer, free_port, wait_for_port
 
 KiB = 1024
 THUMB = os.urandom(30 * KiB)
@@ -427,3 +431,67 @@ def test_accel_redirect_hands_big_bodies_to_nginx(storage, a, settings):
     assert "content-length" not in response.headers
     small = client.get(url(a, attachment))  # cached bodies are still answered directly
     assert small.content == THUMB and "x-accel-redirect" not in small.headers
+
+
+# --- streaming: storage failing mid-body, a client leaving mid-body (a real server: uvicorn) ------------
+@pytest.fixture
+def over_http():
+    """media_app served by uvicorn in a thread; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(serving.media_app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_port("127.0.0.1", port, 10, "uvicorn")
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_storage_failing_mid_stream_cuts_the_response_short(storage, a, monkeypatch, over_http):
+    attachment = photo(a)
+    real = storage.iter_chunks
+
+    def failing(key):
+        chunks = real(key)
+        yield next(chunks)
+        raise StorageError("connection reset by the storage")
+
+    monkeypatch.setattr(storage, "iter_chunks", failing)
+    before = counters.value(serving.STORAGE_FAILURES)
+    received = bytearray()
+    # The status line is out, so the body just stops short of Content-Length: the client notices.
+    with (
+        pytest.raises(httpx.RemoteProtocolError),
+        httpx.stream("GET", over_http + url(a, attachment, "original")) as response,
+    ):
+        assert response.status_code == 200
+        for chunk in response.iter_raw():
+            received += chunk
+    assert 0 < len(received) < len(BIG)
+    assert counters.value(serving.STORAGE_FAILURES) == before + 1
+
+
+def test_a_client_leaving_stops_the_storage_read(storage, a, monkeypatch, over_http):
+    huge = os.urandom(24 * 1024 * KiB)  # far more than loopback socket buffers hold
+    attachment = client.attachment(a, huge, category="video", mime_type="video/mp4", file_name="v.mp4")
+    read, closed = [], []
+    real = storage.iter_chunks
+
+    def counting(key):
+        try:
+            for chunk in real(key):
+                read.append(len(chunk))
+                yield chunk
+        finally:
+            closed.append(True)
+
+    monkeypatch.setattr(storage, "iter_chunks", counting)
+    with httpx.stream("GET", over_http + url(a, attachment, "original")) as response:
+        assert response.status_code == 200
+        next(response.iter_raw(1024))
+    deadline = time.monotonic() + 10
+    while not closed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert closed, "the storage iterator was not closed"
+    assert sum(read) < len(huge) / 2  # it stopped reading: the rest of the file was never fetched

@@ -67,8 +67,11 @@ class S3MediaStorage(MediaStorage):
         # (boto3's upload_fileobj reads a non-seekable stream ahead: ~100 MiB for a 50 MiB object.)
         self.part_size = part_size
 
-    @property
+    @functools.cached_property
     def client(self):
+        """One client per process, shared by all threads (boto3 clients are thread-safe).
+        django-storages builds one per thread, and each build parses botocore's JSON models:
+        ~17 MiB per thread that first touches S3 (bench/README.md, P3)."""
         return self.files.connection.meta.client
 
     @functools.cached_property
