@@ -12,7 +12,6 @@ Otherwise (a video without poster, a PDF without preview) the answer is a clear 
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -66,9 +65,10 @@ NOT_FOUND = Refused("not_found", "Not found.")
 
 
 def cache_key(object_id, variant: str) -> str:
+    """`object_id`: a UUID or its canonical string (what the route and str(UUID) give)."""
     if variant == signing.AVATAR:
-        return f"avatar:{uuid.UUID(str(object_id))}"
-    return f"media:{uuid.UUID(str(object_id))}:{variant}"
+        return f"avatar:{object_id}"
+    return f"media:{object_id}:{variant}"
 
 
 def _extension(content_type: str) -> str:
