@@ -17,7 +17,7 @@ FAKE_APIKEY := fake-evolution-instance-token
 UVICORN := $(VENV)/bin/uvicorn chatmedia.asgi:application --host 127.0.0.1 --port $(PORT) --no-server-header \
   --no-access-log
 
-.PHONY: run test install lint format clean simulate bench-processing
+.PHONY: run test install lint format clean simulate bench-processing bench-serving
 
 # Install (or refresh) the virtualenv when pyproject.toml or constraints.txt change.
 $(STAMP): pyproject.toml constraints.txt
@@ -64,6 +64,10 @@ test: $(STAMP) $(S3_STAMP)
 bench-processing: $(STAMP)
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
 	$(PY) bench/processing.py
+
+## make bench-serving: /media/ against nginx, raw Redis + ASGI, and boto3 (P1-P4 in bench/README.md).
+bench-serving: $(STAMP) $(S3_STAMP)
+	$(PY) bench/serving.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
