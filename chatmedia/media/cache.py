@@ -131,8 +131,15 @@ async def aget_shared(key: str) -> Entry | None:
     except Exception:
         _shared_failed("get")
         return None
-    # Django's RedisSerializer: integers as digits, everything else pickled (our own Redis only).
-    return _remember(key, None if raw is None else pickle.loads(raw))  # noqa: S301
+    if raw is None:
+        return None
+    try:
+        # Django's RedisSerializer: integers as digits, everything else pickled (our own Redis only).
+        value = pickle.loads(raw)  # noqa: S301
+    except Exception:
+        logger.warning("unreadable media cache entry %s; treated as a miss", key)
+        return None
+    return _remember(key, value)
 
 
 _async_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

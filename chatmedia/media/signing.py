@@ -61,11 +61,12 @@ def verify(
 
     Ids are compared as given: only canonical (lowercase, dashed) ones were ever signed, so any
     other spelling fails the MAC, and a VALID tenant id is canonical."""
-    if not exp.isdigit() or exp != str(int(exp)):  # one spelling only: "+1" or "01" would be other URLs
+    # One spelling only ("+1", "01" or "¹" would be other URLs for the same mac).
+    if not (exp.isascii() and exp.isdigit()) or exp != str(int(exp)):
         return Verdict.INVALID
-    exp_value = int(exp)
+    exp_value, given = int(exp), sig.encode("utf-8", "replace")
     for secret in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
-        if hmac.compare_digest(_mac(secret, tenant_id, object_id, variant, exp_value), sig.encode("latin-1")):
+        if hmac.compare_digest(_mac(secret, tenant_id, object_id, variant, exp_value), given):
             now = time.time() if now is None else now
             return Verdict.VALID if now < exp_value else Verdict.EXPIRED
     return Verdict.INVALID

@@ -199,6 +199,7 @@ def test_tampered_signatures_are_403(a, b):
         link.replace(str(attachment.id), str(photo(a).id)),  # another attachment
         _with_query(link, sig=""),
         _with_query(link, tenant="not-a-uuid"),
+        _with_query(link, sig="%E2%80%AE%FF"),  # percent-encoded garbage, not ASCII
     ]
     for bad in tampered:
         response = client.get(bad)

@@ -7,11 +7,13 @@ import socket
 import pytest
 
 from chatmedia.chat.models import Attachment
+from chatmedia.media import serving
 from chatmedia.media.models import Blob
 from chatmedia.media.storage import media_storage
 from chatmedia.whatsapp import download, tasks
 from chatmedia.whatsapp.outbound import FetchError, fetch_to_spool, resolve_target
 from chatmedia.whatsapp.payloads import parse_webhook
+from tests.media import serving_client as media_client
 from tests.whatsapp.fixtures import VECTORS, evolution, plain_bytes
 
 MEDIA = {
@@ -221,10 +223,8 @@ def test_backoff_grows_and_is_capped_with_jitter(settings):
 
 
 def test_avatar_is_copied_served_and_replaced(
-    run, fake_whatsapp, tenant, post_webhook, queued, django_user_model
+    transactional_db, run, fake_whatsapp, tenant, post_webhook, queued, django_user_model
 ):
-    from rest_framework.test import APIClient
-
     from chatmedia.chat.models import Conversation
     from chatmedia.tenancy.models import ApiToken, Membership
 
@@ -232,46 +232,51 @@ def test_avatar_is_copied_served_and_replaced(
     conversation = Conversation.objects.get()
     user = django_user_model.objects.create_user("agent")
     _, token = ApiToken.issue(Membership.objects.create(user=user, tenant=tenant))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    assert client.get(f"/media/avatar/{conversation.id}").status_code == 404  # initials
+    path, auth = f"/media/avatar/{conversation.id}", {"Authorization": f"Token {token}"}
+    try:
+        assert media_client.get(path, auth).status_code == 404  # initials
 
-    first = fake_whatsapp.add_picture("p1", plain_bytes(VECTORS["image-01"]))
-    assert run(tasks.refresh_avatar, str(conversation.id), first) == "stored"
-    response = client.get(f"/media/avatar/{conversation.id}")
-    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
-    assert response.content == plain_bytes(VECTORS["image-01"])
-    assert client.get(f"/media/avatar/{conversation.id}")["X-Cache"] == "HIT"
-    etag = response["ETag"]
-    assert client.get(f"/media/avatar/{conversation.id}", HTTP_IF_NONE_MATCH=etag).status_code == 304
-    # the same picture re-signed: not fetched again
-    assert run(tasks.refresh_avatar, str(conversation.id), first + "&x=1") == "unchanged"
-    assert len(fake_whatsapp.calls("picture")) == 1
-    # a new picture replaces the old one, and the cache is invalidated
-    second = fake_whatsapp.add_picture("p2", plain_bytes(VECTORS["sticker-01"]))
-    assert run(tasks.refresh_avatar, str(conversation.id), second) == "stored"
-    response = client.get(f"/media/avatar/{conversation.id}")
-    assert response["Content-Type"] == "image/webp" and response["X-Cache"] == "MISS"
-    assert Blob.objects.count() == 1  # the old picture was released
-    # the contact removed the picture
-    assert run(tasks.refresh_avatar, str(conversation.id), "") == "none"
-    assert client.get(f"/media/avatar/{conversation.id}").status_code == 404
-    assert not Blob.objects.exists()
+        first = fake_whatsapp.add_picture("p1", plain_bytes(VECTORS["image-01"]))
+        assert run(tasks.refresh_avatar, str(conversation.id), first) == "stored"
+        response = media_client.get(path, auth)
+        assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
+        assert response.content == plain_bytes(VECTORS["image-01"])
+        assert media_client.get(path, auth).headers["x-cache"] == "HIT"
+        etag = response.headers["etag"]
+        assert media_client.get(path, {**auth, "If-None-Match": etag}).status_code == 304
+        # the same picture re-signed: not fetched again
+        assert run(tasks.refresh_avatar, str(conversation.id), first + "&x=1") == "unchanged"
+        assert len(fake_whatsapp.calls("picture")) == 1
+        # a new picture replaces the old one, and the cache is invalidated
+        second = fake_whatsapp.add_picture("p2", plain_bytes(VECTORS["sticker-01"]))
+        assert run(tasks.refresh_avatar, str(conversation.id), second) == "stored"
+        response = media_client.get(path, auth)
+        assert response.headers["content-type"] == "image/webp" and response.headers["x-cache"] == "MISS"
+        assert Blob.objects.count() == 1  # the old picture was released
+        # the contact removed the picture
+        assert run(tasks.refresh_avatar, str(conversation.id), "") == "none"
+        assert media_client.get(path, auth).status_code == 404
+        assert not Blob.objects.exists()
+    finally:
+        serving.shutdown_pool()
 
 
-def test_avatar_of_another_tenant_is_404(run, fake_whatsapp, tenant, post_webhook, queued, world_b):
+def test_avatar_of_another_tenant_is_404(
+    transactional_db, run, fake_whatsapp, tenant, post_webhook, queued, world_b
+):
     post_webhook(tenant, evolution("messages-upsert-text.json"))
     from chatmedia.chat.models import Conversation
 
     conversation = Conversation.objects.get(tenant=tenant)
     url = fake_whatsapp.add_picture("p3", plain_bytes(VECTORS["image-01"]))
     run(tasks.refresh_avatar, str(conversation.id), url)
-    response = world_b.client().get(f"/media/avatar/{conversation.id}")
-    assert response.status_code == 404
-    assert world_b.client().get(f"/media/avatar/{world_b.conversation.id}").status_code == 404
-    from rest_framework.test import APIClient
-
-    assert APIClient().get(f"/media/avatar/{conversation.id}").status_code == 401
+    auth = media_client.token_headers(world_b)
+    try:
+        assert media_client.get(f"/media/avatar/{conversation.id}", auth).status_code == 404
+        assert media_client.get(f"/media/avatar/{world_b.conversation.id}", auth).status_code == 404
+        assert media_client.get(f"/media/avatar/{conversation.id}").status_code == 401
+    finally:
+        serving.shutdown_pool()
 
 
 def test_a_picture_that_is_not_an_image_is_not_stored(run, fake_whatsapp, tenant, post_webhook, queued):
