@@ -18,23 +18,19 @@ expired signature; 404 for an unknown id, another tenant's id (the same body) or
 from __future__ import annotations
 
 import asyncio
-import functools
 import io
 import json
 import logging
 import re
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 from urllib.parse import unquote_plus, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.core.handlers.asgi import ASGIRequest
-from django.db import close_old_connections, connections
 from django.utils.functional import SimpleLazyObject
 
-from chatmedia.media import cache, catalog, delivery, signing
+from chatmedia.media import blocking, cache, catalog, delivery, signing
 from chatmedia.media.storage import ObjectNotFound, StorageError, media_storage
 from chatmedia.ops import counters
 from chatmedia.tenancy.auth import tenant_of_request
@@ -46,63 +42,6 @@ ROUTE = re.compile(
     rf"^/media/(?:avatar/(?P<conversation>{_UUID})|(?P<attachment>{_UUID})/(?P<variant>{'|'.join(signing.VARIANTS)}))/?$"
 )
 STORAGE_FAILURES = "media.serving.storage_unavailable"
-
-# --- the thread pool for blocking work (database, Redis, storage) ---------------------------------------
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(settings.MEDIA_SERVING_THREADS, thread_name_prefix="media-serving")
-        return _pool
-
-
-def shutdown_pool() -> None:
-    """Close the database connections of the pool's threads and stop them; it restarts on demand."""
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is None:
-        return
-    threads = len(pool._threads)
-    if threads:
-        # One job per thread: each waits at the barrier until all run, so no thread takes two.
-        barrier = threading.Barrier(threads)
-
-        def close_connections() -> None:
-            connections.close_all()
-            barrier.wait(timeout=10)
-
-        for _ in range(threads):
-            pool.submit(close_connections)
-    pool.shutdown(wait=True)
-
-
-async def _blocking(fn, *args):
-    return await asyncio.get_running_loop().run_in_executor(_executor(), functools.partial(fn, *args))
-
-
-async def _next_chunk(chunks) -> bytes | None:
-    """The next chunk of a storage iterator, read in the pool. Not passed back as the future's
-    result: asyncio's wrapper around a thread's future sits in a reference cycle, so a result lives
-    until the cyclic GC runs — hundreds of 256 KiB chunks of a fast stream (bench/README.md, P3)."""
-    box: list[bytes] = []
-    await _blocking(_fill, box, chunks)
-    return box.pop() if box else None
-
-
-def _fill(box: list, chunks) -> None:
-    chunk = next(chunks, None)
-    if chunk is not None:
-        box.append(chunk)
-
-
-def _with_db(fn, *args):
-    close_old_connections()  # drop a connection that broke or aged out (the pool's threads live long)
-    return fn(*args)
 
 
 # --- answers ------------------------------------------------------------------------------------------
@@ -169,7 +108,7 @@ async def _authorize(scope, headers, object_id: str, variant: str, send) -> str 
             else ("invalid_signature", "This link is not valid.")
         )
     if _has_credentials(headers):
-        tenant_id = await _blocking(_with_db, _tenant_from_credentials, scope)
+        tenant_id = await blocking.run_db(_tenant_from_credentials, scope)
         if tenant_id is not None:
             return tenant_id
     if refusal is not None:
@@ -207,14 +146,14 @@ async def media_app(scope, receive, send) -> None:
     hit = entry is not None and entry.tenant == tenant_id
     if not hit:
         try:
-            found = await _blocking(_with_db, catalog.resolve, tenant_id, object_id, variant)
+            found = await blocking.run_db(catalog.resolve, tenant_id, object_id, variant)
         except StorageError as exc:
             return await _storage_failed(send, exc)
         if isinstance(found, catalog.Refused):
             return await _error(send, 404, found.code, found.message)
         entry = found
         if entry.immutable or variant == signing.AVATAR:
-            await _blocking(cache.put, key, entry)
+            await blocking.run(cache.put, key, entry)
     # X-Cache says where the body comes from: a big object's metadata may be cached, its bytes never.
     return await _respond(
         scope, receive, send, headers, entry, "HIT" if hit and entry.body is not None else "MISS"
@@ -308,7 +247,7 @@ async def _accel_redirect(send, out, entry: catalog.Entry, plan: delivery.Plan) 
     """Headers only; nginx serves the bytes from the internal location named. The range we settled
     (suffix and open ranges made explicit, If-Range already applied) goes along for S3 to use."""
     try:
-        target = await _blocking(accel_target, entry.storage_key)
+        target = await blocking.run(accel_target, entry.storage_key)
     except StorageError as exc:
         return await _storage_failed(send, exc)
     out = [(name, value) for name, value in out if name not in ("Content-Length", "Content-Range")]
@@ -332,10 +271,10 @@ async def _stream(receive, send, out, entry: catalog.Entry, plan: delivery.Plan)
     storage = media_storage()
     try:
         if plan.status == 206:
-            chunks = await _blocking(storage.open_range, entry.storage_key, plan.start, plan.end)
+            chunks = await blocking.run(storage.open_range, entry.storage_key, plan.start, plan.end)
         else:
             chunks = iter(storage.iter_chunks(entry.storage_key))
-        first = await _next_chunk(chunks)  # storage trouble shows here, before any header
+        first = await blocking.next_chunk(chunks)  # storage trouble shows here, before any header
     except StorageError as exc:
         return await _storage_failed(send, exc)
     gone = asyncio.Event()
@@ -347,7 +286,7 @@ async def _stream(receive, send, out, entry: catalog.Entry, plan: delivery.Plan)
         while chunk is not None and not gone.is_set():
             # Read the next chunk while this one goes out: storage and client work at the same time
             # (two chunks in memory per download, never more).
-            ahead = asyncio.ensure_future(_next_chunk(chunks))
+            ahead = asyncio.ensure_future(blocking.next_chunk(chunks))
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
             chunk = await ahead
         if not gone.is_set():
@@ -362,7 +301,7 @@ async def _stream(receive, send, out, entry: catalog.Entry, plan: delivery.Plan)
             await asyncio.wait([ahead])  # its thread must finish before the iterator is closed
         if ahead is not None and not ahead.cancelled():
             ahead.exception()  # seen: a failed read-ahead is not "never retrieved"
-        await _blocking(_close, chunks)
+        await blocking.run(_close, chunks)
 
 
 async def _watch_disconnect(receive, gone: asyncio.Event) -> None:

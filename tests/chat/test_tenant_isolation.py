@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from chatmedia.media import serving, signing
+from chatmedia.media import blocking, serving, signing
 from chatmedia.media.blobs import store_blob
 from chatmedia.tenancy.models import Membership
 from chatmedia.tenancy.scoping import SESSION_TENANT_KEY
@@ -69,7 +69,7 @@ def test_other_tenants_media_is_404(name, transactional_db, world_a, world_b):
         other = media_client.get(signing.path_of(getattr(world_b, attribute).pk, variant), auth)
         never = media_client.get(signing.path_of("00000000-0000-4000-8000-000000000000", variant), auth)
     finally:
-        serving.shutdown_pool()
+        blocking.shutdown()
     assert other.status_code == never.status_code == 404
     assert other.json() == never.json()
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import uvicorn
 
-from chatmedia.media import serving, signing
+from chatmedia.media import blocking, serving, signing
 from tests.conftest import make_world
 from tests.media import serving_client as client
 from tools.services import ROOT, find_binary, free_port, wait_for_port
@@ -81,7 +81,7 @@ def behind_nginx(storage, settings, tmp_path):
         process.wait(10)
         server.should_exit = True
         thread.join(10)
-        serving.shutdown_pool()
+        blocking.shutdown()
 
 
 def test_nginx_moves_the_bytes(behind_nginx, storage, transactional_db, django_user_model):

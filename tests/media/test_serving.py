@@ -17,7 +17,7 @@ import uvicorn
 
 from chatmedia.chat.models import Attachment
 from chatmedia.chat.serializers import AttachmentSerializer, ConversationSerializer
-from chatmedia.media import cache, serving, signing
+from chatmedia.media import blocking, cache, serving, signing
 from chatmedia.media.blobs import store_blob
 from chatmedia.media.storage import StorageError
 from chatmedia.ops import counters
@@ -47,7 +47,7 @@ def _fresh_serving(transactional_db, settings):
     settings.MEDIA_STREAM_CHUNK_BYTES = 64 * KiB  # several chunks even for the 3 MiB object
     cache.local.clear()
     yield
-    serving.shutdown_pool()  # its threads' database connections close before the database is flushed
+    blocking.shutdown()  # its threads' database connections close before the database is flushed
     cache.local.clear()
 
 

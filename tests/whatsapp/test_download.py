@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from chatmedia.chat.models import Attachment
-from chatmedia.media import serving
+from chatmedia.media import blocking
 from chatmedia.media.models import Blob
 from chatmedia.media.storage import media_storage
 from chatmedia.whatsapp import download, tasks
@@ -258,7 +258,7 @@ def test_avatar_is_copied_served_and_replaced(
         assert media_client.get(path, auth).status_code == 404
         assert not Blob.objects.exists()
     finally:
-        serving.shutdown_pool()
+        blocking.shutdown()
 
 
 def test_avatar_of_another_tenant_is_404(
@@ -276,7 +276,7 @@ def test_avatar_of_another_tenant_is_404(
         assert media_client.get(f"/media/avatar/{world_b.conversation.id}", auth).status_code == 404
         assert media_client.get(f"/media/avatar/{conversation.id}").status_code == 401
     finally:
-        serving.shutdown_pool()
+        blocking.shutdown()
 
 
 def test_a_picture_that_is_not_an_image_is_not_stored(run, fake_whatsapp, tenant, post_webhook, queued):
