@@ -51,9 +51,6 @@ class Entry:
         except TypeError:
             return None  # written by another version of this code: a miss
 
-    def without_body(self) -> Entry:
-        return Entry(*self.as_tuple()[:-1])
-
 
 @dataclass(frozen=True)
 class Refused:

@@ -184,16 +184,7 @@ async def _respond(scope, receive, send, headers, entry: catalog.Entry, cache_st
         }
         await send(start)
         return await send({"type": "http.response.body", "body": entry.body})
-    out = delivery.response_headers(
-        content_type=entry.content_type,
-        size=entry.size,
-        sha256=entry.sha256,
-        file_name=entry.file_name,
-        max_age=entry.max_age,
-        immutable=entry.immutable,
-        plan=plan,
-        cache_status=cache_status,
-    )
+    out = _headers(entry, plan, cache_status)
     if plan.status == 416:
         body = json.dumps({"error": {"code": "range_not_satisfiable", "message": "Range not satisfiable."}})
         out.append(("Content-Length", str(len(body))))
@@ -216,31 +207,27 @@ _whole_body_headers_cache: dict[tuple, list[tuple[bytes, bytes]]] = {}
 
 def _whole_body_headers(entry: catalog.Entry, cache_status: str) -> list[tuple[bytes, bytes]]:
     """Encoded headers of a 200 with the whole cached body: the same for every hit of an entry."""
-    key = (
-        entry.sha256,
-        entry.size,
-        entry.content_type,
-        entry.file_name,
-        entry.max_age,
-        entry.immutable,
-        cache_status,
-    )
+    key = (*entry.as_tuple()[:-1], cache_status)  # everything but the body
     found = _whole_body_headers_cache.get(key)
     if found is None:
-        out = delivery.response_headers(
-            content_type=entry.content_type,
-            size=entry.size,
-            sha256=entry.sha256,
-            file_name=entry.file_name,
-            max_age=entry.max_age,
-            immutable=entry.immutable,
-            plan=delivery.Plan(200, 0, entry.size - 1),
-            cache_status=cache_status,
-        )
         if len(_whole_body_headers_cache) >= _HEADERS_KEPT:
             _whole_body_headers_cache.clear()
-        found = _whole_body_headers_cache[key] = _encode(out)
+        whole = delivery.Plan(200, 0, entry.size - 1)
+        found = _whole_body_headers_cache[key] = _encode(_headers(entry, whole, cache_status))
     return found
+
+
+def _headers(entry: catalog.Entry, plan: delivery.Plan, cache_status: str) -> list[tuple[str, str]]:
+    return delivery.response_headers(
+        content_type=entry.content_type,
+        size=entry.size,
+        sha256=entry.sha256,
+        file_name=entry.file_name,
+        max_age=entry.max_age,
+        immutable=entry.immutable,
+        plan=plan,
+        cache_status=cache_status,
+    )
 
 
 async def _accel_redirect(send, out, entry: catalog.Entry, plan: delivery.Plan) -> None:

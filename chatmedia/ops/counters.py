@@ -21,8 +21,3 @@ def increment(name: str, amount: int = 1) -> None:
 def value(name: str) -> int:
     with _lock:
         return _counts[name]
-
-
-def snapshot() -> dict[str, int]:
-    with _lock:
-        return dict(_counts)

@@ -86,6 +86,16 @@ def test_shared_cache_serves_other_processes(storage, a, settings):
     assert (again.status_code, again.content, again.headers["x-cache"]) == (200, THUMB, "HIT")
 
 
+def test_a_deleted_attachment_is_forgotten_by_the_cache(storage, a):
+    attachment = photo(a)
+    link, attachment_id = url(a, attachment), attachment.id
+    client.get(link)
+    attachment.delete()
+    assert client.get(link).headers["x-cache"] == "HIT"  # content addressing: nothing expires it
+    cache.forget_attachment(attachment_id)  # what deleting a message must call
+    assert client.get(link).status_code == 404
+
+
 def test_cache_ttl_follows_the_category(storage, a):
     voice = client.attachment(a, os.urandom(2000), category="voice", mime_type="audio/ogg", file_name="v.ogg")
     document = client.attachment(a, b"%PDF-1.7 x", category="document", mime_type="application/pdf")
