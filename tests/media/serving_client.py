@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import io
+import os
 
 import httpx
 from asgiref.sync import async_to_sync
 from django.test import Client
 
 from chatmedia.chat.models import Attachment, Rendition
+from chatmedia.media import signing
 from chatmedia.media.blobs import store_blob
 from chatmedia.media.serving import media_app
+
+KiB = 1024
+THUMB = os.urandom(30 * KiB)
+BIG = os.urandom(3 * 1024 * KiB + 17)  # over MEDIA_CACHE_MAX_BYTES: streamed in chunks
+NEVER = "00000000-0000-4000-8000-000000000000"
 
 
 def get(path: str, headers: dict | None = None, method: str = "GET", app=media_app) -> httpx.Response:
@@ -58,3 +65,12 @@ def attachment(
         blob = store_blob(world.tenant, io.BytesIO(body), content_type)
         Rendition.objects.create(attachment=found, variant=variant, blob=blob)
     return found
+
+
+def photo(world, **kwargs) -> Attachment:
+    """An image with a big original (streamed) and a small thumb (cached)."""
+    return attachment(world, BIG, renditions={"thumb": (THUMB, "image/webp")}, **kwargs)
+
+
+def url(world, found, variant="thumb") -> str:
+    return signing.signed_url(world.tenant.id, found.id, variant)

@@ -1,62 +1,25 @@
-"""`/media/…`: authorization, caching, ranges, conditional requests, safe headers and failures,
-against both storage backends (local disk and the S3 test server) and the configured cache (real
-Redis on the real stack). Redis and S3 outages use private servers the tests start and stop."""
+"""`/media/…`: authorization, caching, ranges, conditional requests and safe headers, against both
+storage backends (local disk and the S3 test server) and the configured cache (real Redis on the
+real stack). Failures and outages: test_serving_failures.py."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import os
-import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
-import uvicorn
 
 from chatmedia.chat.models import Attachment
 from chatmedia.chat.serializers import AttachmentSerializer, ConversationSerializer
-from chatmedia.media import blocking, cache, serving, signing
+from chatmedia.media import cache, signing
 from chatmedia.media.blobs import store_blob
-from chatmedia.media.storage import StorageError
-from chatmedia.ops import counters
-from tests.conftest import make_world
 from tests.media import serving_client as client
-from tests.media.conftest import use_s3
-from tools.services import RedisTestServer, S3TestServer, free_port, wait_for_port
+from tests.media.serving_client import BIG, NEVER, THUMB, photo, url
 
-KiB = 1024
-THUMB = os.urandom(30 * KiB)
-BIG = os.urandom(3 * 1024 * KiB + 17)  # over MEDIA_CACHE_MAX_BYTES: streamed in chunks
-NEVER = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-def a(transactional_db, django_user_model):
-    return make_world("serve-a", django_user_model)
-
-
-@pytest.fixture
-def b(transactional_db, django_user_model):
-    return make_world("serve-b", django_user_model)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_serving(transactional_db, settings):
-    settings.MEDIA_STREAM_CHUNK_BYTES = 64 * KiB  # several chunks even for the 3 MiB object
-    cache.local.clear()
-    yield
-    blocking.shutdown()  # its threads' database connections close before the database is flushed
-    cache.local.clear()
-
-
-def photo(world, **kwargs) -> Attachment:
-    return client.attachment(world, BIG, renditions={"thumb": (THUMB, "image/webp")}, **kwargs)
-
-
-def url(world, attachment, variant="thumb") -> str:
-    return signing.signed_url(world.tenant.id, attachment.id, variant)
+pytestmark = pytest.mark.usefixtures("fresh_serving")
 
 
 def test_signed_thumb_is_served_then_cached(storage, a):
@@ -369,140 +332,3 @@ def test_api_message_list_carries_urls(a):
     body = a.client().get(f"/api/conversations/{a.conversation.id}/messages/").json()
     found = next(att for m in body["results"] for att in m["attachments"] if att["id"] == str(attachment.id))
     assert client.get(found["urls"]["thumb"]).content == THUMB
-
-
-# --- degrade, never fail ------------------------------------------------------------------------------------
-@pytest.fixture
-def private_redis(settings):
-    with RedisTestServer() as server:
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": server.url,
-                "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
-            }
-        }
-        settings.MEDIA_LOCAL_CACHE_BYTES = 0  # every request goes to Redis
-        yield server
-
-
-def test_redis_stopped_mid_test_serves_from_storage(storage, a, private_redis, settings):
-    attachment = photo(a)
-    assert client.get(url(a, attachment)).headers["x-cache"] == "MISS"
-    assert client.get(url(a, attachment)).headers["x-cache"] == "HIT"
-    before = counters.value(cache.UNAVAILABLE)
-    private_redis.stop()
-    started = time.monotonic()
-    for _ in range(5):
-        response = client.get(url(a, attachment))
-        assert (response.status_code, response.content, response.headers["x-cache"]) == (200, THUMB, "MISS")
-    assert time.monotonic() - started < 5
-    assert counters.value(cache.UNAVAILABLE) > before
-    # only the first failure waited for Redis: the next requests skip it for MEDIA_CACHE_RETRY_SECONDS
-    assert counters.value(cache.UNAVAILABLE) - before <= 2
-
-
-def test_s3_stopped_mid_test_is_503_with_retry_after(a, settings):
-    with S3TestServer() as server:
-        env = server.env()
-        use_s3(
-            settings,
-            {
-                "bucket": env["S3_BUCKET"],
-                "endpoint_url": env["S3_ENDPOINT_URL"],
-                "region": env["S3_REGION"],
-                "access_key": env["S3_ACCESS_KEY"],
-                "secret_key": env["S3_SECRET_KEY"],
-            },
-        )
-        settings.S3_CONNECT_TIMEOUT_SECONDS = 1
-        attachment = photo(a)
-        assert client.get(url(a, attachment)).status_code == 200  # thumb now cached
-        server.stop()
-        response = client.get(url(a, attachment, "original"))
-        assert response.status_code == 503
-        assert response.headers["retry-after"] == str(settings.MEDIA_RETRY_AFTER_SECONDS)
-        assert response.json()["error"]["code"] == "unavailable"
-        cached = client.get(url(a, attachment))
-        assert (cached.status_code, cached.content) == (200, THUMB)  # what is cached still works
-
-
-# --- X-Accel-Redirect mode -----------------------------------------------------------------------------
-def test_accel_redirect_hands_big_bodies_to_nginx(storage, a, settings):
-    settings.MEDIA_ACCEL_REDIRECT_PREFIX = "/_chatmedia/"
-    attachment = photo(a)
-    response = client.get(url(a, attachment, "original"))
-    assert response.status_code == 200 and response.content == b""
-    target = response.headers["x-accel-redirect"]
-    if storage.name == "local":
-        assert target == f"/_chatmedia/files/{attachment.original.storage_key}"
-    else:
-        assert target.startswith("/_chatmedia/s3/127.0.0.1:") and "X-Amz-Signature=" in target
-    assert response.headers["content-disposition"].startswith("inline;")
-    assert "content-length" not in response.headers
-    small = client.get(url(a, attachment))  # cached bodies are still answered directly
-    assert small.content == THUMB and "x-accel-redirect" not in small.headers
-
-
-# --- streaming: storage failing mid-body, a client leaving mid-body (a real server: uvicorn) ------------
-@pytest.fixture
-def over_http():
-    """media_app served by uvicorn in a thread; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(serving.media_app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port("127.0.0.1", port, 10, "uvicorn")
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-
-
-def test_storage_failing_mid_stream_cuts_the_response_short(storage, a, monkeypatch, over_http):
-    attachment = photo(a)
-    real = storage.iter_chunks
-
-    def failing(key):
-        chunks = real(key)
-        yield next(chunks)
-        raise StorageError("connection reset by the storage")
-
-    monkeypatch.setattr(storage, "iter_chunks", failing)
-    before = counters.value(serving.STORAGE_FAILURES)
-    received = bytearray()
-    # The status line is out, so the body just stops short of Content-Length: the client notices.
-    with (
-        pytest.raises(httpx.RemoteProtocolError),
-        httpx.stream("GET", over_http + url(a, attachment, "original")) as response,
-    ):
-        assert response.status_code == 200
-        for chunk in response.iter_raw():
-            received += chunk
-    assert 0 < len(received) < len(BIG)
-    assert counters.value(serving.STORAGE_FAILURES) == before + 1
-
-
-def test_a_client_leaving_stops_the_storage_read(storage, a, monkeypatch, over_http):
-    huge = os.urandom(24 * 1024 * KiB)  # far more than loopback socket buffers hold
-    attachment = client.attachment(a, huge, category="video", mime_type="video/mp4", file_name="v.mp4")
-    read, closed = [], []
-    real = storage.iter_chunks
-
-    def counting(key):
-        try:
-            for chunk in real(key):
-                read.append(len(chunk))
-                yield chunk
-        finally:
-            closed.append(True)
-
-    monkeypatch.setattr(storage, "iter_chunks", counting)
-    with httpx.stream("GET", over_http + url(a, attachment, "original")) as response:
-        assert response.status_code == 200
-        next(response.iter_raw(1024))
-    deadline = time.monotonic() + 10
-    while not closed and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert closed, "the storage iterator was not closed"
-    assert sum(read) < len(huge) / 2  # it stopped reading: the rest of the file was never fetched
