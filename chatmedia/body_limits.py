@@ -16,6 +16,8 @@ from django.conf import settings
 def _limit_for(path: str) -> int | None:
     if path.startswith("/webhooks/"):
         return settings.WEBHOOK_MAX_BODY_BYTES
+    if path.startswith("/uploads/local/"):  # one PUT of a whole small file, or one part of a big one
+        return max(settings.UPLOAD_MULTIPART_THRESHOLD_BYTES, settings.UPLOAD_PART_BYTES)
     return None
 
 

@@ -28,6 +28,8 @@ app.conf.update(
     task_routes={
         "whatsapp.refresh_avatar": {"queue": "media_priority"},
         "whatsapp.fetch_incoming_media": {"queue": "media_download"},
+        "whatsapp.send_outgoing": {"queue": "media_upload"},
+        "media.housekeeping": {"queue": "media_upload"},
     },
     # A task is acknowledged only after it finished: a killed worker's task is redelivered.
     task_acks_late=True,

@@ -1,4 +1,5 @@
-"""The Celery worker of the embedded default: a thread of the web process on the `memory://` broker.
+"""The Celery worker (and beat) of the embedded default: threads of the web process on the
+`memory://` broker.
 
 Tasks are still queued and run off the request, with the same code, acks and retries as on
 RabbitMQ; only the transport is in-process (and so is lost on restart: use RabbitMQ in production).
@@ -34,10 +35,21 @@ def start_embedded_worker() -> WorkController | None:
         loglevel=settings.LOG_LEVEL,
     )
     threading.Thread(target=_worker.start, name="embedded-celery-worker", daemon=True).start()
+    _start_beat()
     threading.Thread(target=_recover, name="embedded-recovery", daemon=True).start()
     threading.Thread(target=_warm_up_processing, name="processing-forkserver", daemon=True).start()
     logger.info("embedded Celery worker started (%s threads)", settings.EMBEDDED_WORKER_CONCURRENCY)
     return _worker
+
+
+def _start_beat() -> None:
+    """Celery beat (the housekeeping schedule) as a thread of this process, like the worker."""
+    from celery.beat import EmbeddedService
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    beat = EmbeddedService(app, thread=True, schedule_filename=settings.CELERY_BEAT_SCHEDULE_FILENAME)
+    beat.daemon = True
+    beat.start()
 
 
 def _warm_up_processing() -> None:

@@ -422,6 +422,66 @@ AVATAR_REFRESH_MIN_SECONDS = env_int("AVATAR_REFRESH_MIN_SECONDS", 600)
 # How long a browser and our cache keep an avatar (it is invalidated when the picture changes).
 AVATAR_CACHE_SECONDS = env_int("AVATAR_CACHE_SECONDS", 24 * 3600)
 
+# --- outgoing media: browser uploads and sends to WhatsApp (chatmedia.media.uploads, whatsapp.sending) ---
+# Largest upload per category (WhatsApp's own limits: media 16 MB, documents 100 MB; pictures above
+# WHATSAPP_IMAGE_MAX_BYTES are recompressed before sending, so they may be larger).
+UPLOAD_MAX_BYTES = {
+    category: env_int(f"UPLOAD_MAX_BYTES_{category.upper()}", default)
+    for category, default in {
+        "image": 16 * _MB,
+        "audio": 16 * _MB,
+        "voice": 16 * _MB,
+        "video": 16 * _MB,
+        "document": 100 * _MB,
+    }.items()
+}
+# Files up to this size are uploaded with one presigned PUT; larger ones in UPLOAD_PART_BYTES parts.
+UPLOAD_MULTIPART_THRESHOLD_BYTES = env_int("UPLOAD_MULTIPART_THRESHOLD_BYTES", 16 * _MB)
+# Lifetime of each presigned upload URL (PUT or part); more part URLs can be asked for.
+UPLOAD_URL_TTL_SECONDS = env_int("UPLOAD_URL_TTL_SECONDS", 3600)
+# An upload not completed within this time is aborted, its bytes and its message deleted.
+UPLOAD_ABANDONED_AFTER_SECONDS = env_int("UPLOAD_ABANDONED_AFTER_SECONDS", 6 * 3600)
+# Bytes read from the start of an uploaded object to check its real type at completion.
+UPLOAD_SNIFF_BYTES = env_int("UPLOAD_SNIFF_BYTES", 64 * 1024)
+# Longest caption (WhatsApp's limit is 1024 characters).
+UPLOAD_CAPTION_MAX_CHARS = env_int("UPLOAD_CAPTION_MAX_CHARS", 1024)
+# Pictures over either limit are sent as a JPEG that fits (long edge in px, bytes, JPEG quality).
+WHATSAPP_IMAGE_MAX_PX = env_int("WHATSAPP_IMAGE_MAX_PX", 4096)
+WHATSAPP_IMAGE_MAX_BYTES = env_int("WHATSAPP_IMAGE_MAX_BYTES", 5 * _MB)
+WHATSAPP_IMAGE_JPEG_QUALITY = env_int("WHATSAPP_IMAGE_JPEG_QUALITY", 85)
+# Voice notes are sent as OGG/Opus, mono, 48 kHz at this bitrate (WhatsApp's own are 16-32 kb/s).
+VOICE_NOTE_OPUS_BITRATE = env_int("VOICE_NOTE_OPUS_BITRATE", 32_000)
+# Longest voice note accepted (seconds).
+VOICE_NOTE_MAX_SECONDS = env_int("VOICE_NOTE_MAX_SECONDS", 30 * 60)
+# Lifetime of the URL Evolution downloads a file from when sending it (it fetches at once).
+EVOLUTION_MEDIA_URL_TTL_SECONDS = env_int("EVOLUTION_MEDIA_URL_TTL_SECONDS", 900)
+# sendMedia gets the bytes as base64 instead of a URL for files up to this size (0 = always a URL).
+# Voice notes go as base64 up to EVOLUTION_VOICE_BASE64_MAX_BYTES, because Evolution appends
+# `?timestamp=` to audio URLs, which breaks presigned S3 URLs. Base64 bodies above ~2.7 MB crash
+# Evolution (#1885), so neither may exceed EVOLUTION_BASE64_HARD_MAX_BYTES.
+EVOLUTION_BASE64_HARD_MAX_BYTES = 2 * _MB
+EVOLUTION_BASE64_MAX_BYTES = min(env_int("EVOLUTION_BASE64_MAX_BYTES", 0), EVOLUTION_BASE64_HARD_MAX_BYTES)
+EVOLUTION_VOICE_BASE64_MAX_BYTES = min(
+    env_int("EVOLUTION_VOICE_BASE64_MAX_BYTES", 3 * _MB // 2), EVOLUTION_BASE64_HARD_MAX_BYTES
+)
+# Evolution >= 2.4 accepts our own `messageId` on sends, which makes a repeated send harmless: a send
+# whose answer was lost is then simply repeated. Off (2.3.x): it is never repeated automatically.
+EVOLUTION_IDEMPOTENT_SENDS = env_bool("EVOLUTION_IDEMPOTENT_SENDS", False)
+# How long a send may be in flight before another worker treats its worker as dead.
+EVOLUTION_SEND_LEASE_SECONDS = env_int("EVOLUTION_SEND_LEASE_SECONDS", int(EVOLUTION_TIMEOUT_SECONDS) + 30)
+
+# --- housekeeping (Celery beat; chatmedia.media.housekeeping) -------------------------------------------
+# How often the housekeeping jobs run: abandoned uploads, orphaned objects, storage usage.
+HOUSEKEEPING_INTERVAL_SECONDS = env_int("HOUSEKEEPING_INTERVAL_SECONDS", 600)
+# A stored object nothing refers to is deleted once it is older than this (a racing writer may
+# still be about to refer to it).
+ORPHAN_GRACE_SECONDS = env_int("ORPHAN_GRACE_SECONDS", 3600)
+CELERY_BEAT_SCHEDULE = {
+    "media-housekeeping": {"task": "media.housekeeping", "schedule": float(HOUSEKEEPING_INTERVAL_SECONDS)}
+}
+# Where the embedded beat (make run) remembers when each job last ran.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
 # --- logging -----------------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {

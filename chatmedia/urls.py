@@ -15,6 +15,7 @@ handler500 = "chatmedia.errors.handler500"
 api_patterns = [
     path("me/", Me.as_view(), name="me"),
     path("", include("chatmedia.chat.urls")),
+    path("", include("chatmedia.media.urls")),
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),

@@ -12,7 +12,8 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from chatmedia.chat.models import Attachment, Conversation, Message
-from chatmedia.media.storage.config import local_storage_setting
+from chatmedia.media.storage import media_storage
+from chatmedia.media.storage.config import local_storage_setting, s3_storage_setting
 from chatmedia.tenancy.models import ApiToken, Membership, Tenant
 from tools.fake_whatsapp import FakeWhatsApp
 from tools.services import S3TestServer
@@ -150,3 +151,77 @@ def fake_whatsapp(fake_whatsapp_server, settings):
     settings.WHATSAPP_MEDIA_BASE_URL = fake_whatsapp_server.url
     settings.WHATSAPP_MEDIA_HOSTS = [fake_whatsapp_server.host, "mmg.whatsapp.net", "*.whatsapp.net"]
     return fake_whatsapp_server
+
+
+@pytest.fixture
+def published(monkeypatch) -> list[tuple[str, dict]]:
+    """Realtime events (event name, data) as they would be published, in order."""
+    from chatmedia.realtime import events
+
+    seen: list[tuple[str, dict]] = []
+    monkeypatch.setattr(
+        events, "send_now", lambda tenant, conversation, event, data: seen.append((event, data))
+    )
+    return seen
+
+
+# --- storage backends and the upload flow (media and whatsapp tests) ----------------------------------
+
+
+def use_s3(settings, server: dict) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": s3_storage_setting(
+            bucket=server["bucket"],
+            endpoint_url=server["endpoint_url"],
+            region=server["region"],
+            access_key=server["access_key"],
+            secret_key=server["secret_key"],
+        ),
+    }
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage(request, settings, tmp_path):
+    if request.param == "local":
+        settings.STORAGES = {**settings.STORAGES, "default": local_storage_setting(tmp_path / "media")}
+        (tmp_path / "media").mkdir(exist_ok=True)
+    else:
+        use_s3(settings, request.getfixturevalue("s3_server"))
+    backend = media_storage()
+    assert backend.name == request.param
+    return backend
+
+
+@pytest.fixture
+def public_base_url(storage, request, settings, transactional_db):
+    """Local-disk upload URLs point at our own server: run it for real."""
+    if storage.name == "local":
+        settings.PUBLIC_BASE_URL = request.getfixturevalue("live_server").url
+    return settings.PUBLIC_BASE_URL
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[str]:
+    sends: list[str] = []
+    from chatmedia.whatsapp import tasks
+
+    monkeypatch.setattr(tasks.send_outgoing, "delay", lambda attachment_id: sends.append(attachment_id))
+    return sends
+
+
+@pytest.fixture
+def agent(transactional_db, django_user_model, fake_whatsapp):
+    world = make_world("uploads", django_user_model)
+    world.tenant.evolution_url = fake_whatsapp.url
+    world.tenant.evolution_instance = fake_whatsapp.state.instance
+    world.tenant.evolution_token = fake_whatsapp.state.apikey
+    world.tenant.save()
+    return world
+
+
+@pytest.fixture
+def uploads(agent, storage, public_base_url, queued):
+    from tests.media.upload_client import UploadClient
+
+    return UploadClient(agent.client())

@@ -56,6 +56,7 @@ class Message(models.Model):
         SENT = "sent"
         DELIVERED = "delivered"
         READ = "read"
+        PLAYED = "played"  # a voice note the customer listened to (after read)
         FAILED = "failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

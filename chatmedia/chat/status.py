@@ -10,7 +10,7 @@ from __future__ import annotations
 from chatmedia.chat.models import Message
 
 S = Message.Status
-RANK = {S.PENDING: 0, S.PROCESSING: 1, S.SENT: 2, S.DELIVERED: 3, S.READ: 4}
+RANK = {S.PENDING: 0, S.PROCESSING: 1, S.SENT: 2, S.DELIVERED: 3, S.READ: 4, S.PLAYED: 5}
 
 
 def replaceable_by(new: str) -> list[str]:

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class MediaConfig(AppConfig):
     name = "chatmedia.media"
     verbose_name = "Media"
+
+    def ready(self) -> None:
+        from chatmedia.media import lifecycle
+
+        lifecycle.connect()

@@ -122,3 +122,48 @@ class _PlaybackEncoder:
         self.output.mux(self.stream.encode(None))
         self.output.close()
         return RenditionFile("playback", self.path, "audio/mp4", None, None, os.path.getsize(self.path))
+
+
+OPUS_RATE = 48000
+OPUS_FRAME_SAMPLES = 960  # 20 ms, what WhatsApp's own voice notes use
+
+
+def to_voice_note(path: str, out_path: str, *, bit_rate: int, max_seconds: float) -> RenditionFile:
+    """Any recording a browser or phone makes (WebM/Opus, MP4/AAC, OGG, WAV, MP3…) → what WhatsApp
+    plays as a voice note: Ogg/Opus, mono, 48 kHz, speech-tuned. Unprocessable when it cannot be
+    decoded, has no sound, or is longer than `max_seconds`."""
+    with open_container(path, "recording") as container:
+        if not container.streams.audio:
+            raise Unprocessable("the file has no audio track")
+        source = container.streams.audio[0]
+        source.codec_context.thread_count = 1
+        output = av.open(out_path, "w", format="ogg")
+        try:
+            stream = output.add_stream("libopus", rate=OPUS_RATE, layout="mono")
+            stream.bit_rate = bit_rate
+            stream.codec_context.options = {"application": "voip"}
+            resampler = av.AudioResampler(
+                format=stream.codec_context.format,
+                layout="mono",
+                rate=OPUS_RATE,
+                frame_size=OPUS_FRAME_SAMPLES,
+            )
+            samples = 0
+            try:
+                for frame in container.decode(source):
+                    for ready in resampler.resample(frame):
+                        samples += ready.samples
+                        if samples > max_seconds * OPUS_RATE:
+                            raise Unprocessable(f"the voice note is longer than {max_seconds:g} s")
+                        output.mux(stream.encode(ready))
+            except (av.FFmpegError, ValueError) as exc:
+                if samples == 0:
+                    raise Unprocessable("the recording is damaged and cannot be decoded") from exc
+            if samples == 0:
+                raise Unprocessable("the recording has no sound in it")
+            for ready in resampler.resample(None):
+                output.mux(stream.encode(ready))
+            output.mux(stream.encode(None))
+        finally:
+            output.close()
+    return RenditionFile("original", out_path, "audio/ogg", None, None, os.path.getsize(out_path))

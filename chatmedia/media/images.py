@@ -215,3 +215,38 @@ def _animated(image: Image.Image, policy: MediaPolicy, out_dir: str, metadata: d
     )
     metadata["blurhash"] = blurhash_of(first)
     return Analysis(metadata=metadata, renditions={"thumb": thumb})
+
+
+def fit_for_whatsapp(
+    path: str, out_path: str, *, size: int, max_px: int, max_bytes: int, quality: int, max_pixels: int
+) -> RenditionFile | None:
+    """A JPEG that fits WhatsApp's limits (long edge `max_px`, `max_bytes`) of a picture that does not,
+    or None when the picture already fits. Upright, sRGB, no metadata (no GPS leaves with it);
+    transparency goes onto white. Quality steps down until the bytes fit."""
+    try:
+        image = Image.open(path, formats=DECODERS)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise Unprocessable("the picture cannot be read (damaged or an unsupported variant)") from exc
+    with image:
+        if image.size[0] * image.size[1] > max_pixels:
+            raise Unprocessable(f"the picture has more than {max_pixels} pixels")
+        if size <= max_bytes and max(image.size) <= max_px:
+            return None
+        try:
+            picture = decode_picture(image, max_px)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise Unprocessable(_decode_failure(exc)) from exc
+    picture = resize(picture, max_px)
+    if picture.mode == "RGBA":
+        background = Image.new("RGB", picture.size, (255, 255, 255))
+        background.paste(picture, mask=picture.getchannel("A"))
+        picture = background
+    for step in range(6):
+        picture.save(out_path, "JPEG", quality=max(40, quality - 10 * step), optimize=True, progressive=True)
+        if os.path.getsize(out_path) <= max_bytes:
+            break
+        if step >= 2:  # quality alone is not enough: make it smaller too
+            picture = resize(picture, int(max(picture.size) * 0.75))
+    return RenditionFile(
+        "original", out_path, "image/jpeg", picture.width, picture.height, os.path.getsize(out_path)
+    )

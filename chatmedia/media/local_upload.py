@@ -1,10 +1,14 @@
-"""Our own stand-in for S3 presigned PUTs, used when media lives on local disk.
+"""Our own stand-in for S3 presigned URLs (`storage.upload_tokens` makes them).
 
-A client gets `PUT <PUBLIC_BASE_URL>/uploads/local/<token>` from the storage layer, exactly as it would
-get a presigned S3 URL. The token is signed with SECRET_KEY and carries the key, expiry, the
-Content-Type the client must send (and the length, when fixed), or the multipart upload and part
-number. Checked like S3 does: a bad signature, an expired URL or a different Content-Type is refused
-with 403 and nothing is written. No database query: the token is the whole authorization.
+- `PUT <PUBLIC_BASE_URL>/uploads/local/<token>`: a browser upload when media lives on local disk,
+  exactly as it would PUT to a presigned S3 URL. The token carries the key, expiry, the Content-Type
+  the client must send (and the length, when fixed), or the multipart upload and part number.
+  Checked like S3 does: a bad signature, an expired URL or a different Content-Type is refused with
+  403 and nothing is written.
+- `GET <PUBLIC_BASE_URL>/uploads/local/<token>` with a download token: Evolution fetching a file we
+  send (local disk, or a voice note whose URL Evolution decorates with `?timestamp=`).
+An upload token never reads and a download token never writes. No database query: the token is
+the whole authorization.
 """
 
 from __future__ import annotations
@@ -13,12 +17,12 @@ import time
 
 from django.conf import settings
 from django.core import signing
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from chatmedia.errors import error_response
-from chatmedia.media.storage import ObjectNotFound, media_storage, upload_tokens
+from chatmedia.media.storage import ObjectNotFound, StorageError, media_storage, upload_tokens
 from chatmedia.media.storage.local import LocalMediaStorage
 
 
@@ -46,17 +50,23 @@ def _refuse(code: str, message: str):
 
 
 @csrf_exempt
-@require_http_methods(["PUT"])
+@require_http_methods(["PUT", "GET", "HEAD"])
 def receive(request, token: str):
-    storage = media_storage()
-    if not isinstance(storage, LocalMediaStorage):
-        return error_response(404, "not_found", "Uploads go to S3 on this deployment.")
     try:
         claims = upload_tokens.read(token)
     except signing.BadSignature:
-        return _refuse("signature_invalid", "The upload URL signature does not match.")
+        return _refuse("signature_invalid", "The URL signature does not match.")
     if claims["exp"] < time.time():
-        return _refuse("url_expired", "The upload URL has expired; ask for a new one.")
+        return _refuse("url_expired", "The URL has expired; ask for a new one.")
+    if request.method in ("GET", "HEAD"):
+        if not claims.get("get"):
+            return error_response(405, "method_not_allowed", "This URL only takes an upload (PUT).")
+        return _download(request, claims)
+    if claims.get("get"):
+        return error_response(405, "method_not_allowed", "This URL only reads (GET).")
+    storage = media_storage()
+    if not isinstance(storage, LocalMediaStorage):
+        return error_response(404, "not_found", "Uploads go to S3 on this deployment.")
     sent_type = request.headers.get("Content-Type", "")
     if "ct" in claims and sent_type != claims["ct"]:
         return _refuse("content_type_mismatch", "Content-Type differs from the one the URL was signed for.")
@@ -78,4 +88,20 @@ def receive(request, token: str):
         return error_response(404, "no_such_upload", "That multipart upload does not exist any more.")
     response = HttpResponse(status=200)
     response["ETag"] = f'"{etag}"'
+    return response
+
+
+def _download(request, claims: dict):
+    storage = media_storage()
+    try:
+        size = storage.size(claims["k"])
+    except ObjectNotFound:
+        return error_response(404, "not_found", "That file does not exist any more.")
+    except StorageError:
+        return error_response(503, "storage_unavailable", "The storage is not answering; try again.")
+    body = [] if request.method == "HEAD" else storage.iter_chunks(claims["k"])
+    response = StreamingHttpResponse(body, content_type=claims.get("ct") or "application/octet-stream")
+    response["Content-Length"] = str(size)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response

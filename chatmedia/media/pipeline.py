@@ -59,8 +59,11 @@ def _copy_to(path: str, stream: BinaryIO) -> None:
         shutil.copyfileobj(stream, target, settings.MEDIA_STREAM_CHUNK_BYTES)
 
 
-def process(attachment_id, file: BinaryIO | None = None) -> Attachment | None:
-    """Process `file` (or the stored original when None) and finish the attachment, once."""
+def process(
+    attachment_id, file: BinaryIO | None = None, policy: MediaPolicy | None = None
+) -> Attachment | None:
+    """Process `file` (or the stored original when None) and finish the attachment, once.
+    `policy`: the rules to apply (default: incoming media's)."""
     attachment = Attachment.objects.select_related("tenant", "original").filter(pk=attachment_id).first()
     if attachment is None or attachment.status in (Attachment.Status.READY, Attachment.Status.FAILED):
         return attachment
@@ -76,7 +79,7 @@ def process(attachment_id, file: BinaryIO | None = None) -> Attachment | None:
         os.mkdir(out_dir)
         inspection = processing.inspect(
             source,
-            MediaPolicy.from_settings(),
+            policy or MediaPolicy.from_settings(),
             out_dir,
             category=attachment.category,
             declared_type=attachment.declared_mime_type,

@@ -7,7 +7,7 @@ process, which must not import Django. Every field is a named setting (see setti
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 CATEGORIES = ("image", "sticker", "audio", "voice", "video", "document")
 CATEGORY_LABELS = {
@@ -40,6 +40,12 @@ class MediaPolicy:
     webp_quality: int = 80
     playback_voice_bitrate: int = 64_000
     playback_audio_bitrate: int = 128_000
+    # Sending to WhatsApp: pictures above these limits are recompressed; voice notes become Ogg/Opus.
+    whatsapp_image_max_px: int = 4096
+    whatsapp_image_max_bytes: int = 5 * 1024 * 1024
+    whatsapp_jpeg_quality: int = 85
+    voice_note_bitrate: int = 32_000
+    voice_note_max_seconds: int = 1800
     timeout_seconds: float = 120.0
     max_memory_bytes: int = 1024 * 1024 * 1024
     # Types every browser (Safari included) plays; other audio gets a `playback` rendition.
@@ -62,9 +68,22 @@ class MediaPolicy:
             webp_quality=settings.MEDIA_WEBP_QUALITY,
             playback_voice_bitrate=settings.MEDIA_PLAYBACK_VOICE_BITRATE,
             playback_audio_bitrate=settings.MEDIA_PLAYBACK_AUDIO_BITRATE,
+            whatsapp_image_max_px=settings.WHATSAPP_IMAGE_MAX_PX,
+            whatsapp_image_max_bytes=settings.WHATSAPP_IMAGE_MAX_BYTES,
+            whatsapp_jpeg_quality=settings.WHATSAPP_IMAGE_JPEG_QUALITY,
+            voice_note_bitrate=settings.VOICE_NOTE_OPUS_BITRATE,
+            voice_note_max_seconds=settings.VOICE_NOTE_MAX_SECONDS,
             timeout_seconds=settings.MEDIA_PROCESS_TIMEOUT_SECONDS,
             max_memory_bytes=settings.MEDIA_PROCESS_MAX_MEMORY_BYTES,
         )
+
+    @classmethod
+    def for_uploads(cls) -> MediaPolicy:
+        """The same rules with the size limits of files agents send (UPLOAD_MAX_BYTES)."""
+        from django.conf import settings
+
+        policy = cls.from_settings()
+        return replace(policy, max_bytes={**policy.max_bytes, **settings.UPLOAD_MAX_BYTES})
 
     def category_for(self, mime_type: str) -> str:
         """The category a file of this type belongs to when nobody said (an upload, inspect_media)."""

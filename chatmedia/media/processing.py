@@ -15,15 +15,15 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chatmedia.media import isolation
-from chatmedia.media.audio import analyze_audio
+from chatmedia.media.audio import analyze_audio, to_voice_note
 from chatmedia.media.documents import analyze_pdf
-from chatmedia.media.images import analyze_image
+from chatmedia.media.images import analyze_image, fit_for_whatsapp
 from chatmedia.media.policy import MediaPolicy, Refusal
 from chatmedia.media.renditions import Analysis, RenditionFile, Unprocessable
-from chatmedia.media.sniff import UNKNOWN, canonical_mime_type, carries_markup, detect_file_mime_type
+from chatmedia.media.sniff import SNIFF_BYTES, UNKNOWN, canonical_mime_type, carries_markup, detect_mime_type
 from chatmedia.media.video import AUDIO_TYPE_OF_CONTAINER, analyze_video, holds_video
 
 logger = logging.getLogger(__name__)
@@ -99,14 +99,37 @@ def screen(
 ) -> Screening:
     size = os.path.getsize(path)
     with open(path, "rb") as file:
-        mime_type = _hinted_type(detect_file_mime_type(file), declared_type, file_name)
-        if category in _AUDIO_CATEGORIES:
-            # A recorder's WebM or MP4 looks like video to libmagic; the decoder tells for sure.
-            mime_type = AUDIO_TYPE_OF_CONTAINER.get(mime_type, mime_type)
-        final_category = category or policy.category_for(mime_type)
-        refusal = policy.check(final_category, mime_type, size)
-        if refusal is None and mime_type.startswith("image/") and carries_markup(file):
+        screening = screen_head(
+            file.read(SNIFF_BYTES),
+            size,
+            policy,
+            category=category,
+            declared_type=declared_type,
+            file_name=file_name,
+        )
+        if screening.refusal is None and screening.mime_type.startswith("image/") and carries_markup(file):
             refusal = Refusal("unsafe_content", "the picture carries HTML or script and is not accepted")
+            return replace(screening, refusal=refusal)
+    return screening
+
+
+def screen_head(
+    head: bytes,
+    size: int,
+    policy: MediaPolicy,
+    *,
+    category: str | None = None,
+    declared_type: str = "",
+    file_name: str = "",
+) -> Screening:
+    """The cheap half of `screen` on the first SNIFF_BYTES of a file of `size` bytes (an upload is
+    checked this way at completion, before a worker reads all of it)."""
+    mime_type = _hinted_type(detect_mime_type(head), declared_type, file_name)
+    if category in _AUDIO_CATEGORIES:
+        # A recorder's WebM or MP4 looks like video to libmagic; the decoder tells for sure.
+        mime_type = AUDIO_TYPE_OF_CONTAINER.get(mime_type, mime_type)
+    final_category = category or policy.category_for(mime_type)
+    refusal = policy.check(final_category, mime_type, size)
     return Screening(mime_type, final_category, category is not None, size, refusal)
 
 
@@ -197,3 +220,65 @@ def inspect(
         screening.size,
         metadata={"preview_error": reason},
     )
+
+
+# --- sending: make a file fit for WhatsApp -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What `make_sendable` did: `file` is the converted file (None: send the file as it is), or
+    `refusal` says why it cannot be sent."""
+
+    file: RenditionFile | None = None
+    refusal: Refusal | None = None
+
+
+def _convert(path: str, category: str, policy: MediaPolicy, out_dir: str) -> Conversion:
+    """Runs in the isolated process: decoders meet the uploaded bytes here."""
+    try:
+        if category == "voice":
+            out = os.path.join(out_dir, "voice.ogg")
+            return Conversion(
+                to_voice_note(
+                    path,
+                    out,
+                    bit_rate=policy.voice_note_bitrate,
+                    max_seconds=policy.voice_note_max_seconds,
+                )
+            )
+        if category == "image":
+            out = os.path.join(out_dir, "whatsapp.jpg")
+            converted = fit_for_whatsapp(
+                path,
+                out,
+                size=os.path.getsize(path),
+                max_px=policy.whatsapp_image_max_px,
+                max_bytes=policy.whatsapp_image_max_bytes,
+                quality=policy.whatsapp_jpeg_quality,
+                max_pixels=policy.image_max_pixels,
+            )
+            return Conversion(converted)
+    except Unprocessable as exc:
+        return Conversion(refusal=Refusal("unsendable", exc.reason))
+    return Conversion()
+
+
+def make_sendable(path: str, category: str, policy: MediaPolicy, out_dir: str) -> Conversion:
+    """Voice notes → Ogg/Opus mono 48 kHz; pictures over WhatsApp's limits → a JPEG that fits; other
+    files unchanged. In an isolated process with the processing budgets."""
+    if category not in ("voice", "image"):
+        return Conversion()
+    outcome = isolation.run_isolated(
+        _convert,
+        path,
+        category,
+        policy,
+        out_dir,
+        timeout=policy.timeout_seconds,
+        memory_bytes=policy.max_memory_bytes,
+    )
+    if outcome.failure is not None:
+        reason = _FAILURE_REASONS[outcome.failure].format(timeout=policy.timeout_seconds)
+        return Conversion(refusal=Refusal("unsendable", reason))
+    return outcome.result

@@ -250,7 +250,7 @@ def accel_target(storage_key: str) -> str:
     storage = media_storage()
     if storage.name == "local":
         return f"{prefix}/files/{storage_key}"
-    url = urlsplit(storage.presign_get(storage_key, settings.MEDIA_ACCEL_PRESIGN_SECONDS))
+    url = urlsplit(storage.presign_get(storage_key, settings.MEDIA_ACCEL_PRESIGN_SECONDS, public=False))
     return f"{prefix}/s3/{url.netloc}{url.path}?{url.query}"
 
 

@@ -2,7 +2,8 @@
 
 Groups: `tenant.<uuid>` (every event of a tenant: the conversation list) and `conversation.<uuid>`
 (only that chat). Each event goes to both; a socket is in exactly one of them.
-Events: message.created, message.status, attachment.ready, attachment.failed, conversation.updated.
+Events: message.created, message.status, message.deleted, attachment.ready, attachment.failed,
+conversation.updated.
 They are sent only after the surrounding transaction commits (`transaction.on_commit`), and
 attachment events only once the bytes are stored, so a browser never fetches what is not there.
 A failure to publish (Redis down) is logged and never breaks the caller: the REST API stays the
@@ -25,10 +26,18 @@ logger = logging.getLogger(__name__)
 
 MESSAGE_CREATED = "message.created"
 MESSAGE_STATUS = "message.status"
+MESSAGE_DELETED = "message.deleted"
 ATTACHMENT_READY = "attachment.ready"
 ATTACHMENT_FAILED = "attachment.failed"
 CONVERSATION_UPDATED = "conversation.updated"
-EVENT_TYPES = (MESSAGE_CREATED, MESSAGE_STATUS, ATTACHMENT_READY, ATTACHMENT_FAILED, CONVERSATION_UPDATED)
+EVENT_TYPES = (
+    MESSAGE_CREATED,
+    MESSAGE_STATUS,
+    MESSAGE_DELETED,
+    ATTACHMENT_READY,
+    ATTACHMENT_FAILED,
+    CONVERSATION_UPDATED,
+)
 
 # The event loop of the ASGI server, for the in-memory channel layer (embedded mode): its queues
 # belong to that loop, so sends from other threads are handed to it.
@@ -137,6 +146,12 @@ def message_status(message) -> None:
     data = MessageSerializer(message).data
     payload = {key: data[key] for key in ("id", "conversation", "wa_message_id", "status", "error")}
     publish(message.tenant_id, message.conversation_id, MESSAGE_STATUS, payload)
+
+
+def message_deleted(tenant_id, conversation_id, message_id) -> None:
+    """An outgoing message that never reached WhatsApp was cancelled or abandoned."""
+    payload = {"id": str(message_id), "conversation": str(conversation_id)}
+    publish(tenant_id, conversation_id, MESSAGE_DELETED, payload)
 
 
 def attachment_changed(attachment) -> None:

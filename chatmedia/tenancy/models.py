@@ -31,6 +31,9 @@ class Tenant(models.Model):
         max_length=500, blank=True, help_text="HS256 key of Evolution's webhook JWT (Evolution >= 2.3.0)."
     )
     storage_quota_bytes = models.BigIntegerField(default=0, help_text="0 = the default quota setting.")
+    # Counted by housekeeping (media.quota.record_usage); quota checks count live.
+    storage_used_bytes = models.BigIntegerField(default=0)
+    storage_counted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

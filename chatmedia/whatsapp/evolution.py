@@ -49,11 +49,21 @@ def call(tenant: Tenant, route: str, payload: dict[str, Any], *, timeout: float 
             trust_env=False,
         ) as client:
             response = client.post(url, json=payload, headers={"apikey": tenant.evolution_token})
-    except httpx.TimeoutException:
-        raise FetchError("evolution_unavailable", "Evolution API timed out", transient=True) from None
-    except httpx.TransportError as exc:
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        # Never connected: the request did not reach Evolution.
         raise FetchError(
             "evolution_unavailable", f"cannot reach Evolution API: {exc}", transient=True
+        ) from None
+    except httpx.TimeoutException:
+        raise FetchError(
+            "evolution_timeout", "Evolution API did not answer in time", transient=True, ambiguous=True
+        ) from None
+    except httpx.TransportError as exc:
+        raise FetchError(
+            "evolution_unavailable",
+            f"the connection to Evolution API failed: {exc}",
+            transient=True,
+            ambiguous=True,
         ) from None
     status = response.status_code
     if status in (200, 201):
@@ -92,3 +102,14 @@ def fetch_profile_picture_url(tenant: Tenant, jid: str) -> str:
     body = call(tenant, "chat/fetchProfilePictureUrl", {"number": jid})
     url = body.get("profilePictureUrl") if isinstance(body, dict) else None
     return url.strip() if isinstance(url, str) else ""
+
+
+def send_media(tenant: Tenant, body: dict[str, Any]) -> Any:
+    """`POST /message/sendMedia`: image, video, document or audio file (§10.1). The answer is the sent
+    message (`key.id` is WhatsApp's id); it comes once the file is on WhatsApp's servers."""
+    return call(tenant, "message/sendMedia", body)
+
+
+def send_whatsapp_audio(tenant: Tenant, body: dict[str, Any]) -> Any:
+    """`POST /message/sendWhatsAppAudio`: a voice note (push-to-talk) (§10.2)."""
+    return call(tenant, "message/sendWhatsAppAudio", body)

@@ -153,6 +153,12 @@ def _store_inline_media(tenant: Tenant, incoming: IncomingMessage, source: dict)
 
 def record_message(tenant: Tenant, incoming: IncomingMessage) -> bool:
     """Create the message (and its attachment) once; False when it was already there."""
+    if incoming.event == "send.message":
+        from chatmedia.whatsapp import sending
+
+        conversation = find_conversation(tenant, incoming.chat_jid, incoming.chat_alt_jid)
+        if sending.claim_from_webhook(tenant, incoming, conversation):
+            return False  # one of our own sends: confirmed, nothing new to record
     source = None
     inline_blob = None
     if incoming.media is not None:

@@ -27,13 +27,24 @@ from django.conf import settings
 
 
 class FetchError(Exception):
-    """`transient`: worth retrying later (network, 5xx, 429); otherwise permanent."""
+    """`transient`: worth retrying later (network, 5xx, 429); otherwise permanent.
+    `ambiguous`: the request may have been carried out although no answer came (a timeout after it
+    was sent); repeating a non-idempotent call (a send) could do it twice."""
 
-    def __init__(self, code: str, message: str, *, transient: bool = False, status: int | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        transient: bool = False,
+        status: int | None = None,
+        ambiguous: bool = False,
+    ):
         super().__init__(message)
         self.code = code
         self.transient = transient
         self.status = status
+        self.ambiguous = ambiguous
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ STATUS_MAP = {
     "SERVER_ACK": "sent",
     "DELIVERY_ACK": "delivered",
     "READ": "read",
-    "PLAYED": "read",
+    "PLAYED": "played",
 }
 # What Evolution needs of a media node to download it again (getBase64FromMediaMessage); the rest
 # (thumbnails, annotations, context) would only bloat the stored copy.

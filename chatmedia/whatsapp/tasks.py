@@ -1,4 +1,4 @@
-"""Celery tasks of the WhatsApp side: fetch incoming media, refresh profile pictures.
+"""Celery tasks of the WhatsApp side: fetch incoming media, refresh profile pictures, send media.
 
 Tasks take ids, are idempotent (a redelivered task finds the attachment ready and stops), retry
 only transient errors (network, 5xx, storage hiccups) with exponential backoff and jitter, and
@@ -160,3 +160,35 @@ def _set_avatar(conversation_id, blob, source_hash: str, only_if_unchecked_since
         if previous is not None and previous != blob:
             transaction.on_commit(lambda: release_blob(previous))
         events.conversation_updated(conversation)
+
+
+@app.task(bind=True, name="whatsapp.send_outgoing")
+def send_outgoing(self, attachment_id: str) -> str:
+    """An agent's verified upload → prepared for WhatsApp (media.outgoing) → sent (whatsapp.sending)."""
+    from chatmedia.media import outgoing
+    from chatmedia.whatsapp import sending
+
+    attachment = Attachment.objects.filter(pk=attachment_id).only("id", "message_id").first()
+    if attachment is None or attachment.message_id is None:
+        return "gone"
+    try:
+        attachment = outgoing.prepare(attachment.pk)
+    except StorageError as exc:
+        logger.warning("preparing attachment %s failed: %s", attachment_id, exc)
+        _retry_while_left(self, exc)
+        attachment = pipeline.fail(attachment.pk, "storage", "the file could not be stored; try again later")
+    if attachment is None:
+        return "gone"
+    if attachment.status == Attachment.Status.FAILED:
+        sending.fail(attachment.message_id, attachment.error_code, attachment.error_message)
+        return "failed"
+    try:
+        outcome = sending.send(attachment.message_id)
+    except sending.InFlight as exc:
+        raise self.retry(countdown=exc.retry_after + 1, exc=exc, max_retries=None) from None
+    except (FetchError, StorageError) as exc:
+        _retry_while_left(self, exc)
+        code = exc.code if isinstance(exc, FetchError) else "storage"
+        sending.fail(attachment.message_id, code, f"gave up after {self.request.retries} retries: {exc}")
+        return "failed"
+    return outcome.state

@@ -15,8 +15,8 @@ import uvicorn
 from chatmedia.media import cache, serving
 from chatmedia.media.storage import StorageError
 from chatmedia.ops import counters
+from tests.conftest import use_s3
 from tests.media import serving_client as client
-from tests.media.conftest import use_s3
 from tests.media.serving_client import BIG, THUMB, KiB, photo, url
 from tools.services import RedisTestServer, S3TestServer, free_port, wait_for_port
 

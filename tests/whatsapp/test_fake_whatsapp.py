@@ -32,7 +32,7 @@ def test_unknown_instance_is_404(fake_whatsapp):
 
 
 def test_send_media_and_audio_answer_201_with_a_new_message_id(fake_whatsapp):
-    body = {"number": "5511999990000", "mediatype": "image", "media": "https://x/y.jpg", "caption": "Oi"}
+    body = {"number": "5511999990000", "mediatype": "image", "media": "/9j/4AAQ", "caption": "Oi"}
     sent = _post(fake_whatsapp, "message/sendMedia", body).json()
     assert sent["key"]["fromMe"] is True and sent["key"]["id"].startswith("3EB0")
     assert sent["key"]["remoteJid"] == "5511999990000@s.whatsapp.net"
@@ -40,6 +40,9 @@ def test_send_media_and_audio_answer_201_with_a_new_message_id(fake_whatsapp):
     audio = _post(fake_whatsapp, "message/sendWhatsAppAudio", {"number": "5511999990000", "audio": "AAAA"})
     assert audio.status_code == 201 and audio.json()["message"]["audioMessage"]["ptt"] is True
     assert [c["route"] for c in fake_whatsapp.calls()] == ["sendMedia", "sendWhatsAppAudio"]
+    first, second = fake_whatsapp.sent()
+    assert first.data == b"\xff\xd8\xff\xe0\x00\x10" and first.transport == "base64"
+    assert second.data == b"\x00\x00\x00" and second.route == "sendWhatsAppAudio"
 
 
 def test_send_to_a_number_not_on_whatsapp_is_400(fake_whatsapp):

@@ -141,10 +141,10 @@ def test_status_as_number_or_any_case(raw_status):
     assert item.status == "read"
 
 
-def test_played_counts_as_read_and_unknown_status_is_ignored():
+def test_played_is_its_own_status_and_unknown_status_is_ignored():
     body = evolution("messages-update-read.json")
     body["data"]["status"] = "PLAYED"
-    assert parse_webhook(body).items[0].status == "read"
+    assert parse_webhook(body).items[0].status == "played"
     body["data"]["status"] = "WEIRD"
     assert isinstance(parse_webhook(body).items[0], Ignored)
 

@@ -13,6 +13,7 @@ import threading
 from http.server import ThreadingHTTPServer
 
 from chatmedia.whatsapp.crypto import encrypt
+from tools.fake_whatsapp import sends
 from tools.fake_whatsapp.server import handler_for
 from tools.fake_whatsapp.state import (
     DEFAULT_APIKEY,
@@ -130,11 +131,28 @@ class FakeWhatsApp:
             return [c for c in self.state.calls if route is None or c["route"] == route]
 
     def reset(self) -> None:
-        """Forget calls, faults and profile pictures (media files stay: they are immutable)."""
+        """Forget calls, faults, sends and profile pictures (media files stay: they are immutable),
+        and go back to Evolution 2.4 behaviour with no webhooks."""
         with self.state.lock:
             self.state.calls.clear()
             self.state.faults.clear()
             self.state.profile_urls.clear()
+            self.state.sent.clear()
+            self.state.answers.clear()
+            self.state.honour_message_id = True
+            self.state.webhook_url = None
+            self.state.auto_ack_seconds = None
+
+    # --- what was sent to WhatsApp --------------------------------------------------------------------
+
+    def sent(self) -> list:
+        """Every send that went out (sends.Sent: id, route, mediatype, mimetype, data, …), in order."""
+        with self.state.lock:
+            return list(self.state.sent)
+
+    def ack(self, message_id: str, status: str = "DELIVERY_ACK") -> int | None:
+        """POST a `messages.update` receipt for a send to `state.webhook_url`; its HTTP status."""
+        return sends.ack(self.state, message_id, status)
 
     # --- webhook payloads ----------------------------------------------------------------------------
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import mimetypes
-import random
 import time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
+from tools.fake_whatsapp import sends
 from tools.fake_whatsapp.state import Fault, State, b64, flip_middle, load_fixture
 
 
@@ -72,6 +71,8 @@ def handler_for(state: State):
             if path == "/__fake/calls":
                 with state.lock:
                     return self._json(200, state.calls)
+            if path == "/__fake/sends":
+                return self._send(200, sends.sends_json(state))
             if path in state.pictures:
                 self._record("picture")
                 fault = self._fault("picture")
@@ -104,7 +105,13 @@ def handler_for(state: State):
                 with state.lock:
                     state.calls.clear()
                     state.faults.clear()
+                    state.sent.clear()
+                    state.answers.clear()
                 return self._json(200, {"ok": True})
+            if path == "/__fake/ack":
+                spec = json.loads(raw)
+                status = sends.ack(state, spec["id"], spec.get("status", "DELIVERY_ACK"))
+                return self._json(200, {"webhook": status})
             if path == "/__fake/faults":
                 spec = json.loads(raw)
                 with state.lock:
@@ -185,54 +192,22 @@ def handler_for(state: State):
                 400, {"status": 400, "error": "Bad Request", "response": {"message": [message]}}
             )
 
-        def _sent(self, number: str, template: str, content_key: str, changes: dict):
-            """201 with the sent message, like Evolution: the template's media node under
-            `content_key`, a fresh `3EB0…` id, and `changes` applied to the node."""
-            if not number:
-                return self._bad_request("number is required")
-            if number.startswith("5511955550000"):
-                return self._json(400, load_fixture("error-400-number-not-on-whatsapp.json"))
-            response = load_fixture(template)
-            jid = number if "@" in number else f"{''.join(c for c in number if c.isdigit())}@s.whatsapp.net"
-            response["key"]["remoteJid"] = jid
-            response["key"]["id"] = "3EB0" + "".join(random.choice("0123456789ABCDEF") for _ in range(18))  # noqa: S311
-            response["messageTimestamp"] = int(time.time())
-            (old_key,) = [
-                k for k, v in response["message"].items() if isinstance(v, dict) and "mimetype" in v
-            ]
-            node = response["message"].pop(old_key)
-            node.update(changes)
-            response["message"][content_key] = node
-            response["messageType"] = content_key
-            return self._json(201, response)
+        def _deliver(self, route: str, body, fault):
+            try:
+                status, answer, repeated = sends.accept(state, route, body)
+            except sends.SendFailure as exc:
+                return self._json(exc.status, exc.body())
+            if status == 201 and not repeated:
+                sends.after_send(state, answer)
+                if fault == "send_then_stall":
+                    time.sleep(state.stall_seconds)
+            return self._json(status, answer)
 
         def _send_media(self, body, fault):
-            mediatype = body.get("mediatype")
-            if mediatype not in ("image", "video", "document", "audio"):
-                return self._bad_request("mediatype is invalid")
-            if not body.get("media"):
-                return self._bad_request("media is required")
-            changes = {"caption": body["caption"]} if body.get("caption") and mediatype != "audio" else {}
-            # Evolution 2.3.7: with a fileName the MIME comes from its extension ("false" if unknown),
-            # even for images it re-encoded to JPEG; without one, from `mimetype`.
-            if body.get("fileName"):
-                changes["mimetype"] = mimetypes.guess_type(body["fileName"])[0] or "false"
-            else:
-                changes["mimetype"] = body.get("mimetype") or (
-                    "image/jpeg" if mediatype == "image" else "false"
-                )
-            if mediatype == "document":
-                changes["fileName"] = body.get("fileName") or "file"
-            return self._sent(
-                str(body.get("number", "")), "response-sendMedia-image.json", f"{mediatype}Message", changes
-            )
+            return self._deliver("sendMedia", body, fault)
 
         def _send_audio(self, body, fault):
-            if not body.get("audio"):
-                return self._bad_request("audio is required")
-            return self._sent(
-                str(body.get("number", "")), "response-sendWhatsAppAudio.json", "audioMessage", {}
-            )
+            return self._deliver("sendWhatsAppAudio", body, fault)
 
     return Handler
 

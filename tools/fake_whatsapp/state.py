@@ -22,7 +22,8 @@ ROUTES = (
     "sendMedia",
     "sendWhatsAppAudio",
 )
-MODES = ("5xx", "timeout", "401", "404", "wrong_bytes")
+# send_then_stall: the send goes out (and its webhook), then the answer is held `stall_seconds`.
+MODES = ("5xx", "timeout", "401", "404", "wrong_bytes", "send_then_stall")
 TIMEOUT_SECONDS = 60  # how long a "timeout" fault stalls (longer than any client timeout in tests)
 
 
@@ -66,6 +67,11 @@ class State:
     messages: dict[str, str] = field(default_factory=dict)  # key.id -> media name
     calls: list[dict] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)
+    sent: list = field(default_factory=list)  # sends.Sent, in order
+    answers: dict[str, dict] = field(default_factory=dict)  # key.id -> the 201 body of its send
+    honour_message_id: bool = True  # Evolution >= 2.4; False behaves like 2.3.7
+    webhook_url: str | None = None  # where send.message / messages.update webhooks go
+    auto_ack_seconds: float | None = None  # delivered, then read, this long after each send
     stall_seconds: float = TIMEOUT_SECONDS
     lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -71,12 +71,20 @@ class MediaStorage(ABC):
     def delete(self, key: str) -> None:
         """Remove the object; a missing object is not an error."""
 
+    @abstractmethod
+    def list_keys(self, prefix: str) -> Iterator[tuple[str, float]]:
+        """(key, last-modified unix time) of every object whose key starts with `prefix`."""
+
     def iter_chunks(self, key: str) -> Iterator[bytes]:
         with self.open(key) as stream:
             while chunk := stream.read(self.chunk_size):
                 yield chunk
 
-    # --- direct uploads from clients ----------------------------------------------------------------
+    # --- direct transfers between clients and storage -----------------------------------------------
+    @abstractmethod
+    def presign_get(self, key: str, expires_in: int, content_type: str | None = None) -> str:
+        """An absolute URL that reads the object until it expires (for Evolution to fetch a file)."""
+
     @abstractmethod
     def presign_put(
         self, key: str, content_type: str, expires_in: int, content_length: int | None = None
@@ -100,6 +108,10 @@ class MediaStorage(ABC):
 
     @abstractmethod
     def abort_multipart(self, key: str, upload_id: str) -> None: ...
+
+    @abstractmethod
+    def list_multipart(self, prefix: str) -> Iterator[tuple[str, str, float]]:
+        """(key, upload id, started unix time) of every multipart upload not completed or aborted."""
 
     # --- operations ---------------------------------------------------------------------------------
     @abstractmethod

@@ -20,3 +20,8 @@ def blob_key(tenant_id: uuid.UUID | str, sha256: str) -> str:
 
 def incoming_upload_key(tenant_id: uuid.UUID | str, attachment_id: uuid.UUID | str) -> str:
     return f"t/{uuid.UUID(str(tenant_id))}/incoming/{uuid.UUID(str(attachment_id))}"
+
+
+def incoming_prefix(tenant_id: uuid.UUID | str) -> str:
+    """Every browser upload of a tenant that has not been verified yet lives under this prefix."""
+    return f"t/{uuid.UUID(str(tenant_id))}/incoming/"

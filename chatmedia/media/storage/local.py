@@ -103,7 +103,21 @@ class LocalMediaStorage(MediaStorage):
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
-    # --- direct uploads -----------------------------------------------------------------------------
+    def list_keys(self, prefix: str) -> Iterator[tuple[str, float]]:
+        directory = prefix.rpartition("/")[0]
+        base = self.root / directory if directory else self.root
+        if not base.is_dir():
+            return
+        for path in base.rglob("*"):
+            relative = path.relative_to(self.root).as_posix()
+            hidden = path.name.startswith(".tmp-") or relative.startswith(MULTIPART_DIR + "/")
+            if path.is_file() and relative.startswith(prefix) and not hidden:
+                yield relative, path.stat().st_mtime
+
+    # --- direct transfers -----------------------------------------------------------------------------
+    def presign_get(self, key: str, expires_in: int, content_type: str | None = None) -> str:
+        return upload_tokens.download_url(key=key, expires_in=expires_in, content_type=content_type)
+
     def presign_put(
         self, key: str, content_type: str, expires_in: int, content_length: int | None = None
     ) -> PresignedUpload:
@@ -179,6 +193,16 @@ class LocalMediaStorage(MediaStorage):
     def abort_multipart(self, key: str, upload_id: str) -> None:
         directory, _ = self._multipart_meta(key, upload_id)
         shutil.rmtree(directory, ignore_errors=True)
+
+    def list_multipart(self, prefix: str) -> Iterator[tuple[str, str, float]]:
+        for meta_path in sorted((self.root / MULTIPART_DIR).glob("*/meta.json")):
+            try:
+                key = json.loads(meta_path.read_text())["key"]
+                started = meta_path.stat().st_mtime
+            except (OSError, ValueError, KeyError):
+                continue
+            if key.startswith(prefix):
+                yield key, meta_path.parent.name, started
 
     def ping(self) -> None:
         if not self.root.is_dir() or not os.access(self.root, os.W_OK):

@@ -162,9 +162,22 @@ class S3MediaStorage(MediaStorage):
     def delete(self, key: str) -> None:
         self._call(key, "delete_object")
 
-    def presign_get(self, key: str, expires_in: int) -> str:
-        """A short-lived URL that reads the object (for nginx's X-Accel-Redirect to S3)."""
-        return self._presign("get_object", {"Key": key}, expires_in, client=self.client)
+    def list_keys(self, prefix: str) -> Iterator[tuple[str, float]]:
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield item["Key"], item["LastModified"].timestamp()
+        except (ClientError, BotoCoreError) as exc:
+            raise _translate(exc, prefix) from exc
+
+    def presign_get(
+        self, key: str, expires_in: int, content_type: str | None = None, *, public: bool = True
+    ) -> str:
+        """A short-lived URL that reads the object: with the endpoint browsers and Evolution use
+        (`public`), or with ours (nginx's X-Accel-Redirect to S3)."""
+        params = {"Key": key, **({"ResponseContentType": content_type} if content_type else {})}
+        return self._presign("get_object", params, expires_in, client=None if public else self.client)
 
     # --- direct uploads -----------------------------------------------------------------------------
     def _presign(self, method: str, params: dict, expires_in: int, client=None) -> str:
@@ -212,6 +225,17 @@ class S3MediaStorage(MediaStorage):
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         self._call(key, "abort_multipart_upload", UploadId=upload_id)
+
+    def list_multipart(self, prefix: str) -> Iterator[tuple[str, str, float]]:
+        try:
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in pages:
+                for item in page.get("Uploads", []):
+                    yield item["Key"], item["UploadId"], item["Initiated"].timestamp()
+        except (ClientError, BotoCoreError) as exc:
+            raise _translate(exc, prefix) from exc
 
     def ping(self) -> None:
         try:

@@ -1,0 +1,369 @@
+"""Sending an outgoing attachment through the tenant's Evolution instance, exactly once.
+
+Status: `pending` (uploading) → `processing` (verified, being prepared and sent) → `sent` (Evolution
+answered with WhatsApp's `key.id`) → `delivered` → `read` / `played`, never backwards
+(`chat.status`); or `failed` with a machine code and a human message.
+
+No duplicate sends. Evolution's send is not idempotent before 2.4, and a send can outlive the worker
+that made it (killed after Evolution answered, before we saved). So every send has an
+`OutgoingSend` record, written and committed *before* the call:
+- `calling` + `started_at`: a call is in flight. Another attempt (a redelivered task, a second
+  completion) that finds it waits until the lease (EVOLUTION_SEND_LEASE_SECONDS) has run out.
+- After the lease the first worker is taken for dead. With EVOLUTION_IDEMPOTENT_SENDS (Evolution
+  ≥ 2.4) every call carries the same `messageId`, so the send is simply repeated: Evolution sends it
+  at most once. Without it the send is *not* repeated: the message waits for Evolution's
+  `send.message` webhook, which names it (`claim_from_webhook`), and otherwise ends `failed` with
+  `send_unconfirmed` ("check the phone before retrying"); a person decides.
+- An answer that never came (a timeout after the request went out) is treated the same way.
+  Errors that prove nothing was sent (connection refused, 5xx, 429) are retried with backoff;
+  4xx are final (`failed` with Evolution's reason). `retry` re-sends on an agent's request.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import mimetypes
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from chatmedia.chat import status as message_status
+from chatmedia.chat.models import Attachment, Message
+from chatmedia.media.filenames import extension_for
+from chatmedia.media.sniff import canonical_mime_type
+from chatmedia.media.storage import media_storage, upload_tokens
+from chatmedia.realtime import events
+from chatmedia.whatsapp import evolution
+from chatmedia.whatsapp.models import EarlyReceipt, OutgoingSend
+from chatmedia.whatsapp.outbound import FetchError
+
+logger = logging.getLogger(__name__)
+
+State = OutgoingSend.State
+DONE = (Message.Status.SENT, Message.Status.DELIVERED, Message.Status.READ, Message.Status.PLAYED)
+UNCONFIRMED_MESSAGE = (
+    "Evolution API did not confirm the send; WhatsApp may have received it. "
+    "Check the phone before sending it again."
+)
+
+
+class InFlight(Exception):
+    """Another attempt is calling Evolution for this message; look again after `retry_after` s."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"a send is in flight; retry in {retry_after:.0f} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # sent | failed | unconfirmed | gone
+    detail: str = ""
+
+
+def new_client_message_id() -> str:
+    """A WhatsApp-shaped id of the kind Evolution's own sends get (`3EB0` + 18 hex = "web")."""
+    return "3EB0" + secrets.token_hex(9).upper()
+
+
+# --- the request --------------------------------------------------------------------------------------
+
+
+def _file_name_for(attachment: Attachment) -> str:
+    """Evolution takes the MIME type from the name's extension (and ignores `mimetype`): make it right."""
+    name = attachment.file_name or "file"
+    guessed = canonical_mime_type(mimetypes.guess_type(name)[0] or "")
+    return name if guessed == attachment.mime_type else name + extension_for(attachment.mime_type)
+
+
+def _media_reference(attachment: Attachment, base64_limit: int, *, tolerant_url: bool) -> tuple[str, str]:
+    """(value for Evolution's `media`/`audio` field, transport): base64 for small files when asked,
+    else a short-lived URL Evolution downloads from. `tolerant_url`: one that still works when
+    Evolution appends `?timestamp=` (ours; a presigned S3 URL would break)."""
+    blob = attachment.original
+    storage = media_storage()
+    if blob.size <= base64_limit:
+        data = b"".join(storage.iter_chunks(blob.storage_key))
+        return base64.b64encode(data).decode(), "base64"
+    ttl = settings.EVOLUTION_MEDIA_URL_TTL_SECONDS
+    if tolerant_url:
+        url = upload_tokens.download_url(key=blob.storage_key, expires_in=ttl, content_type=blob.content_type)
+    else:
+        url = storage.presign_get(blob.storage_key, ttl, blob.content_type)
+    return url, "url"
+
+
+def build_request(message: Message, attachment: Attachment, client_message_id: str) -> tuple[str, dict, str]:
+    """(route, JSON body, transport) of the Evolution call that sends this attachment."""
+    number = message.conversation.remote_jid
+    if attachment.category == Attachment.Category.VOICE:
+        audio, transport = _media_reference(
+            attachment, settings.EVOLUTION_VOICE_BASE64_MAX_BYTES, tolerant_url=True
+        )
+        # Already Ogg/Opus mono 48 kHz (media.outgoing): sent as it is, no second encoding.
+        body = {"number": number, "audio": audio, "encoding": False}
+        route = "sendWhatsAppAudio"
+    else:
+        media, transport = _media_reference(
+            attachment, settings.EVOLUTION_BASE64_MAX_BYTES, tolerant_url=False
+        )
+        mediatype = "document" if attachment.category == Attachment.Category.DOCUMENT else attachment.category
+        body = {"number": number, "mediatype": mediatype, "media": media, "mimetype": attachment.mime_type}
+        if mediatype != "image":  # images are re-encoded to JPEG by Evolution: a name would mislabel them
+            body["fileName"] = _file_name_for(attachment)
+        if message.text and mediatype != "audio":
+            body["caption"] = message.text
+        route = "sendMedia"
+    if settings.EVOLUTION_IDEMPOTENT_SENDS:
+        body["messageId"] = client_message_id
+    return route, body, transport
+
+
+# --- the send -----------------------------------------------------------------------------------------
+
+
+def _claim(message_id) -> tuple[Message, OutgoingSend] | Outcome:
+    """Record the attempt before calling; an Outcome when there is nothing to call."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update().select_related("tenant", "conversation").filter(pk=message_id)
+        ).first()
+        if message is None:
+            return Outcome("gone")
+        if message.status in DONE:
+            return Outcome("sent", "already sent")
+        if message.status == Message.Status.FAILED:
+            return Outcome("failed", message.error_code)
+        record, _ = OutgoingSend.objects.get_or_create(
+            message=message,
+            defaults={"tenant": message.tenant, "client_message_id": new_client_message_id()},
+        )
+        if record.state == State.UNCONFIRMED:
+            return Outcome("unconfirmed")
+        if record.state == State.CALLING:
+            lease_end = record.started_at + timedelta(seconds=settings.EVOLUTION_SEND_LEASE_SECONDS)
+            if now < lease_end:
+                raise InFlight((lease_end - now).total_seconds())
+            if not settings.EVOLUTION_IDEMPOTENT_SENDS:
+                logger.warning("send of %s: the worker calling Evolution died; not repeating it", message.pk)
+                _mark_unconfirmed(message, record)
+                return Outcome("unconfirmed")
+            logger.info("send of %s: the worker calling Evolution died; repeating the call", message.pk)
+        record.state = State.CALLING
+        record.started_at = now
+        record.attempts += 1
+        record.save(update_fields=["state", "started_at", "attempts"])
+        if settings.EVOLUTION_IDEMPOTENT_SENDS and not message.wa_message_id:
+            # Receipts and the send.message webhook will carry this id: let them find the message.
+            message.wa_message_id = record.client_message_id
+            message.save(update_fields=["wa_message_id", "updated_at"])
+    return message, record
+
+
+def send(message_id) -> Outcome:
+    """Send the message's (ready) attachment. Raises InFlight, or FetchError when it is transient
+    and worth a retry; a final failure is recorded and returned."""
+    claimed = _claim(message_id)
+    if isinstance(claimed, Outcome):
+        return claimed
+    message, record = claimed
+    attachment = (
+        Attachment.objects.select_related("original").filter(message=message).order_by("created_at").first()
+    )
+    if attachment is None or attachment.original is None:
+        _release(record)
+        fail(message.pk, "nothing_to_send", "the message has no stored file")
+        return Outcome("failed", "nothing_to_send")
+    route, body, transport = build_request(message, attachment, record.client_message_id)
+    OutgoingSend.objects.filter(pk=record.pk).update(transport=transport)
+    logger.info(
+        "sending %s (%s, %d bytes) via %s as %s, attempt %d",
+        message.pk,
+        attachment.category,
+        attachment.original.size,
+        route,
+        transport,
+        record.attempts,
+    )
+    try:
+        answer = evolution.call(message.tenant, f"message/{route}", body)
+    except FetchError as exc:
+        if exc.ambiguous and not settings.EVOLUTION_IDEMPOTENT_SENDS:
+            return _answer_lost(message.pk, record, exc)
+        _release(record)
+        if exc.transient:
+            raise
+        fail(message.pk, exc.code, str(exc))
+        return Outcome("failed", exc.code)
+    key = answer.get("key") if isinstance(answer, dict) else None
+    wa_id = key.get("id") if isinstance(key, dict) and isinstance(key.get("id"), str) else ""
+    confirm(message.pk, wa_id or None)
+    return Outcome("sent", wa_id)
+
+
+def _release(record: OutgoingSend) -> None:
+    """The call surely did not send anything: the next attempt may call again."""
+    OutgoingSend.objects.filter(pk=record.pk, state=State.CALLING).update(state=State.IDLE)
+
+
+def _answer_lost(message_id, record: OutgoingSend, exc: FetchError) -> Outcome:
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        record = OutgoingSend.objects.select_for_update().get(pk=record.pk)
+        if message.status in DONE or record.state == State.SENT:  # the webhook told us meanwhile
+            return Outcome("sent")
+        logger.warning("send of %s: %s; not repeating it (Evolution < 2.4)", message_id, exc)
+        _mark_unconfirmed(message, record)
+    return Outcome("unconfirmed")
+
+
+def _mark_unconfirmed(message: Message, record: OutgoingSend) -> None:
+    record.state = State.UNCONFIRMED
+    record.finished_at = timezone.now()
+    record.save(update_fields=["state", "finished_at"])
+    _set_failed(message, "send_unconfirmed", UNCONFIRMED_MESSAGE)
+
+
+def _set_failed(message: Message, code: str, text: str) -> bool:
+    updated = Message.objects.filter(
+        pk=message.pk, status__in=message_status.replaceable_by(Message.Status.FAILED)
+    ).update(status=Message.Status.FAILED, error_code=code[:64], error_message=text[:500])
+    if updated:
+        message.status, message.error_code, message.error_message = Message.Status.FAILED, code, text
+        events.message_status(message)
+    return bool(updated)
+
+
+def fail(message_id, code: str, text: str) -> None:
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        if message is not None and _set_failed(message, code, text):
+            logger.info("message %s failed: %s: %s", message_id, code, text)
+
+
+def confirm(message_id, wa_message_id: str | None) -> bool:
+    """WhatsApp has the message (Evolution's answer or its `send.message` webhook): record its id
+    and move it to `sent`, then apply receipts that came first. False when the message is gone."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        if message is None:
+            return False
+        OutgoingSend.objects.filter(message=message).update(state=State.SENT, finished_at=timezone.now())
+        fields = []
+        if wa_message_id and message.wa_message_id != wa_message_id:
+            message.wa_message_id = wa_message_id
+            fields.append("wa_message_id")
+        # `failed` here can only be send_unconfirmed or a retry race: WhatsApp has it, so it is sent.
+        if message.status in message_status.replaceable_by(Message.Status.SENT) or (
+            message.status == Message.Status.FAILED
+        ):
+            message.status = Message.Status.SENT
+            message.error_code = message.error_message = ""
+            fields += ["status", "error_code", "error_message"]
+        if fields:
+            try:
+                with transaction.atomic():
+                    message.save(update_fields=[*fields, "updated_at"])
+            except IntegrityError:  # the id is already another row's (a webhook recorded it first)
+                logger.warning("message %s: WhatsApp id %s already recorded", message_id, wa_message_id)
+                return False
+            events.message_status(message)
+        if message.wa_message_id:
+            _apply_early_receipt(message)
+    logger.info("message %s sent (WhatsApp id %s)", message_id, wa_message_id or "unknown")
+    return True
+
+
+def _apply_early_receipt(message: Message) -> None:
+    receipt = EarlyReceipt.objects.filter(
+        tenant_id=message.tenant_id, wa_message_id=message.wa_message_id, from_me=True
+    ).first()
+    if receipt is None:
+        return
+    updated = Message.objects.filter(
+        pk=message.pk, status__in=message_status.replaceable_by(receipt.status)
+    ).update(status=receipt.status)
+    if updated:
+        message.status = receipt.status
+        events.message_status(message)
+    receipt.delete()
+
+
+# --- reconciling with Evolution's send.message webhook ----------------------------------------------
+
+
+def claim_from_webhook(tenant, incoming, conversation) -> bool:
+    """A `send.message` webhook: if it is one of our sends, confirm that send and return True (the
+    caller records nothing more); False when it is a message someone else sent through the API."""
+    wa_id = incoming.wa_message_id
+    known = Message.objects.filter(
+        tenant=tenant, direction=Message.Direction.OUTGOING, wa_message_id=wa_id
+    ).first()
+    if known is not None:
+        confirm(known.pk, wa_id)
+        return True
+    record = OutgoingSend.objects.filter(tenant=tenant, client_message_id=wa_id).first()
+    if record is not None:
+        return confirm(record.message_id, wa_id)
+    if conversation is None or incoming.media is None:
+        return False
+    # Evolution < 2.4 gave it its own id: find the send in flight (or unanswered) in that chat.
+    waiting = list(
+        OutgoingSend.objects.filter(tenant=tenant, message__conversation=conversation)
+        .filter(state__in=[State.CALLING, State.UNCONFIRMED])
+        .select_related("message")
+    )
+    attachments = {
+        a.message_id: a
+        for a in Attachment.objects.filter(message_id__in=[r.message_id for r in waiting]).select_related(
+            "original"
+        )
+    }
+    sha = incoming.media.file_sha256.hex() if incoming.media.file_sha256 else ""
+    same_bytes = [
+        r for r in waiting if (a := attachments.get(r.message_id)) and a.original and a.original.sha256 == sha
+    ]
+    same_kind = [
+        r
+        for r in waiting
+        if (a := attachments.get(r.message_id)) and _kind_of(a.category) == _kind_of(incoming.media.category)
+    ]
+    match = same_bytes or (same_kind if len(same_kind) == 1 else [])
+    if len(match) != 1:
+        return False
+    return confirm(match[0].message_id, wa_id)
+
+
+def _kind_of(category: str) -> str:
+    return "audio" if category in ("voice", "audio") else category
+
+
+# --- an agent's retry -----------------------------------------------------------------------------------
+
+
+def retry(message: Message) -> bool:
+    """Send a failed message again (the agent asked). False when there is nothing to re-send."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        attachment = Attachment.objects.filter(message=message).order_by("created_at").first()
+        if message.status != Message.Status.FAILED or attachment is None:
+            return False
+        if attachment.status != Attachment.Status.READY:
+            return False
+        OutgoingSend.objects.filter(message=message).exclude(state=State.SENT).update(state=State.IDLE)
+        message.status = Message.Status.PROCESSING
+        message.error_code = message.error_message = ""
+        message.save(update_fields=["status", "error_code", "error_message", "updated_at"])
+        events.message_status(message)
+        from chatmedia.whatsapp import tasks
+
+        attachment_id = str(attachment.id)
+        transaction.on_commit(lambda: tasks.send_outgoing.delay(attachment_id), robust=True)
+    logger.info("message %s: send retried by an agent", message.pk)
+    return True

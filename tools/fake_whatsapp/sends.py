@@ -1,0 +1,253 @@
+"""The fake's sending side: `sendMedia` and `sendWhatsAppAudio` as Evolution 2.3.7 / 2.4 behave.
+
+- `media` / `audio` may be an http(s) URL, which is downloaded like Evolution does (for
+  sendWhatsAppAudio with `timestamp=<ms>` appended first, which breaks SigV4-presigned URLs, as in
+  spec §10.2), or raw base64 (above ~2.7 MB Evolution crashes with "Maximum call stack size
+  exceeded", #1885: reproduced). A download that fails is a 400, as Evolution answers.
+- Every accepted send is kept (`State.sent`) with the bytes WhatsApp would get, so tests check what
+  arrived; the answer is the 201 body of the fixtures with `fileSha256`/`fileLength` of those bytes
+  (images are re-encoded to JPEG by Evolution, so their hash differs from what was given).
+- `messageId` (Evolution >= 2.4): the key id of the send; the same id again returns the first
+  answer and sends nothing (`honour_message_id`; False = 2.3.7, which ignores the field).
+- With `webhook_url` set, the `send.message` webhook is POSTed before the answer (as Evolution emits
+  it), and `ack()` posts `messages.update` receipts; `auto_ack_seconds` does that by itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import hashlib
+import json
+import mimetypes
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from tools.fake_whatsapp.state import load_fixture
+
+BASE64_CRASH_CHARS = 2_700_000
+DOWNLOAD_TIMEOUT_SECONDS = 60
+MEDIATYPES = ("image", "video", "document", "audio")
+
+
+@dataclass
+class Sent:
+    id: str
+    route: str
+    number: str
+    mediatype: str
+    mimetype: str
+    file_name: str
+    caption: str
+    transport: str  # url | base64
+    data: bytes
+    body: dict  # the request without the media field
+    at: float = field(default_factory=time.time)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    def summary(self) -> dict:
+        return {
+            "id": self.id,
+            "route": self.route,
+            "number": self.number,
+            "mediatype": self.mediatype,
+            "mimetype": self.mimetype,
+            "fileName": self.file_name,
+            "caption": self.caption,
+            "transport": self.transport,
+            "size": len(self.data),
+            "sha256": self.sha256,
+            "at": self.at,
+        }
+
+
+class SendFailure(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+    def body(self) -> dict:
+        error = "Internal Server Error" if self.status >= 500 else "Bad Request"
+        return {"status": self.status, "error": error, "response": {"message": [self.message]}}
+
+
+def receive(value: str, *, audio: bool) -> tuple[bytes, str]:
+    """The bytes Evolution would get from a `media`/`audio` field: (data, transport)."""
+    if value.startswith(("http://", "https://")):
+        url = value
+        if audio:  # Evolution 2.3.7 audioWhatsapp: url + (url.includes('?') ? '&' : '?') + 'timestamp=' + now
+            url += ("&" if "?" in url else "?") + f"timestamp={int(time.time() * 1000)}"
+        try:
+            response = httpx.get(url, timeout=DOWNLOAD_TIMEOUT_SECONDS, follow_redirects=True)
+        except httpx.HTTPError as exc:
+            raise SendFailure(400, f"Error: {type(exc).__name__}: {exc}") from None
+        if response.status_code != 200:
+            raise SendFailure(400, f"Request failed with status code {response.status_code}")
+        return response.content, "url"
+    if len(value) > BASE64_CRASH_CHARS:
+        raise SendFailure(500, "Maximum call stack size exceeded")
+    try:
+        return base64.b64decode(value, validate=True), "base64"
+    except (binascii.Error, ValueError):
+        raise SendFailure(400, "media is neither a URL nor valid base64") from None
+
+
+def _bytes_field(data: bytes) -> dict:
+    return {str(i): b for i, b in enumerate(data)}
+
+
+def build_answer(sent: Sent, template: str, content_key: str) -> dict:
+    answer = copy.deepcopy(load_fixture(template))
+    number = sent.number
+    answer["key"]["remoteJid"] = (
+        number if "@" in number else f"{''.join(c for c in number if c.isdigit())}@s.whatsapp.net"
+    )
+    answer["key"]["id"] = sent.id
+    answer["messageTimestamp"] = int(time.time())
+    (old_key,) = [k for k, v in answer["message"].items() if isinstance(v, dict) and "mimetype" in v]
+    node = answer["message"].pop(old_key)
+    stored = sent.data
+    if sent.mediatype == "image":  # Evolution re-encodes pictures to JPEG (sharp): other bytes
+        stored = b"re-encoded by sharp:" + stored
+    node.update(
+        {
+            "mimetype": sent.mimetype,
+            "fileSha256": _bytes_field(hashlib.sha256(stored).digest()),
+            "fileLength": {"low": len(stored) % 2**32, "high": len(stored) >> 32, "unsigned": True},
+        }
+    )
+    if sent.caption:
+        node["caption"] = sent.caption
+    if content_key == "documentMessage":
+        node["fileName"] = sent.file_name or "file"
+    answer["message"][content_key] = node
+    answer["messageType"] = content_key
+    return answer
+
+
+def new_message_id() -> str:
+    return "3EB0" + "".join(random.choice("0123456789ABCDEF") for _ in range(18))  # noqa: S311
+
+
+def mimetype_of(body: dict, mediatype: str) -> str:
+    """Evolution 2.3.7: with a fileName the MIME comes from its extension ("false" if unknown),
+    even for images it re-encoded to JPEG; without one, from `mimetype`."""
+    if body.get("fileName"):
+        return mimetypes.guess_type(body["fileName"])[0] or "false"
+    return body.get("mimetype") or ("image/jpeg" if mediatype == "image" else "false")
+
+
+def accept(state, route: str, body: dict) -> tuple[int, dict, bool]:
+    """(status, answer, repeated): validate, fetch the media, record the send."""
+    number = str(body.get("number", ""))
+    if not number:
+        raise SendFailure(400, "number is required")
+    if number.startswith("5511955550000"):
+        return 400, load_fixture("error-400-number-not-on-whatsapp.json"), False
+    given_id = body.get("messageId") if state.honour_message_id else None
+    if isinstance(given_id, str) and given_id:
+        with state.lock:
+            earlier = state.answers.get(given_id)
+        if earlier is not None:
+            return 201, earlier, True
+    if route == "sendWhatsAppAudio":
+        if not body.get("audio"):
+            raise SendFailure(400, "audio is required")
+        data, transport = receive(str(body["audio"]), audio=True)
+        mediatype, mimetype = "audio", "audio/ogg; codecs=opus"
+        template, content_key = "response-sendWhatsAppAudio.json", "audioMessage"
+        caption, file_name = "", ""
+    else:
+        mediatype = body.get("mediatype")
+        if mediatype not in MEDIATYPES:
+            raise SendFailure(400, "mediatype is invalid")
+        if not body.get("media"):
+            raise SendFailure(400, "media is required")
+        data, transport = receive(str(body["media"]), audio=False)
+        mimetype = mimetype_of(body, mediatype)
+        template, content_key = "response-sendMedia-image.json", f"{mediatype}Message"
+        caption = str(body.get("caption") or "") if mediatype != "audio" else ""
+        file_name = str(body.get("fileName") or "")
+    sent = Sent(
+        id=given_id or new_message_id(),
+        route=route,
+        number=number,
+        mediatype=mediatype,
+        mimetype=mimetype,
+        file_name=file_name,
+        caption=caption,
+        transport=transport,
+        data=data,
+        body={k: v for k, v in body.items() if k not in ("media", "audio")},
+    )
+    answer = build_answer(sent, template, content_key)
+    with state.lock:
+        state.sent.append(sent)
+        state.answers[sent.id] = answer
+    return 201, answer, False
+
+
+# --- webhooks the fake sends to chatmedia ---------------------------------------------------------------
+
+
+def post_webhook(state, event: str, data: dict) -> int | None:
+    if not state.webhook_url:
+        return None
+    payload = {
+        "event": event,
+        "instance": state.instance,
+        "data": data,
+        "destination": state.webhook_url,
+        "date_time": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+        "sender": "5511988880000@s.whatsapp.net",
+        "server_url": "http://fake-evolution",
+        "apikey": None,
+    }
+    try:
+        response = httpx.post(state.webhook_url, json=payload, timeout=10)
+    except httpx.HTTPError:
+        return None
+    return response.status_code
+
+
+def ack(state, message_id: str, status: str = "DELIVERY_ACK", remote_jid: str = "") -> int | None:
+    """POST a `messages.update` receipt for one of our sends (DELIVERY_ACK, READ, PLAYED…)."""
+    with state.lock:
+        answer = state.answers.get(message_id)
+    jid = remote_jid or (answer["key"]["remoteJid"] if answer else "")
+    data = {
+        "keyId": message_id,
+        "remoteJid": jid,
+        "fromMe": True,
+        "status": status,
+        "instanceId": "0b7c3f9e-5a21-4d6e-9c3b-2f8e1a4d7c55",
+    }
+    return post_webhook(state, "messages.update", data)
+
+
+def after_send(state, answer: dict) -> None:
+    """What Evolution does once a send went out: the `send.message` webhook, and receipts later."""
+    post_webhook(state, "send.message", answer)
+    if state.auto_ack_seconds is not None:
+        message_id = answer["key"]["id"]
+
+        def receipts() -> None:
+            time.sleep(state.auto_ack_seconds)
+            ack(state, message_id, "DELIVERY_ACK")
+            time.sleep(state.auto_ack_seconds)
+            ack(state, message_id, "READ")
+
+        threading.Thread(target=receipts, daemon=True).start()
+
+
+def sends_json(state) -> bytes:
+    with state.lock:
+        return json.dumps([s.summary() for s in state.sent]).encode()
