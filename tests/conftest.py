@@ -202,7 +202,7 @@ def public_base_url(storage, request, settings, transactional_db):
 
 
 @pytest.fixture
-def queued(monkeypatch) -> list[str]:
+def queued_sends(monkeypatch) -> list[str]:
     sends: list[str] = []
     from chatmedia.whatsapp import tasks
 
@@ -221,7 +221,7 @@ def agent(transactional_db, django_user_model, fake_whatsapp):
 
 
 @pytest.fixture
-def uploads(agent, storage, public_base_url, queued):
+def uploads(agent, storage, public_base_url, queued_sends):
     from tests.media.upload_client import UploadClient
 
     return UploadClient(agent.client())

@@ -23,7 +23,7 @@ def error_of(body: dict) -> str:
     return body["error"]["code"]
 
 
-def test_small_file_one_presigned_put_then_processing(uploads, agent, storage, queued, published):
+def test_small_file_one_presigned_put_then_processing(uploads, agent, storage, queued_sends, published):
     data = jpeg_bytes(800, 600)
     started = uploads.start(
         agent.conversation.id, data, file_name="foto.jpg", mime_type="image/jpeg", caption="Oi"
@@ -35,7 +35,7 @@ def test_small_file_one_presigned_put_then_processing(uploads, agent, storage, q
     uploads.put(started, data)
     status, body = uploads.complete(started.id)
     assert (status, body) == (202, {"id": started.id, "status": "processing"})
-    assert queued == [started.id]
+    assert queued_sends == [started.id]
     attachment = Attachment.objects.select_related("message").get(pk=started.id)
     assert attachment.category == "image" and attachment.message.text == "Oi"
     assert attachment.message.status == "processing" and attachment.message.direction == "out"
@@ -43,7 +43,7 @@ def test_small_file_one_presigned_put_then_processing(uploads, agent, storage, q
     assert [event for event, _ in published] == ["message.created", "message.status"]
 
 
-def test_25_mb_pdf_goes_in_parts(uploads, agent, storage, queued, settings):
+def test_25_mb_pdf_goes_in_parts(uploads, agent, storage, queued_sends, settings):
     data = pdf_bytes(25 * MiB)
     started = uploads.start(
         agent.conversation.id, data, file_name="contrato.pdf", mime_type="application/pdf"
@@ -58,7 +58,7 @@ def test_25_mb_pdf_goes_in_parts(uploads, agent, storage, queued, settings):
     key = Upload.objects.get(attachment_id=started.id).storage_key
     assert storage.size(key) == len(data)
     assert b"".join(storage.open_range(key, 0, 7)) == b"%PDF-1.4"
-    assert queued == [started.id]
+    assert queued_sends == [started.id]
 
 
 def test_more_part_urls_and_part_listing_to_resume(uploads, agent, storage, settings):
@@ -181,14 +181,14 @@ def test_completing_before_the_bytes_arrive_fails_cleanly(uploads, agent, storag
     assert (status, error_of(body)) == (422, "not_uploaded")
 
 
-def test_double_completion_queues_one_send(uploads, agent, storage, queued):
+def test_double_completion_queues_one_send(uploads, agent, storage, queued_sends):
     started, status, _ = uploads.send(
         agent.conversation.id, PDF_1K, file_name="a.pdf", mime_type="application/pdf"
     )
     assert status == 202
     again = uploads.complete(started.id)
     assert again == (202, {"id": started.id, "status": "processing"})
-    assert queued == [started.id]
+    assert queued_sends == [started.id]
 
 
 def test_expired_upload_url_is_refused(uploads, agent, storage, settings):
