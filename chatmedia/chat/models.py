@@ -113,7 +113,7 @@ class Attachment(models.Model):
     message = models.ForeignKey(
         Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
-    original = models.ForeignKey(Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    original = models.ForeignKey(Blob, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     file_name = models.CharField(max_length=255, blank=True, help_text="Sanitized; never used in a key.")
     declared_mime_type = models.CharField(max_length=255, blank=True)
     mime_type = models.CharField(max_length=255, blank=True, help_text="Detected from the bytes.")
@@ -148,7 +148,7 @@ class Rendition(models.Model):
 
     attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="renditions")
     variant = models.CharField(max_length=16, choices=Variant.choices)
-    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
+    blob = models.ForeignKey(Blob, on_delete=models.RESTRICT, related_name="+")
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
 

@@ -12,18 +12,26 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from chatmedia.chat.models import Attachment, Message
 from chatmedia.media import blocking, serving, signing
 from chatmedia.media.blobs import store_blob
+from chatmedia.media.models import Upload
+from chatmedia.media.storage.keys import incoming_upload_key
 from chatmedia.tenancy.models import Membership
 from chatmedia.tenancy.scoping import SESSION_TENANT_KEY
 from tests.media import serving_client as media_client
 
-# url name -> attribute of tests.conftest.TenantWorld whose id goes into the URL
+# url name -> (attribute of tests.conftest.TenantWorld whose id goes into the URL, HTTP method);
+# "upload" is an attachment being uploaded (made by `_uploading`).
 ENDPOINTS = {
-    "conversation-detail": "conversation",
-    "message-list": "conversation",
-    "message-detail": "message",
-    "attachment-detail": "attachment",
+    "conversation-detail": ("conversation", "get"),
+    "message-list": ("conversation", "get"),
+    "message-detail": ("message", "get"),
+    "attachment-detail": ("attachment", "get"),
+    "attachment-retry": ("attachment", "post"),
+    "upload-parts": ("upload", "get"),
+    "upload-complete": ("upload", "post"),
+    "upload-cancel": ("upload", "post"),
 }
 # /media/ routes (named groups of chatmedia.media.serving.ROUTE) -> (TenantWorld attribute, variant).
 MEDIA_ENDPOINTS = {"attachment": ("attachment", "original"), "conversation": ("conversation", signing.AVATAR)}
@@ -74,18 +82,60 @@ def test_other_tenants_media_is_404(name, transactional_db, world_a, world_b):
     assert other.json() == never.json()
 
 
+def _uploading(world):
+    """An outgoing attachment whose bytes are on their way (an Upload row, nothing stored yet)."""
+    message = Message.objects.create(
+        tenant=world.tenant, conversation=world.conversation, direction="out", status="pending"
+    )
+    attachment = Attachment.objects.create(
+        tenant=world.tenant,
+        conversation=world.conversation,
+        message=message,
+        category="document",
+        declared_mime_type="application/pdf",
+        size=10,
+        status="uploading",
+    )
+    key = incoming_upload_key(world.tenant.id, attachment.id)
+    Upload.objects.create(
+        attachment=attachment, tenant=world.tenant, storage_key=key, content_type="application/pdf", size=10
+    )
+    return attachment
+
+
 @pytest.mark.parametrize("name", sorted(ENDPOINTS))
 def test_other_tenants_object_is_404(name, world_a, world_b):
-    own = reverse(name, kwargs={"pk": getattr(world_a, ENDPOINTS[name]).pk})
-    other = reverse(name, kwargs={"pk": getattr(world_b, ENDPOINTS[name]).pk})
+    attribute, method = ENDPOINTS[name]
+    if attribute == "upload":
+        world_a.upload, world_b.upload = _uploading(world_a), _uploading(world_b)
+    own = reverse(name, kwargs={"pk": getattr(world_a, attribute).pk})
+    other = reverse(name, kwargs={"pk": getattr(world_b, attribute).pk})
     client = world_a.client()
-    assert client.get(own).status_code == 200
-    response = client.get(other)
+    call = getattr(client, method)
+    assert call(own, format="json").status_code not in (401, 403, 404)
+    response = call(other, format="json")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
     # Exactly what an id that never existed answers: no existence leak across tenants.
     never = reverse(name, kwargs={"pk": "00000000-0000-4000-8000-000000000000"})
-    assert response.json() == client.get(never).json()
+    assert response.json() == call(never, format="json").json()
+    if attribute == "upload":
+        assert Attachment.objects.get(pk=world_b.upload.pk).status == "uploading"
+
+
+def test_upload_to_another_tenants_conversation_is_404(world_a, world_b):
+    body = {
+        "conversation": str(world_b.conversation.pk),
+        "file_name": "a.pdf",
+        "mime_type": "application/pdf",
+    }
+    response = world_a.client().post(reverse("upload-start"), {**body, "size": 10}, format="json")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "conversation_not_found"
+
+
+def test_anonymous_upload_is_401():
+    response = APIClient().post(reverse("upload-start"), {}, format="json")
+    assert response.status_code == 401
 
 
 @pytest.mark.parametrize("name", sorted(LISTS))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 import uuid
 
 import boto3
@@ -86,3 +87,27 @@ def test_abort_discards_the_upload(storage):
     with pytest.raises(ObjectNotFound):
         storage.list_parts(key, upload_id)
     assert not storage.exists(key)
+
+
+def test_unfinished_uploads_are_listed_by_prefix(storage):
+    tenant = uuid.uuid4()
+    mine, other = incoming_upload_key(tenant, uuid.uuid4()), incoming_upload_key(uuid.uuid4(), uuid.uuid4())
+    mine_id = storage.create_multipart(mine, "application/pdf")
+    storage.create_multipart(other, "application/pdf")
+    listed = list(storage.list_multipart(f"t/{tenant}/incoming/"))
+    assert [(key, upload_id) for key, upload_id, _ in listed] == [(mine, mine_id)]
+    if storage.name == "local":  # moto reports a fixed 2010 date as `Initiated`
+        assert abs(listed[0][2] - time.time()) < 60
+    storage.abort_multipart(mine, mine_id)
+    assert list(storage.list_multipart(f"t/{tenant}/incoming/")) == []
+
+
+def test_objects_are_listed_by_prefix(storage):
+    tenant = uuid.uuid4()
+    keys = sorted(incoming_upload_key(tenant, uuid.uuid4()) for _ in range(3))
+    for key in keys:
+        storage.save(key, io.BytesIO(b"x"), "application/pdf")
+    storage.save(incoming_upload_key(uuid.uuid4(), uuid.uuid4()), io.BytesIO(b"y"), "application/pdf")
+    listed = sorted(storage.list_keys(f"t/{tenant}/incoming/"))
+    assert [key for key, _ in listed] == keys
+    assert all(abs(modified - time.time()) < 60 for _, modified in listed)
