@@ -98,7 +98,8 @@ class LiveSystem:
                 time.sleep(0.2)
         raise RuntimeError(f"web server did not start:\n{self.web.log()[-4000:]}")
 
-    def start_worker(self) -> Process:
+    def start_worker(self, **extra_env: str) -> Process:
+        """A Celery worker on every queue; `extra_env` overrides settings for this worker only."""
         self._workers += 1
         worker = Process(
             f"worker-{self._workers}",
@@ -123,7 +124,7 @@ class LiveSystem:
                 "-n",
                 f"itest-{os.getpid()}-{self._workers}@%h",
             ],
-            self.env,
+            {**self.env, **extra_env},
             self.log_dir,
         )
         worker.start()

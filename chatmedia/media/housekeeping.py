@@ -44,7 +44,7 @@ def expire_uploads(now=None) -> int:
     ):
         with transaction.atomic():
             upload = (
-                Upload.objects.select_for_update()
+                Upload.objects.select_for_update(of=("self",))
                 .select_related("attachment__message")
                 .filter(pk=upload_id, completed_at__isnull=True)
                 .first()

@@ -183,7 +183,9 @@ def start(tenant: Tenant, request: NewUpload) -> tuple[Attachment, dict]:
 
 def _locked(attachment_id) -> tuple[Attachment, Upload | None]:
     attachment = (
-        Attachment.objects.select_for_update().select_related("message", "tenant").get(pk=attachment_id)
+        Attachment.objects.select_for_update(of=("self",))
+        .select_related("message", "tenant")
+        .get(pk=attachment_id)
     )
     return attachment, Upload.objects.filter(attachment=attachment).first()
 

@@ -267,10 +267,12 @@ def confirm(message_id, wa_message_id: str | None) -> bool:
             message.error_code = message.error_message = ""
             fields += ["status", "error_code", "error_message"]
         if fields:
+            if "wa_message_id" in fields:
+                _drop_echo(message, wa_message_id)
             try:
                 with transaction.atomic():
                     message.save(update_fields=[*fields, "updated_at"])
-            except IntegrityError:  # the id is already another row's (a webhook recorded it first)
+            except IntegrityError:  # another message of this chat has the id (not an echo of ours)
                 logger.warning("message %s: WhatsApp id %s already recorded", message_id, wa_message_id)
                 return False
             events.message_status(message)
@@ -278,6 +280,26 @@ def confirm(message_id, wa_message_id: str | None) -> bool:
             _apply_early_receipt(message)
     logger.info("message %s sent (WhatsApp id %s)", message_id, wa_message_id or "unknown")
     return True
+
+
+def _drop_echo(message: Message, wa_message_id: str) -> None:
+    """A `send.message` webhook that could not be matched to this send was recorded as a message of
+    its own: the same WhatsApp id in the same chat is the same message, so that copy goes."""
+    echo = (
+        Message.objects.filter(
+            conversation_id=message.conversation_id,
+            wa_message_id=wa_message_id,
+            direction=Message.Direction.OUTGOING,
+            send__isnull=True,
+        )
+        .exclude(pk=message.pk)
+        .first()
+    )
+    if echo is not None:
+        logger.info("message %s: dropping the copy %s recorded from a webhook", message.pk, echo.pk)
+        tenant_id, conversation_id, echo_id = echo.tenant_id, echo.conversation_id, echo.pk
+        echo.delete()
+        events.message_deleted(tenant_id, conversation_id, echo_id)
 
 
 def _apply_early_receipt(message: Message) -> None:
@@ -300,7 +322,8 @@ def _apply_early_receipt(message: Message) -> None:
 
 def claim_from_webhook(tenant, incoming, conversation) -> bool:
     """A `send.message` webhook: if it is one of our sends, confirm that send and return True (the
-    caller records nothing more); False when it is a message someone else sent through the API."""
+    caller records nothing more); also True when it is one of several sends in flight that cannot
+    be told apart (their answers will confirm them); False when someone else sent it through the API."""
     wa_id = incoming.wa_message_id
     known = Message.objects.filter(
         tenant=tenant, direction=Message.Direction.OUTGOING, wa_message_id=wa_id
@@ -335,9 +358,14 @@ def claim_from_webhook(tenant, incoming, conversation) -> bool:
         if (a := attachments.get(r.message_id)) and _kind_of(a.category) == _kind_of(incoming.media.category)
     ]
     match = same_bytes or (same_kind if len(same_kind) == 1 else [])
-    if len(match) != 1:
-        return False
-    return confirm(match[0].message_id, wa_id)
+    if len(match) == 1:
+        return confirm(match[0].message_id, wa_id)
+    if any(r.state == State.CALLING for r in waiting):
+        # Several sends of this kind in flight (Evolution re-encodes pictures, so bytes do not tell):
+        # their HTTP answers will name them. Recording this as a new message would show it twice.
+        logger.info("send.message %s: one of %d sends in flight; left to their answers", wa_id, len(waiting))
+        return True
+    return False
 
 
 def _kind_of(category: str) -> str:

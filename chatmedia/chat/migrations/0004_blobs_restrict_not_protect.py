@@ -5,21 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0003_alter_message_status'),
-        ('media', '0002_upload'),
+        ("chat", "0003_alter_message_status"),
+        ("media", "0002_upload"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='attachment',
-            name='original',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='media.blob'),
+            model_name="attachment",
+            name="original",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.RESTRICT,
+                related_name="+",
+                to="media.blob",
+            ),
         ),
         migrations.AlterField(
-            model_name='rendition',
-            name='blob',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='media.blob'),
+            model_name="rendition",
+            name="blob",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.RESTRICT, related_name="+", to="media.blob"
+            ),
         ),
     ]
