@@ -17,7 +17,7 @@ FAKE_APIKEY := fake-evolution-instance-token
 UVICORN := $(VENV)/bin/uvicorn chatmedia.asgi:application --host 127.0.0.1 --port $(PORT) --no-server-header \
   --no-access-log
 
-.PHONY: run test install lint format clean simulate bench-processing bench-serving
+.PHONY: run test install lint format clean simulate send bench-processing bench-serving bench-outgoing
 
 # Install (or refresh) the virtualenv when pyproject.toml or constraints.txt change.
 $(STAMP): pyproject.toml constraints.txt
@@ -41,12 +41,19 @@ ifdef FAKE_WHATSAPP
 	@$(PY) manage.py ensure_demo --evolution-url $(FAKE_URL) \
 	  --evolution-instance $(FAKE_INSTANCE) --evolution-token $(FAKE_APIKEY)
 	$(PY) -m tools.fake_whatsapp serve --port $(FAKE_WHATSAPP_PORT) \
-	  --instance $(FAKE_INSTANCE) --apikey $(FAKE_APIKEY) & trap 'kill $$!' EXIT; \
+	  --instance $(FAKE_INSTANCE) --apikey $(FAKE_APIKEY) --webhook-to http://127.0.0.1:$(PORT) & \
+	  trap 'kill $$!' EXIT; \
 	  WHATSAPP_MEDIA_BASE_URL=$(FAKE_URL) WHATSAPP_MEDIA_HOSTS=127.0.0.1:$(FAKE_WHATSAPP_PORT) $(UVICORN)
 else
 	@$(PY) manage.py ensure_demo
 	exec $(UVICORN)
 endif
+
+## make send FILE=path [VOICE=1] [CAPTION=text]: send a file as an agent would (upload → WhatsApp) to the
+## demo tenant's most recent conversation of the running `make run FAKE_WHATSAPP=1`.
+send: $(STAMP)
+	$(PY) tools/send_file.py "$(FILE)" --chatmedia http://127.0.0.1:$(PORT) $(if $(VOICE),--voice) \
+	  $(if $(CAPTION),--caption "$(CAPTION)")
 
 ## make simulate: post realistic WhatsApp webhooks (text, image, voice note, audio, PDF, video, sticker,
 ## group image, profile picture) to the running `make run FAKE_WHATSAPP=1`.
@@ -68,6 +75,10 @@ bench-processing: $(STAMP)
 ## make bench-serving: /media/ against nginx, raw Redis + ASGI, and boto3 (P1-P4 in bench/README.md).
 bench-serving: $(STAMP) $(S3_STAMP)
 	$(PY) bench/serving.py
+
+## make bench-outgoing: complete → sent for a 1 MB photo and a 25 MB PDF on the real stack (bench/README.md).
+bench-outgoing: $(STAMP) $(S3_STAMP)
+	$(PY) bench/outgoing.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -19,6 +19,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8081)
     serve.add_argument("--apikey", default=DEFAULT_APIKEY)
     serve.add_argument("--instance", default=DEFAULT_INSTANCE)
+    serve.add_argument(
+        "--webhook-to",
+        help="chatmedia's base URL: post send.message and receipts to its webhook (as Evolution)",
+    )
+    serve.add_argument("--tenant", default="demo", help="whose webhook (with --webhook-to)")
+    serve.add_argument(
+        "--auto-ack", type=float, default=2.0, help="seconds before each send is delivered, then read"
+    )
     sim = sub.add_parser("simulate", help="post realistic webhooks to a running chatmedia")
     sim.add_argument("--chatmedia", default="http://127.0.0.1:8000")
     sim.add_argument("--tenant", default="demo")
@@ -32,6 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         fake = FakeWhatsApp(args.port, args.apikey, args.instance)
         print(f"fake WhatsApp (Evolution API + CDN) on {fake.url}, instance {args.instance!r}", flush=True)
+        if args.webhook_to:
+            secret = secret_from_database(args.tenant)
+            fake.state.webhook_url = (
+                f"{args.webhook_to.rstrip('/')}/webhooks/evolution/{args.tenant}/{secret}/"
+            )
+            fake.state.auto_ack_seconds = args.auto_ack
+            print(f"  sends are delivered after {args.auto_ack:g} s and read after twice that", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             fake.server.serve_forever()
         return 0

@@ -1,0 +1,180 @@
+"""Benchmark of the outgoing path: `complete` → `sent` for a 1 MB photo and a 25 MB PDF.
+
+The browser side is done for real (presigned PUT / multipart to the S3 server), then the clock runs
+from `POST /api/uploads/<id>/complete/` to the `message.status: sent` event on the WebSocket: the
+worker downloads the upload, checks it, makes renditions (photo: thumb + preview; PDF: first-page
+preview), stores it content-addressed, and the fake Evolution downloads it by presigned URL.
+
+Baseline, same run, same bytes: the transfers no implementation can skip — read the uploaded object
+from S3, write it back under another key, and let a client download it by presigned URL — done
+directly with boto3 and httpx, no checks, no processing.
+
+Usage: .venv/bin/python bench/outgoing.py [--stack real|embedded] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.incoming import prepare_database  # noqa: E402
+from tools.fake_whatsapp import FakeWhatsApp  # noqa: E402
+from tools.live_system import LiveSystem  # noqa: E402
+from tools.services import S3TestServer, ensure_local_services  # noqa: E402
+
+MiB = 1024 * 1024
+
+
+def photo_of_about(size: int) -> bytes:
+    """A photo-like JPEG of about `size` bytes (noise does not compress, like a detailed photo)."""
+    from PIL import Image, ImageFilter
+
+    side = int((size / 1.2) ** 0.5)
+    picture = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).filter(ImageFilter.SMOOTH)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def baseline_relay(storage, key: str) -> float:
+    """Read `key`, write it under another key, download it by presigned URL: the floor of the work."""
+    started = time.perf_counter()
+    body = storage.client.get_object(Bucket=storage.bucket, Key=key)["Body"].read()
+    copy_key = f"bench/{uuid.uuid4()}"
+    storage.client.put_object(Bucket=storage.bucket, Key=copy_key, Body=body)
+    httpx.get(storage.presign_get(copy_key, 60), timeout=60).raise_for_status()
+    elapsed = time.perf_counter() - started
+    storage.client.delete_object(Bucket=storage.bucket, Key=copy_key)
+    return elapsed
+
+
+def run(args) -> None:
+    with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="chatmedia-bench-") as var_dir:
+        env = {**os.environ, **prepare_database(args.stack, Path(var_dir))}
+        if args.stack == "real":
+            ensure_local_services()
+            env.update(stack.enter_context(S3TestServer()).env())
+        fake = stack.enter_context(FakeWhatsApp())
+        env.update({"LOG_LEVEL": "WARNING", "EMBEDDED_WORKER": "1"})
+        os.environ.update(env)
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        import django
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmedia.settings")
+        django.setup()
+        from django.contrib.auth import get_user_model
+
+        from chatmedia.celery import app as celery_app
+        from chatmedia.chat.models import Conversation
+        from chatmedia.media.models import Upload
+        from chatmedia.media.storage import media_storage
+        from chatmedia.tenancy.models import ApiToken, Membership, Tenant
+        from tests.media.upload_client import UploadClient, pdf_bytes
+
+        if args.stack == "real":
+            celery_app.control.purge()
+        tenant = Tenant.objects.create(
+            slug=f"bench-{uuid.uuid4().hex[:6]}",
+            name="Bench",
+            evolution_url=fake.url,
+            evolution_instance=fake.state.instance,
+            evolution_token=fake.state.apikey,
+        )
+        user = get_user_model().objects.create_user(f"bench-{tenant.slug}")
+        _, token = ApiToken.issue(Membership.objects.create(user=user, tenant=tenant))
+        chat = Conversation.objects.create(tenant=tenant, remote_jid="5511999990000@s.whatsapp.net")
+        system = LiveSystem(env, Path(var_dir)).start()
+        stack.callback(system.stop)
+        if args.stack == "real":
+            system.start_worker()
+        storage = media_storage()
+        print(f"stack: {args.stack}; 1 web process, 1 worker (2 threads); 2 cores; {args.runs} runs each\n")
+
+        from websockets.sync.client import connect
+
+        api = stack.enter_context(
+            httpx.Client(base_url=system.url, headers={"Authorization": f"Token {token}"}, timeout=120)
+        )
+        browser = UploadClient(api)
+        socket = stack.enter_context(
+            connect(
+                system.ws_url, additional_headers={"Origin": system.url, "Authorization": f"Token {token}"}
+            )
+        )
+        socket.recv(timeout=10)  # hello
+        rows = []
+        for label, make, fields in (
+            (
+                "1 MB photo (JPEG)",
+                lambda: photo_of_about(1 * MiB),
+                {"mime_type": "image/jpeg", "file_name": "foto.jpg"},
+            ),
+            (
+                "25 MB PDF (multipart)",
+                lambda: pdf_bytes(25 * MiB),
+                {"mime_type": "application/pdf", "file_name": "doc.pdf"},
+            ),
+        ):
+            ours, floor, sizes = [], [], []
+            for _ in range(args.runs + 1):  # the first run warms up (forkserver, connections)
+                data = make()
+                started_upload = browser.start(chat.id, data, **fields)
+                parts = browser.put(started_upload, data)
+                if args.stack == "real":
+                    key = Upload.objects.get(attachment_id=started_upload.id).storage_key
+                    floor.append(baseline_relay(storage, key))
+                message_id = None
+                started = time.perf_counter()
+                status, body = browser.complete(started_upload.id, parts)
+                assert status == 202, body
+                while True:
+                    event = json.loads(socket.recv(timeout=120))
+                    data_ = event["data"]
+                    if event["type"] == "message.status" and data_.get("status") == "processing":
+                        message_id = message_id or data_["id"]
+                    if event["type"] == "message.status" and data_.get("id") == message_id:
+                        if data_["status"] == "sent":
+                            ours.append(time.perf_counter() - started)
+                            break
+                        if data_["status"] == "failed":
+                            raise SystemExit(f"send failed: {data_}")
+                sizes.append(len(data))
+            ours, floor = ours[1:], floor[1:]
+            rows.append((label, statistics.median(sizes), ours, floor))
+        print(f"{'file':<24} {'complete -> sent (median, min-max)':<40} {'baseline relay':<18} ratio")
+        for label, size, ours, floor in rows:
+            spread = f"({min(ours) * 1000:.0f}-{max(ours) * 1000:.0f})"
+            line = f"{label:<24} {statistics.median(ours) * 1000:7.0f} ms {spread}"
+            line = f"{line:<65}"
+            if floor:
+                base = statistics.median(floor)
+                line += f" {base * 1000:7.0f} ms       {statistics.median(ours) / base:5.1f}x"
+            print(line + f"   [{size / MiB:.1f} MiB]")
+        fake_sends = len(fake.sent())
+        print(f"\nsends that reached the fake Evolution: {fake_sends} (expected {2 * (args.runs + 1)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", choices=("real", "embedded"), default="real")
+    parser.add_argument("--runs", type=int, default=5)
+    run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()
