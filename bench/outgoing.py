@@ -19,6 +19,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -45,14 +46,20 @@ def photo_of_about(size: int) -> bytes:
     from PIL import Image, ImageFilter
 
     side = int((size / 1.2) ** 0.5)
-    picture = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).filter(ImageFilter.SMOOTH)
-    out = io.BytesIO()
-    picture.save(out, "JPEG", quality=88)
-    return out.getvalue()
+    while True:
+        noise = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+        out = io.BytesIO()
+        noise.filter(ImageFilter.SMOOTH).save(out, "JPEG", quality=88)
+        if out.tell() >= size:
+            return out.getvalue()
+        side = int(side * (size / out.tell()) ** 0.5 * 1.02)
 
 
-def baseline_relay(storage, key: str) -> float:
-    """Read `key`, write it under another key, download it by presigned URL: the floor of the work."""
+def baseline_relay(storage, data: bytes) -> float:
+    """Read the bytes from S3, write them under another key, download them by presigned URL: the
+    transfers no implementation can skip (the source object is written first, untimed)."""
+    key = f"bench/{uuid.uuid4()}"
+    storage.client.put_object(Bucket=storage.bucket, Key=key, Body=data)
     started = time.perf_counter()
     body = storage.client.get_object(Bucket=storage.bucket, Key=key)["Body"].read()
     copy_key = f"bench/{uuid.uuid4()}"
@@ -60,7 +67,43 @@ def baseline_relay(storage, key: str) -> float:
     httpx.get(storage.presign_get(copy_key, 60), timeout=60).raise_for_status()
     elapsed = time.perf_counter() - started
     storage.client.delete_object(Bucket=storage.bucket, Key=copy_key)
+    storage.client.delete_object(Bucket=storage.bucket, Key=key)
     return elapsed
+
+
+STEPS = ("prepare", "process", "store", "send")
+_STAMP = r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})"
+
+
+def _ms(stamp: str) -> float:
+    from datetime import datetime
+
+    return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp() * 1000
+
+
+def breakdown(logs: str) -> dict[str, dict[str, list[float]]]:
+    """Per kind of file: prepare / process / store times, and the Evolution call (from the
+    `sending …` line to the `message … sent` line), from the INFO log lines of the worker."""
+    kinds, result = {}, {}
+    for attachment, kind, process, store in re.findall(
+        r"attachment (\S+) (\w+) processed in (\d+) ms, stored in (\d+) ms", logs
+    ):
+        kinds[attachment] = kind
+        steps = result.setdefault(kind, {step: [] for step in STEPS})
+        steps["process"].append(float(process))
+        steps["store"].append(float(store))
+    for attachment, prepare in re.findall(r"attachment (\S+) prepared in (\d+) ms", logs):
+        if attachment in kinds:
+            result[kinds[attachment]]["prepare"].append(float(prepare))
+    started = dict(
+        (message, (_ms(stamp), kind))
+        for stamp, message, kind in re.findall(_STAMP + r"[^\n]*? sending (\S+) \((\w+),", logs)
+    )
+    for stamp, message in re.findall(_STAMP + r"[^\n]*? message (\S+) sent", logs):
+        if message in started:
+            began, kind = started[message]
+            result.setdefault(kind, {step: [] for step in STEPS})["send"].append(_ms(stamp) - began)
+    return result
 
 
 def run(args) -> None:
@@ -70,7 +113,7 @@ def run(args) -> None:
             ensure_local_services()
             env.update(stack.enter_context(S3TestServer()).env())
         fake = stack.enter_context(FakeWhatsApp())
-        env.update({"LOG_LEVEL": "WARNING", "EMBEDDED_WORKER": "1"})
+        env.update({"LOG_LEVEL": "INFO", "EMBEDDED_WORKER": "1"})
         os.environ.update(env)
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
         import django
@@ -81,7 +124,6 @@ def run(args) -> None:
 
         from chatmedia.celery import app as celery_app
         from chatmedia.chat.models import Conversation
-        from chatmedia.media.models import Upload
         from chatmedia.media.storage import media_storage
         from chatmedia.tenancy.models import ApiToken, Membership, Tenant
         from tests.media.upload_client import UploadClient, pdf_bytes
@@ -136,8 +178,7 @@ def run(args) -> None:
                 started_upload = browser.start(chat.id, data, **fields)
                 parts = browser.put(started_upload, data)
                 if args.stack == "real":
-                    key = Upload.objects.get(attachment_id=started_upload.id).storage_key
-                    floor.append(baseline_relay(storage, key))
+                    floor.append(baseline_relay(storage, data))
                 message_id = None
                 started = time.perf_counter()
                 status, body = browser.complete(started_upload.id, parts)
@@ -165,6 +206,12 @@ def run(args) -> None:
                 base = statistics.median(floor)
                 line += f" {base * 1000:7.0f} ms       {statistics.median(ours) / base:5.1f}x"
             print(line + f"   [{size / MiB:.1f} MiB]")
+        logs = "".join(path.read_text(errors="replace") for path in Path(var_dir).glob("*.log"))
+        print("\nwhere the time goes (worker log, median ms per file):")
+        print(f"  {'kind':<10} {'prepare':>8} {'process':>8} {'store':>8} {'Evolution call':>15}")
+        for kind, steps in breakdown(logs).items():
+            row = " ".join(f"{statistics.median(steps[k]) if steps[k] else 0:8.0f}" for k in STEPS[:3])
+            print(f"  {kind:<10} {row} {statistics.median(steps['send']) if steps['send'] else 0:15.0f}")
         fake_sends = len(fake.sent())
         print(f"\nsends that reached the fake Evolution: {fake_sends} (expected {2 * (args.runs + 1)})")
 

@@ -35,6 +35,7 @@ from chatmedia.media.policy import CATEGORY_LABELS, MediaPolicy, human_size
 from chatmedia.media.sniff import canonical_mime_type
 from chatmedia.media.storage import InvalidUpload, ObjectNotFound, StorageError, UploadedPart, media_storage
 from chatmedia.media.storage.keys import incoming_upload_key
+from chatmedia.media.video import AUDIO_TYPE_OF_CONTAINER
 from chatmedia.realtime import events
 from chatmedia.tenancy.models import Tenant
 from chatmedia.whatsapp import evolution
@@ -62,15 +63,18 @@ class NewUpload:
     caption: str = ""
 
 
-def _category(policy: MediaPolicy, mime_type: str, voice: bool) -> str:
+def _category(policy: MediaPolicy, mime_type: str, voice: bool) -> tuple[str, str]:
+    """(category, the type the upload is signed for)."""
     if voice:
+        # A recording picked from disk is often labelled video/webm or video/mp4 by its extension.
+        mime_type = AUDIO_TYPE_OF_CONTAINER.get(mime_type, mime_type)
         if mime_type not in policy.allowed_types["voice"]:
             raise UploadRefused(415, "type_not_allowed", f"{mime_type} cannot be sent as a voice note")
-        return "voice"
+        return "voice", mime_type
     category = policy.category_for(mime_type)
     if mime_type not in policy.allowed_types[category]:
         raise UploadRefused(415, "type_not_allowed", f"{mime_type} files cannot be sent")
-    return category
+    return category, mime_type
 
 
 def _check_size(policy: MediaPolicy, category: str, size: int) -> None:
@@ -125,8 +129,7 @@ def start(tenant: Tenant, request: NewUpload) -> tuple[Attachment, dict]:
     if request.voice and caption:
         raise UploadRefused(400, "caption_not_allowed", "Voice notes cannot have a caption.")
     policy = MediaPolicy.for_uploads()
-    mime_type = canonical_mime_type(request.mime_type)
-    category = _category(policy, mime_type, request.voice)
+    category, mime_type = _category(policy, canonical_mime_type(request.mime_type), request.voice)
     _check_size(policy, category, request.size)
     multipart = request.size > settings.UPLOAD_MULTIPART_THRESHOLD_BYTES
     file_name = safe_file_name(request.file_name) or default_file_name(category, mime_type, timezone.now())

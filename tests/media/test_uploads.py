@@ -260,3 +260,12 @@ def test_storage_down_at_start_is_503(uploads, agent, storage, monkeypatch):
     started = uploads.start(agent.conversation.id, PDF_1K, mime_type="application/pdf")
     assert (started.status, error_of(started.body)) == (503, "storage_unavailable")
     assert not Message.objects.filter(direction="out").exists()
+
+
+def test_recording_labelled_as_video_is_taken_as_a_voice_note(uploads, agent, storage):
+    started = uploads.start(
+        agent.conversation.id, size=5000, file_name="gravacao.webm", mime_type="video/webm", voice=True
+    )
+    assert started.status == 201, started.body
+    assert started.upload["headers"] == {"Content-Type": "audio/webm"}
+    assert Attachment.objects.get(pk=started.id).category == "voice"
