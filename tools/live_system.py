@@ -79,6 +79,7 @@ class LiveSystem:
             log_dir,
         )
         self.worker: Process | None = None
+        self.beat: Process | None = None
         self._workers = 0
 
     @property
@@ -138,7 +139,30 @@ class LiveSystem:
             time.sleep(0.2)
         raise RuntimeError(f"worker did not start:\n{worker.log()[-4000:]}")
 
+    def start_beat(self) -> Process:
+        """Celery beat (the housekeeping schedule) as its own process, as in production."""
+        self.beat = Process(
+            "beat",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "chatmedia",
+                "beat",
+                "-s",
+                str(self.log_dir / "celerybeat-schedule"),
+                "-l",
+                "INFO",
+            ],
+            self.env,
+            self.log_dir,
+        )
+        self.beat.start()
+        return self.beat
+
     def stop(self) -> None:
-        if self.worker:
-            self.worker.stop()
+        for process in (self.beat, self.worker):
+            if process:
+                process.stop()
         self.web.stop()

@@ -63,6 +63,7 @@ def live_system(django_db_setup, django_db_blocker, fake_whatsapp_server, tmp_pa
         "OUTBOUND_READ_TIMEOUT_SECONDS": "20",
         "EVOLUTION_TIMEOUT_SECONDS": "10",
         "AVATAR_REFRESH_MIN_SECONDS": "0",
+        "HOUSEKEEPING_INTERVAL_SECONDS": "1",  # beat runs housekeeping every second here
         "LOG_LEVEL": "INFO",
     }
     if REAL_BROKER:
@@ -71,6 +72,7 @@ def live_system(django_db_setup, django_db_blocker, fake_whatsapp_server, tmp_pa
     system = LiveSystem(env, tmp_path_factory.mktemp("live-logs")).start()
     if REAL_BROKER:
         system.start_worker()
+        system.start_beat()  # (the embedded web process runs beat itself)
     system.media_root = media_root
     yield system
     system.stop()

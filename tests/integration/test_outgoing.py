@@ -10,10 +10,12 @@ import io
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 import av
 import httpx
 import pytest
+from django.utils import timezone
 
 from chatmedia.chat.models import Conversation, Message
 from chatmedia.media.models import Upload
@@ -234,3 +236,14 @@ def test_worker_killed_with_evolution_2_3_is_confirmed_by_its_webhook(
     time.sleep(2)  # the redelivered task finds the message sent and stops
     assert len(evolution.calls("sendMedia")) == 1
     assert Message.objects.get(pk=message_of(started.id)).status == "sent"
+
+
+def test_beat_expires_an_abandoned_upload(live, browser, chat, member_a, open_stream):
+    """Celery beat (its own process on the real stack, a thread of the web process embedded) runs
+    housekeeping, which deletes an upload nobody completed in time, and tells the browsers."""
+    stream = open_stream(live, member_a.token)
+    started = browser.start(chat.id, pdf_bytes(10_000), file_name="a.pdf", mime_type="application/pdf")
+    message_id = message_of(started.id)
+    Upload.objects.filter(attachment_id=started.id).update(created_at=timezone.now() - timedelta(days=1))
+    stream.wait_for(lambda e: e["type"] == "message.deleted" and e["data"]["id"] == message_id, timeout=60)
+    assert not Message.objects.filter(pk=message_id).exists()
