@@ -30,6 +30,7 @@ app.conf.update(
         "whatsapp.fetch_incoming_media": {"queue": "media_download"},
         "whatsapp.send_outgoing": {"queue": "media_upload"},
         "media.housekeeping": {"queue": "media_upload"},
+        "whatsapp.recover": {"queue": "media_priority"},
     },
     # A task is acknowledged only after it finished: a killed worker's task is redelivered.
     task_acks_late=True,

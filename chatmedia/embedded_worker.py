@@ -62,13 +62,14 @@ def _warm_up_processing() -> None:
 
 
 def _recover() -> None:
-    """The in-process queue starts empty: media left waiting by the last run is queued again."""
+    """The in-process queue starts empty: media and sends left waiting by the last run are queued again."""
     from django.db import close_old_connections
 
-    from chatmedia.whatsapp.recovery import requeue_unfinished_media
+    from chatmedia.whatsapp.recovery import requeue_unfinished_media, requeue_unfinished_sends
 
     try:
         requeue_unfinished_media(older_than_seconds=0)
+        requeue_unfinished_sends(older_than_seconds=0)
     except Exception:
         logger.exception("could not queue unfinished media again")
     finally:

@@ -477,7 +477,8 @@ HOUSEKEEPING_INTERVAL_SECONDS = env_int("HOUSEKEEPING_INTERVAL_SECONDS", 600)
 # still be about to refer to it).
 ORPHAN_GRACE_SECONDS = env_int("ORPHAN_GRACE_SECONDS", 3600)
 CELERY_BEAT_SCHEDULE = {
-    "media-housekeeping": {"task": "media.housekeeping", "schedule": float(HOUSEKEEPING_INTERVAL_SECONDS)}
+    "media-housekeeping": {"task": "media.housekeeping", "schedule": float(HOUSEKEEPING_INTERVAL_SECONDS)},
+    "whatsapp-recover": {"task": "whatsapp.recover", "schedule": float(HOUSEKEEPING_INTERVAL_SECONDS)},
 }
 # Where the embedded beat (make run) remembers when each job last ran.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -217,12 +217,17 @@ def _animated(image: Image.Image, policy: MediaPolicy, out_dir: str, metadata: d
     return Analysis(metadata=metadata, renditions={"thumb": thumb})
 
 
+# Pictures Evolution (sharp) re-encodes to JPEG itself; anything else (HEIC from iPhones) we convert.
+WHATSAPP_IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+
+
 def fit_for_whatsapp(
     path: str, out_path: str, *, size: int, max_px: int, max_bytes: int, quality: int, max_pixels: int
 ) -> RenditionFile | None:
-    """A JPEG that fits WhatsApp's limits (long edge `max_px`, `max_bytes`) of a picture that does not,
-    or None when the picture already fits. Upright, sRGB, no metadata (no GPS leaves with it);
-    transparency goes onto white. Quality steps down until the bytes fit."""
+    """A JPEG that fits WhatsApp's limits (long edge `max_px`, `max_bytes`) of a picture that does not
+    (or is not in WHATSAPP_IMAGE_FORMATS), or None when the picture can go as it is. Upright, sRGB,
+    no metadata (no GPS leaves with it); transparency goes onto white. Quality steps down until the
+    bytes fit."""
     try:
         image = Image.open(path, formats=DECODERS)
     except (OSError, SyntaxError, ValueError) as exc:
@@ -230,7 +235,7 @@ def fit_for_whatsapp(
     with image:
         if image.size[0] * image.size[1] > max_pixels:
             raise Unprocessable(f"the picture has more than {max_pixels} pixels")
-        if size <= max_bytes and max(image.size) <= max_px:
+        if image.format in WHATSAPP_IMAGE_FORMATS and size <= max_bytes and max(image.size) <= max_px:
             return None
         try:
             picture = decode_picture(image, max_px)

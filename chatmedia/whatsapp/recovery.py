@@ -2,9 +2,10 @@
 
 With RabbitMQ a task survives a worker crash (acks_late); the embedded in-process queue does not
 survive a restart of `make run`, and a broker outage can swallow an enqueue. So attachments still
-waiting for their bytes after a while are queued again (the task is idempotent: a duplicate finds
-the attachment ready and stops). Runs when the embedded worker starts, and as
-`python manage.py recover_media` (cron it every few minutes on the real stack).
+waiting for their bytes, and outgoing messages still `processing`, after MEDIA_REQUEUE_AFTER_SECONDS
+are queued again (the tasks are idempotent: a duplicate finds the work done, and a send in flight
+is never repeated — `whatsapp.sending`). Runs when the embedded worker starts, on Celery beat
+(`whatsapp.recover`, every HOUSEKEEPING_INTERVAL_SECONDS), and as `python manage.py recover_media`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,35 @@ def requeue_unfinished_media(older_than_seconds: int | None = None) -> int:
     if count:
         logger.info("queued %d unfinished incoming media again", count)
     return count
+
+
+def requeue_unfinished_sends(older_than_seconds: int | None = None) -> int:
+    from chatmedia.chat.models import Message
+    from chatmedia.whatsapp.tasks import send_outgoing
+
+    age = settings.MEDIA_REQUEUE_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
+    cutoff = timezone.now() - timedelta(seconds=age)
+    stalled = Attachment.objects.filter(
+        message__direction=Message.Direction.OUTGOING,
+        message__status=Message.Status.PROCESSING,
+        message__updated_at__lte=cutoff,
+        status__in=[Attachment.Status.PROCESSING, Attachment.Status.READY],
+    ).values_list("id", flat=True)
+    count = 0
+    for attachment_id in stalled.iterator():
+        send_outgoing.delay(str(attachment_id))
+        count += 1
+    if count:
+        logger.info("queued %d unfinished sends again", count)
+    return count
+
+
+def recover() -> dict:
+    return {
+        "incoming": requeue_unfinished_media(),
+        "sends": requeue_unfinished_sends(),
+        "receipts_forgotten": forget_stale_receipts(),
+    }
 
 
 def forget_stale_receipts() -> int:

@@ -46,6 +46,10 @@ logger = logging.getLogger(__name__)
 
 State = OutgoingSend.State
 DONE = (Message.Status.SENT, Message.Status.DELIVERED, Message.Status.READ, Message.Status.PLAYED)
+# What WhatsApp plays as video / audio in the chat; other videos and audio files (WebM, MOV, WAV…)
+# would arrive unplayable, so they go as documents, which the customer can still open.
+WHATSAPP_VIDEO_TYPES = ("video/mp4", "video/3gpp")
+WHATSAPP_AUDIO_TYPES = ("audio/mpeg", "audio/mp4", "audio/aac", "audio/ogg", "audio/amr")
 UNCONFIRMED_MESSAGE = (
     "Evolution API did not confirm the send; WhatsApp may have received it. "
     "Check the phone before sending it again."
@@ -98,6 +102,17 @@ def _media_reference(attachment: Attachment, base64_limit: int, *, tolerant_url:
     return url, "url"
 
 
+def _mediatype_of(attachment: Attachment) -> str:
+    category, mime_type = attachment.category, attachment.mime_type
+    if category == Attachment.Category.IMAGE:
+        return "image"
+    if category == Attachment.Category.VIDEO and mime_type in WHATSAPP_VIDEO_TYPES:
+        return "video"
+    if category == Attachment.Category.AUDIO and mime_type in WHATSAPP_AUDIO_TYPES:
+        return "audio"
+    return "document"
+
+
 def build_request(message: Message, attachment: Attachment, client_message_id: str) -> tuple[str, dict, str]:
     """(route, JSON body, transport) of the Evolution call that sends this attachment."""
     number = message.conversation.remote_jid
@@ -112,7 +127,7 @@ def build_request(message: Message, attachment: Attachment, client_message_id: s
         media, transport = _media_reference(
             attachment, settings.EVOLUTION_BASE64_MAX_BYTES, tolerant_url=False
         )
-        mediatype = "document" if attachment.category == Attachment.Category.DOCUMENT else attachment.category
+        mediatype = _mediatype_of(attachment)
         body = {"number": number, "mediatype": mediatype, "media": media, "mimetype": attachment.mime_type}
         if mediatype != "image":  # images are re-encoded to JPEG by Evolution: a name would mislabel them
             body["fileName"] = _file_name_for(attachment)

@@ -192,3 +192,11 @@ def send_outgoing(self, attachment_id: str) -> str:
         sending.fail(attachment.message_id, code, f"gave up after {self.request.retries} retries: {exc}")
         return "failed"
     return outcome.state
+
+
+@app.task(name="whatsapp.recover")
+def recover() -> dict:
+    """Beat job: lost incoming downloads and sends queued again, stale receipts dropped."""
+    from chatmedia.whatsapp import recovery
+
+    return recovery.recover()

@@ -322,3 +322,49 @@ def test_stale_call_without_idempotency_becomes_unconfirmed(uploads, agent, fake
     )
     assert sending.send(attachment.message_id).state == "unconfirmed"
     assert fake_whatsapp.sent() == []
+
+
+def test_a_send_whose_task_was_lost_is_queued_again(uploads, agent, storage, queued_sends):
+    from chatmedia.whatsapp import recovery
+
+    started, status, _ = uploads.send(
+        agent.conversation.id, pdf_bytes(20_000), file_name="a.pdf", mime_type="application/pdf"
+    )
+    assert status == 202 and queued_sends == [started.id]  # …and say the broker lost it
+    assert recovery.requeue_unfinished_sends() == 0  # too recent: its task is probably still queued
+    Message.objects.filter(attachments__id=started.id).update(updated_at=timezone.now() - timedelta(hours=1))
+    report = tasks.recover.apply().get()
+    assert report["sends"] == 1 and queued_sends == [started.id, started.id]
+    tasks.send_outgoing.apply(args=[started.id])
+    assert Message.objects.get(attachments__id=started.id).status == "sent"
+    assert recovery.requeue_unfinished_sends(older_than_seconds=0) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "mime", "mediatype", "arrives_as"),
+    [
+        ("clip.mp4", "video/mp4", "video", "video/mp4"),
+        ("clip.webm", "video/webm", "document", "video/webm"),  # WhatsApp would not play it as video
+        ("song.mp3", "audio/mpeg", "audio", "audio/mpeg"),
+        ("memo.wav", "audio/wav", "document", "audio/x-wav"),
+        ("photo.heic", "image/heic", "image", "image/jpeg"),  # Evolution's sharp cannot read HEIC
+    ],
+)
+def test_each_kind_goes_as_whatsapp_plays_it(send, fake_whatsapp, storage, name, mime, mediatype, arrives_as):
+    from tests.media import corpus
+
+    data = {
+        "clip.mp4": lambda: corpus.clip("mp4"),
+        "clip.webm": lambda: corpus.clip("webm", "libvpx"),
+        "song.mp3": lambda: corpus.tone("mp3", "libmp3lame", rate=44100, layout="stereo"),
+        "memo.wav": lambda: corpus.tone("wav", "pcm_s16le", rate=16000),
+        "photo.heic": corpus.heic,
+    }[name]()
+    attachment = send(data, file_name=name, mime_type=mime)
+    (sent,) = fake_whatsapp.sent()
+    assert sent.mediatype == mediatype and attachment.message.status == "sent"
+    assert sent.mimetype == arrives_as  # what Evolution derives from the file name we give
+    if mediatype == "image":
+        assert sent.data[:3] == b"\xff\xd8\xff" and attachment.file_name == "photo.jpg"
+    else:
+        assert sent.sha256 == hashlib.sha256(data).hexdigest()
