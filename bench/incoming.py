@@ -17,7 +17,6 @@ import concurrent.futures
 import contextlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,11 +28,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.stack import migrate_and_set_up_django, stack_env  # noqa: E402
 from tools.fake_whatsapp import WA_MEDIA, FakeWhatsApp  # noqa: E402
 from tools.live_system import LiveSystem  # noqa: E402
 from tools.services import S3TestServer, ensure_local_services  # noqa: E402
-
-BENCH_DATABASE = "chatmedia_bench"
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -56,25 +54,9 @@ def one_megabyte_jpeg() -> bytes:
     return photo[:2] + padding + photo[2:]
 
 
-def prepare_database(stack: str, var_dir: Path) -> dict[str, str]:
-    if stack == "embedded":
-        return {"CHATMEDIA_VAR_DIR": str(var_dir)}
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-        conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-    return {
-        "CHATMEDIA_VAR_DIR": str(var_dir),
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{BENCH_DATABASE}",
-        "REDIS_URL": "redis://127.0.0.1:6379/14",
-        "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
-    }
-
-
 def run(args) -> None:
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="chatmedia-bench-") as var_dir:
-        env = {**os.environ, **prepare_database(args.stack, Path(var_dir))}
+        env = {**os.environ, **stack_env(args.stack, Path(var_dir))}
         if args.stack == "real":
             ensure_local_services()
             env.update(stack.enter_context(S3TestServer()).env())
@@ -87,12 +69,7 @@ def run(args) -> None:
                 "EMBEDDED_WORKER": "1",
             }
         )
-        os.environ.update(env)
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        import django
-
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmedia.settings")
-        django.setup()
+        migrate_and_set_up_django(env)
         from django.contrib.auth import get_user_model
 
         from chatmedia.celery import app as celery_app

@@ -21,7 +21,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.incoming import prepare_database  # noqa: E402
+from bench.stack import migrate_and_set_up_django, stack_env  # noqa: E402
 from tools.fake_whatsapp import FakeWhatsApp  # noqa: E402
 from tools.live_system import LiveSystem  # noqa: E402
 from tools.services import S3TestServer, ensure_local_services  # noqa: E402
@@ -108,18 +107,13 @@ def breakdown(logs: str) -> dict[str, dict[str, list[float]]]:
 
 def run(args) -> None:
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="chatmedia-bench-") as var_dir:
-        env = {**os.environ, **prepare_database(args.stack, Path(var_dir))}
+        env = {**os.environ, **stack_env(args.stack, Path(var_dir))}
         if args.stack == "real":
             ensure_local_services()
             env.update(stack.enter_context(S3TestServer()).env())
         fake = stack.enter_context(FakeWhatsApp())
         env.update({"LOG_LEVEL": "INFO", "EMBEDDED_WORKER": "1"})
-        os.environ.update(env)
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        import django
-
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmedia.settings")
-        django.setup()
+        migrate_and_set_up_django(env)
         from django.contrib.auth import get_user_model
 
         from chatmedia.celery import app as celery_app

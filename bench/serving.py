@@ -36,6 +36,7 @@ import urllib3
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.stack import fresh_database_url, migrate_and_set_up_django  # noqa: E402
 from tools.services import (  # noqa: E402
     S3TestServer,
     ensure_debian_packages,
@@ -49,15 +50,6 @@ BENCH_DATABASE = "chatmedia_bench_serving"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 MB = 1000 * 1000
 RUNS = 7  # P4 transfers of each kind, interleaved; the median is reported
-
-
-def prepare_database() -> str:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-        conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-    return f"postgres://postgres@127.0.0.1:5432/{BENCH_DATABASE}"
 
 
 class Server:
@@ -182,19 +174,14 @@ def run(args) -> None:
             **os.environ,
             **(s3.env() if args.storage == "s3" else {}),
             "CHATMEDIA_VAR_DIR": str(work),
-            "DATABASE_URL": prepare_database(),
+            "DATABASE_URL": fresh_database_url(BENCH_DATABASE),
             "REDIS_URL": REDIS_URL,
             "EMBEDDED_WORKER": "0",
             "LOG_LEVEL": "WARNING",
             "BENCH_REDIS_URL": REDIS_URL,
             "BENCH_REDIS_KEY": f"bench:thumb:{uuid.uuid4().hex}",
         }
-        os.environ.update(env)
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        import django
-
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmedia.settings")
-        django.setup()
+        migrate_and_set_up_django(env)
         import redis
         from django.contrib.auth import get_user_model
 

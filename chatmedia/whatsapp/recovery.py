@@ -32,13 +32,7 @@ def requeue_unfinished_media(older_than_seconds: int | None = None) -> int:
         source__kind="whatsapp",
         updated_at__lte=cutoff,
     ).values_list("id", flat=True)
-    count = 0
-    for attachment_id in stalled.iterator():
-        fetch_incoming_media.delay(str(attachment_id))
-        count += 1
-    if count:
-        logger.info("queued %d unfinished incoming media again", count)
-    return count
+    return _queue_again(fetch_incoming_media, stalled, "unfinished incoming media")
 
 
 def requeue_unfinished_sends(older_than_seconds: int | None = None) -> int:
@@ -53,12 +47,16 @@ def requeue_unfinished_sends(older_than_seconds: int | None = None) -> int:
         message__updated_at__lte=cutoff,
         status__in=[Attachment.Status.PROCESSING, Attachment.Status.READY],
     ).values_list("id", flat=True)
+    return _queue_again(send_outgoing, stalled, "unfinished sends")
+
+
+def _queue_again(task, attachment_ids, what: str) -> int:
     count = 0
-    for attachment_id in stalled.iterator():
-        send_outgoing.delay(str(attachment_id))
+    for attachment_id in attachment_ids.iterator():
+        task.delay(str(attachment_id))
         count += 1
     if count:
-        logger.info("queued %d unfinished sends again", count)
+        logger.info("queued %d %s again", count, what)
     return count
 
 
