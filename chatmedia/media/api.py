@@ -12,6 +12,8 @@ Every refusal is `{"error": {"code", "message"}}` with a 4xx status; storage tro
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -25,6 +27,8 @@ from chatmedia.media.models import Upload
 from chatmedia.media.storage import StorageError, UploadedPart
 from chatmedia.tenancy.scoping import TenantScopedMixin
 from chatmedia.whatsapp import sending
+
+logger = logging.getLogger(__name__)
 
 
 class NewUploadSerializer(serializers.Serializer):
@@ -69,6 +73,7 @@ class _UploadView(TenantScopedMixin, APIView):
         if isinstance(exc, uploads.UploadRefused):
             return error_response(exc.status, exc.code, exc.message)
         if isinstance(exc, StorageError):
+            logger.warning("storage failed during %s: %s", self.request.path, exc)
             return _storage_unavailable()
         return super().handle_exception(exc)
 

@@ -218,8 +218,14 @@ def complete(attachment_id, parts: list[UploadedPart]) -> Attachment:
                 raise UploadRefused(
                     400, "invalid_parts", f"The parts do not match what was uploaded: {exc}"
                 ) from None
-            except ObjectNotFound:
-                raise UploadRefused(404, "no_such_upload", "The multipart upload does not exist.") from None
+            except StorageError as exc:
+                # Joined by an earlier call that failed before recording it (S3 then answers
+                # NoSuchUpload, s3rver an internal error): the object is there, so check it.
+                if not storage.exists(upload.storage_key):
+                    if isinstance(exc, ObjectNotFound):
+                        message = "The multipart upload does not exist."
+                        raise UploadRefused(404, "no_such_upload", message) from None
+                    raise
         refusal = _verify(attachment, upload)
         if refusal is not None:
             code, message = refusal

@@ -30,6 +30,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from chatmedia.chat import status as message_status
@@ -352,9 +353,13 @@ def claim_from_webhook(tenant, incoming, conversation) -> bool:
     if conversation is None or incoming.media is None:
         return False
     # Evolution < 2.4 gave it its own id: find the send in flight (or unanswered) in that chat.
+    unanswered = Q(state__in=[State.CALLING, State.UNCONFIRMED]) | Q(
+        state=State.SENT,
+        message__wa_message_id__isnull=True,  # Evolution answered with an empty body
+    )
     waiting = list(
         OutgoingSend.objects.filter(tenant=tenant, message__conversation=conversation)
-        .filter(state__in=[State.CALLING, State.UNCONFIRMED])
+        .filter(unanswered)
         .select_related("message")
     )
     attachments = {

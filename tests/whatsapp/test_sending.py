@@ -16,6 +16,7 @@ from PIL import Image
 
 from chatmedia.chat.models import Attachment, Message
 from chatmedia.media.models import Upload
+from chatmedia.media.storage import UploadedPart
 from chatmedia.whatsapp import sending, tasks
 from chatmedia.whatsapp.models import OutgoingSend
 from tests.media.upload_client import MiB, jpeg_bytes, pdf_bytes, recording
@@ -368,3 +369,41 @@ def test_each_kind_goes_as_whatsapp_plays_it(send, fake_whatsapp, storage, name,
         assert sent.data[:3] == b"\xff\xd8\xff" and attachment.file_name == "photo.jpg"
     else:
         assert sent.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_empty_answer_is_sent_and_its_webhook_names_it_later(send, webhook_to_us, storage):
+    from tools.fake_whatsapp import sends
+
+    url, webhook_to_us.state.webhook_url = webhook_to_us.state.webhook_url, None
+    webhook_to_us.fail("sendMedia", "empty_body")
+    attachment = send(pdf_bytes(20_000), file_name="a.pdf", mime_type="application/pdf")
+    message = attachment.message
+    assert message.status == "sent" and message.wa_message_id is None  # sent, id unknown yet
+    (sent,) = webhook_to_us.sent()
+    webhook_to_us.state.webhook_url = url
+    assert (
+        sends.post_webhook(webhook_to_us.state, "send.message", webhook_to_us.state.answers[sent.id]) == 200
+    )
+    message.refresh_from_db()
+    assert message.wa_message_id == sent.id
+    assert Message.objects.filter(direction="out").count() == 1
+
+
+def test_completing_again_after_storage_finished_the_multipart(
+    uploads, agent, storage, settings, queued_sends
+):
+    """The first complete joined the parts, then failed before recording it: a retry still works."""
+    settings.UPLOAD_MULTIPART_THRESHOLD_BYTES = 5 * MiB
+    settings.UPLOAD_PART_BYTES = 5 * MiB
+    data = pdf_bytes(6 * MiB)
+    started = uploads.start(agent.conversation.id, data, mime_type="application/pdf")
+    parts = uploads.put(started, data)
+    upload = Upload.objects.get(attachment_id=started.id)
+    storage.complete_multipart(
+        upload.storage_key,
+        upload.multipart_id,
+        [UploadedPart(p["number"], p["etag"].strip('"')) for p in parts],
+    )
+    status, body = uploads.complete(started.id, parts)
+    assert status == 202, body
+    assert queued_sends == [started.id]

@@ -201,6 +201,8 @@ def handler_for(state: State):
                 sends.after_send(state, answer)
                 if fault == "send_then_stall":
                     time.sleep(state.stall_seconds)
+                if fault == "empty_body":
+                    return self._send(201, b"")
             return self._json(status, answer)
 
         def _send_media(self, body, fault):

@@ -23,7 +23,9 @@ ROUTES = (
     "sendWhatsAppAudio",
 )
 # send_then_stall: the send goes out (and its webhook), then the answer is held `stall_seconds`.
-MODES = ("5xx", "timeout", "401", "404", "wrong_bytes", "send_then_stall")
+# empty_body: the send goes out and the answer is a 201 with no body (Evolution 2.3.7 with its own
+# S3 on, spec §10.3).
+MODES = ("5xx", "timeout", "401", "404", "wrong_bytes", "send_then_stall", "empty_body")
 TIMEOUT_SECONDS = 60  # how long a "timeout" fault stalls (longer than any client timeout in tests)
 
 
