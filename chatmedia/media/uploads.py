@@ -173,6 +173,9 @@ def start(tenant: Tenant, request: NewUpload) -> tuple[Attachment, dict]:
         upload.save()
         instructions = _instructions(upload)
         events.message_created(Message.objects.prefetch_related("attachments").get(pk=message.pk))
+        conversation.last_activity_at = message.timestamp
+        conversation.save(update_fields=["last_activity_at"])
+        events.conversation_updated(conversation)  # the chat moves to the top of the list
     logger.info(
         "upload %s started: %s %s, %d bytes%s",
         attachment.id,

@@ -40,7 +40,9 @@ def test_small_file_one_presigned_put_then_processing(uploads, agent, storage, q
     assert attachment.category == "image" and attachment.message.text == "Oi"
     assert attachment.message.status == "processing" and attachment.message.direction == "out"
     assert Upload.objects.get(attachment=attachment).completed_at is not None
-    assert [event for event, _ in published] == ["message.created", "message.status"]
+    assert [event for event, _ in published] == ["message.created", "conversation.updated", "message.status"]
+    agent.conversation.refresh_from_db()
+    assert agent.conversation.last_activity_at == attachment.message.timestamp  # the chat moves up
 
 
 def test_25_mb_pdf_goes_in_parts(uploads, agent, storage, queued_sends, settings):
