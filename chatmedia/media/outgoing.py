@@ -11,7 +11,6 @@ Idempotent: a redelivered task finds the attachment ready and does nothing.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import shutil
@@ -86,7 +85,6 @@ def prepare(attachment_id) -> Attachment | None:
         with open(path, "rb") as file:
             finished = pipeline.process(attachment.pk, file, policy)
     if finished is not None and finished.status in (Attachment.Status.READY, Attachment.Status.FAILED):
-        with contextlib.suppress(Upload.DoesNotExist):
-            _drop_upload(attachment.pk)
+        _drop_upload(attachment.pk)
     logger.info("attachment %s prepared in %.0f ms", attachment_id, (time.monotonic() - started) * 1000)
     return finished

@@ -7,6 +7,7 @@ import jwt
 import pytest
 from django.test import Client
 
+from chatmedia.chat.models import Attachment
 from chatmedia.tenancy.models import Tenant
 from chatmedia.whatsapp import tasks
 
@@ -58,3 +59,29 @@ def evolution_jwt(key: str, **claims) -> str:
     now = int(time.time())
     payload = {"iat": now, "exp": now + 600, "app": "evolution", "action": "webhook", **claims}
     return jwt.encode(payload, key, algorithm="HS256")
+
+
+# --- sending (test_sending, test_send_once) ------------------------------------------------------
+
+
+@pytest.fixture
+def send(uploads, agent):
+    """Upload as the browser does, then run the queued send task here; the attachment afterwards."""
+
+    def upload_and_send(data: bytes, **fields) -> Attachment:
+        started, status, body = uploads.send(agent.conversation.id, data, **fields)
+        assert status == 202, body
+        tasks.send_outgoing.apply(args=[started.id])
+        return Attachment.objects.select_related("message", "original").get(pk=started.id)
+
+    return upload_and_send
+
+
+@pytest.fixture
+def webhook_to_us(fake_whatsapp, agent, live_server):
+    """The fake posts send.message and receipts to our webhook, like Evolution does."""
+    tenant = agent.tenant
+    fake_whatsapp.state.webhook_url = (
+        f"{live_server.url}/webhooks/evolution/{tenant.slug}/{tenant.webhook_secret}/"
+    )
+    return fake_whatsapp
