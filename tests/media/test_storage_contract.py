@@ -198,3 +198,29 @@ def test_expired_part_url_is_refused(storage, public_base_url):
 
 def test_ping(storage):
     storage.ping()
+
+
+def test_presigned_get_reads_until_it_expires(storage, public_base_url):
+    """What Evolution fetches a file we send from (S3 presigned, or our own signed local URL)."""
+    key = new_key()
+    storage.save(key, io.BytesIO(b"%PDF-1.7 to send"), "application/pdf")
+    url = storage.presign_get(key, 60, "application/pdf")
+    response = httpx.get(url)
+    assert response.status_code == 200 and response.content == b"%PDF-1.7 to send"
+    assert response.headers["content-type"] == "application/pdf"
+    assert httpx.put(url, content=b"overwrite", headers={"Content-Type": "application/pdf"}).status_code in (
+        403,
+        405,
+    )
+    assert b"".join(storage.iter_chunks(key)) == b"%PDF-1.7 to send"
+    expiring = storage.presign_get(key, 1)
+    time.sleep(2.1)
+    assert httpx.get(expiring).status_code == 403
+
+
+def test_upload_url_does_not_read(storage, public_base_url):
+    key = new_key()
+    storage.save(key, io.BytesIO(b"secret"), "text/plain")
+    upload = storage.presign_put(key, "text/plain", expires_in=60)
+    response = httpx.get(upload.url)
+    assert response.status_code in (403, 405) and b"secret" not in response.content
