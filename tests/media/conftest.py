@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from chatmedia.media import blocking, cache
+from chatmedia.media.storage import media_storage
+from chatmedia.media.storage.config import local_storage_setting, s3_storage_setting
 from tests.conftest import make_world
 
 
@@ -26,3 +30,23 @@ def a(fresh_serving, django_user_model):
 @pytest.fixture
 def b(fresh_serving, django_user_model):
     return make_world("serve-b", django_user_model)
+
+
+@pytest.fixture(params=["local", "s3"])
+def bookkeeping_storage(request, settings, tmp_path):
+    """Local disk, or moto's in-process S3 (which, unlike s3rver, has ListParts, ListMultipartUploads,
+    AbortMultipartUpload and the ETag check at completion)."""
+    if request.param == "local":
+        (tmp_path / "media").mkdir(exist_ok=True)
+        settings.STORAGES = {**settings.STORAGES, "default": local_storage_setting(tmp_path / "media")}
+        yield media_storage()
+        return
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="moto-bucket")
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": s3_storage_setting(
+                bucket="moto-bucket", endpoint_url=None, region="us-east-1", access_key="a", secret_key="b"
+            ),
+        }
+        yield media_storage()

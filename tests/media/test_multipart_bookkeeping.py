@@ -12,33 +12,17 @@ import io
 import time
 import uuid
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from chatmedia.media.storage import InvalidUpload, ObjectNotFound, UploadedPart, media_storage
-from chatmedia.media.storage.config import local_storage_setting, s3_storage_setting
+from chatmedia.media.storage import InvalidUpload, ObjectNotFound, UploadedPart
 from chatmedia.media.storage.keys import incoming_upload_key
 
 MiB = 1024 * 1024
 
 
-@pytest.fixture(params=["local", "s3"])
-def storage(request, settings, tmp_path):
-    if request.param == "local":
-        (tmp_path / "media").mkdir(exist_ok=True)
-        settings.STORAGES = {**settings.STORAGES, "default": local_storage_setting(tmp_path / "media")}
-        yield media_storage()
-        return
-    with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="moto-bucket")
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "default": s3_storage_setting(
-                bucket="moto-bucket", endpoint_url=None, region="us-east-1", access_key="a", secret_key="b"
-            ),
-        }
-        yield media_storage()
+@pytest.fixture
+def storage(bookkeeping_storage):
+    return bookkeeping_storage
 
 
 def put_part(storage, key: str, upload_id: str, number: int, body: bytes) -> str:
