@@ -5,6 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 S3_STAMP := tools/s3/node_modules/.package-lock.json
+WEB_STAMP := frontend/node_modules/.package-lock.json
+WEB_BUILD := frontend/dist/index.html
+WEB_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts \
+  frontend/tsconfig.json
 PORT ?= 8000
 export PORT
 # `make run FAKE_WHATSAPP=1`: also start the fake Evolution API + WhatsApp CDN (tools/fake_whatsapp/)
@@ -17,7 +21,7 @@ FAKE_APIKEY := fake-evolution-instance-token
 UVICORN := $(VENV)/bin/uvicorn chatmedia.asgi:application --host 127.0.0.1 --port $(PORT) --no-server-header \
   --no-access-log
 
-.PHONY: run test install lint format clean simulate send bench-processing bench-serving bench-outgoing
+.PHONY: run test install frontend lint format clean simulate send bench-processing bench-serving bench-outgoing
 
 # Install (or refresh) the virtualenv when pyproject.toml or constraints.txt change.
 $(STAMP): pyproject.toml constraints.txt
@@ -30,10 +34,22 @@ $(STAMP): pyproject.toml constraints.txt
 $(S3_STAMP): tools/s3/package.json tools/s3/package-lock.json
 	cd tools/s3 && npm ci --no-audit --no-fund --silent
 
-install: $(STAMP) $(S3_STAMP)
+# The web chat's packages (npm, pinned in frontend/package-lock.json; Playwright uses Debian's Chromium
+# and never downloads a browser).
+$(WEB_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
+
+# The web chat, built by Vite into frontend/dist (served by Django under /static/app/).
+$(WEB_BUILD): $(WEB_STAMP) $(WEB_SOURCES)
+	cd frontend && npm run --silent build
+
+## make frontend: (re)build the web chat when its sources changed.
+frontend: $(WEB_BUILD)
+
+install: $(STAMP) $(S3_STAMP) $(WEB_STAMP)
 
 ## make run: the whole system on embedded defaults (SQLite, local disk, in-process cache/queue/channels).
-run: $(STAMP)
+run: $(STAMP) $(WEB_BUILD)
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
@@ -62,7 +78,7 @@ simulate: $(STAMP)
 	  --instance $(FAKE_INSTANCE)
 
 ## make test: lint, then every test on the real stack (PostgreSQL, Redis, RabbitMQ, S3) and embedded.
-test: $(STAMP) $(S3_STAMP)
+test: $(STAMP) $(S3_STAMP) $(WEB_BUILD)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) tools/run_tests.py $(ARGS)
@@ -89,4 +105,4 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 
 clean:
-	rm -rf $(VENV) tools/s3/node_modules
+	rm -rf $(VENV) tools/s3/node_modules frontend/node_modules frontend/dist

@@ -18,6 +18,15 @@ logger = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/media/", "/webhooks/", "/uploads/")
 
 
+class Refused(Exception):
+    """A request we do not carry out: HTTP status, machine code and a message for people.
+    API views answer it with `error_response` (never a 500)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
 def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JsonResponse:
     response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
     for name, value in (headers or {}).items():
@@ -38,6 +47,8 @@ def _message_of(detail) -> str:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, Refused):
+        return error_response(exc.status, exc.code, exc.message)
     # Django's own exceptions become their DRF equivalents, so they get a proper code too.
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
     "chatmedia.whatsapp",
     "chatmedia.realtime",
     "chatmedia.ops",
+    "chatmedia.web",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +186,18 @@ STORAGES = {
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 
+# --- the web chat (frontend/, built by Vite into frontend/dist, served under /static/app/) -----------
+FRONTEND_DIST_DIR = BASE_DIR / "frontend" / "dist"
+STATICFILES_DIRS = [("app", FRONTEND_DIST_DIR)] if FRONTEND_DIST_DIR.is_dir() else []
+# Vite puts a content hash in every file name under assets/: browsers may keep them for good.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+/app/assets/.+-[0-9A-Za-z_-]{8,}\.\w+$"
+# Origins the app may connect to besides its own: the S3 endpoint browsers upload to.
+FRONTEND_CONNECT_SOURCES = [
+    "{0.scheme}://{0.netloc}".format(urlsplit(url))
+    for url in [S3_PUBLIC_ENDPOINT_URL or S3_ENDPOINT_URL]
+    if url
+] or (["https://*.amazonaws.com"] if S3_BUCKET else [])
+
 # --- cache: in-process unless REDIS_URL is set ------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
 # How long a cache call may block before we treat Redis as down and go to storage instead.
@@ -251,7 +265,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/"
 
 REST_FRAMEWORK = {
     # Token first: an anonymous API call gets 401 with `WWW-Authenticate: Token`.
@@ -266,6 +280,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "chatmedia.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Password guesses per client address at the web chat's login (POST /api/session/).
+    "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_RATE", "10/min")},
 }
 # Largest page a client may ask for with ?page_size=.
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
@@ -445,6 +461,8 @@ UPLOAD_ABANDONED_AFTER_SECONDS = env_int("UPLOAD_ABANDONED_AFTER_SECONDS", 6 * 3
 UPLOAD_SNIFF_BYTES = env_int("UPLOAD_SNIFF_BYTES", 64 * 1024)
 # Longest caption (WhatsApp's limit is 1024 characters).
 UPLOAD_CAPTION_MAX_CHARS = env_int("UPLOAD_CAPTION_MAX_CHARS", 1024)
+# Longest text message an agent may send (WhatsApp itself allows about 65 000).
+MESSAGE_TEXT_MAX_CHARS = env_int("MESSAGE_TEXT_MAX_CHARS", 4096)
 # Pictures over either limit are sent as a JPEG that fits (long edge in px, bytes, JPEG quality).
 WHATSAPP_IMAGE_MAX_PX = env_int("WHATSAPP_IMAGE_MAX_PX", 4096)
 WHATSAPP_IMAGE_MAX_BYTES = env_int("WHATSAPP_IMAGE_MAX_BYTES", 5 * _MB)

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
 from chatmedia.media import local_upload
 from chatmedia.ops import health
 from chatmedia.tenancy.views import Me
+from chatmedia.web.views import Session
 from chatmedia.whatsapp.webhook import evolution_webhook
 
 handler404 = "chatmedia.errors.handler404"
@@ -14,6 +14,7 @@ handler500 = "chatmedia.errors.handler500"
 
 api_patterns = [
     path("me/", Me.as_view(), name="me"),
+    path("session/", Session.as_view(), name="session"),
     path("", include("chatmedia.chat.urls")),
     path("", include("chatmedia.media.urls")),
     path(
@@ -24,8 +25,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    # The web chat arrives at / with the web UI step; until then / leads to the admin.
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("chatmedia.web.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/", include(api_patterns)),

@@ -195,8 +195,9 @@ SERVICES = {
 }  # fmt: skip
 
 
-# Debian packages the tests drive as real programs: binary -> package.
-DEBIAN_PACKAGES = {"nginx": "nginx-light"}
+# Debian packages the tests drive as real programs, binary -> package: nginx for the X-Accel tests,
+# Chromium for the web chat's end-to-end tests (Playwright never downloads a browser of its own).
+DEBIAN_PACKAGES = {"nginx": "nginx-light", "chromium": "chromium"}
 
 
 def ensure_debian_packages(packages: dict[str, str] = DEBIAN_PACKAGES) -> None:

@@ -7,5 +7,6 @@ urlpatterns = [
     path("conversations/<uuid:pk>/", views.ConversationDetail.as_view(), name="conversation-detail"),
     path("conversations/<uuid:pk>/messages/", views.MessageList.as_view(), name="message-list"),
     path("messages/<uuid:pk>/", views.MessageDetail.as_view(), name="message-detail"),
+    path("messages/<uuid:pk>/retry/", views.MessageRetry.as_view(), name="message-retry"),
     path("attachments/<uuid:pk>/", views.AttachmentDetail.as_view(), name="attachment-detail"),
 ]

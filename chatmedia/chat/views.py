@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from rest_framework import generics
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from chatmedia.chat import compose
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.chat.pagination import ConversationPagination, MessagePagination
-from chatmedia.chat.serializers import AttachmentSerializer, ConversationSerializer, MessageSerializer
+from chatmedia.chat.serializers import (
+    AttachmentSerializer,
+    ConversationSerializer,
+    MessageSerializer,
+    with_last_messages,
+)
+from chatmedia.errors import error_response
 from chatmedia.tenancy.scoping import TenantScopedMixin
+from chatmedia.whatsapp import sending
 
 
 class ConversationList(TenantScopedMixin, generics.ListAPIView):
@@ -17,14 +28,23 @@ class ConversationList(TenantScopedMixin, generics.ListAPIView):
     serializer_class = ConversationSerializer
     pagination_class = ConversationPagination
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return with_last_messages(page) if page is not None else None
+
 
 class ConversationDetail(TenantScopedMixin, generics.RetrieveAPIView):
     queryset = Conversation.objects.all()
     serializer_class = ConversationSerializer
 
 
+class NewTextSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=100_000, trim_whitespace=False)
+
+
 class MessageList(TenantScopedMixin, generics.ListAPIView):
-    """Messages of one conversation, newest first, with their attachments."""
+    """GET: messages of one conversation, newest first, with their attachments.
+    POST {"text"}: send a text message (201, `processing`; then `message.status` events)."""
 
     queryset = Message.objects.all()
     serializer_class = MessageSerializer
@@ -37,6 +57,14 @@ class MessageList(TenantScopedMixin, generics.ListAPIView):
         )
         return super().get_queryset().filter(conversation=conversation).prefetch_related(attachments)
 
+    @extend_schema(request=NewTextSerializer, responses={201: MessageSerializer})
+    def post(self, request, pk):
+        new = NewTextSerializer(data=request.data)
+        new.is_valid(raise_exception=True)
+        message = compose.send_text(self.tenant, pk, new.validated_data["text"])
+        message = Message.objects.prefetch_related("attachments").get(pk=message.pk)
+        return Response(MessageSerializer(message).data, status=201)
+
 
 class MessageDetail(TenantScopedMixin, generics.RetrieveAPIView):
     queryset = Message.objects.prefetch_related("attachments__renditions")
@@ -46,3 +74,21 @@ class MessageDetail(TenantScopedMixin, generics.RetrieveAPIView):
 class AttachmentDetail(TenantScopedMixin, generics.RetrieveAPIView):
     queryset = Attachment.objects.prefetch_related("renditions")
     serializer_class = AttachmentSerializer
+
+
+class MessageRetry(TenantScopedMixin, APIView):
+    """POST: send a failed outgoing message again (text or file)."""
+
+    @extend_schema(request=None, responses={202: MessageSerializer})
+    def post(self, request, pk):
+        message = self.scoped(Message.objects.all()).filter(pk=pk).first()
+        if message is None:
+            return error_response(404, "not_found", "No such message.")
+        if not sending.retry(message):
+            return error_response(
+                409,
+                "not_retryable",
+                "Only a message that failed to send can be retried; a refused file must be uploaded again.",
+            )
+        message = Message.objects.prefetch_related("attachments__renditions").get(pk=message.pk)
+        return Response(MessageSerializer(message).data, status=202)

@@ -5,7 +5,7 @@ GET  /api/uploads/<id>/parts/            parts already uploaded (resume a multip
 POST /api/uploads/<id>/parts/            more part URLs, e.g. {"numbers": [3, 4]} (fresh ones to resume)
 POST /api/uploads/<id>/complete/         verify and queue the send → 202 {id, status: "processing"}
 POST /api/uploads/<id>/cancel/           delete the upload, its bytes and its message
-POST /api/attachments/<id>/retry/        send a failed message again
+POST /api/attachments/<id>/retry/        send a failed message again, or fetch a failed incoming file again
 GET  /api/usage/                         this tenant's storage: stored, uploading, quota, free
 Every refusal is `{"error": {"code", "message"}}` with a 4xx status; storage trouble is 503.
 """
@@ -26,7 +26,7 @@ from chatmedia.media import quota, uploads
 from chatmedia.media.models import Upload
 from chatmedia.media.storage import StorageError, UploadedPart
 from chatmedia.tenancy.scoping import TenantScopedMixin
-from chatmedia.whatsapp import sending
+from chatmedia.whatsapp import recovery, sending
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +70,6 @@ class _UploadView(TenantScopedMixin, APIView):
         return self.scoped(Attachment.objects.all()).filter(pk=pk).first()
 
     def handle_exception(self, exc):
-        if isinstance(exc, uploads.UploadRefused):
-            return error_response(exc.status, exc.code, exc.message)
         if isinstance(exc, StorageError):
             logger.warning("storage failed during %s: %s", self.request.path, exc)
             return _storage_unavailable()
@@ -171,13 +169,28 @@ class AttachmentRetry(_UploadView):
         attachment = self.attachment(pk)
         if attachment is None or attachment.message_id is None:
             return error_response(404, "not_found", "No such attachment.")
-        if attachment.message.direction != "out" or not sending.retry(attachment.message):
+        if attachment.message.direction == "in":
+            if not recovery.retry_incoming(attachment):
+                return error_response(
+                    409, "not_retryable", "Only a file that could not be fetched can be fetched again."
+                )
+            return Response({"id": str(attachment.id), "status": "pending"}, status=202)
+        if not sending.retry(attachment.message):
             return error_response(
                 409,
                 "not_retryable",
                 "Only a message that failed to send can be retried; a refused file must be uploaded again.",
             )
         return Response({"id": str(attachment.id), "status": "processing"}, status=202)
+
+
+class UploadPolicyView(TenantScopedMixin, APIView):
+    """What the composer checks before anything uploads: size limit and allowed types per category
+    (the server checks the same again), caption and text lengths."""
+
+    @extend_schema(responses={200: OpenApiResponse(description="limits and allowed types per category")})
+    def get(self, request):
+        return Response(uploads.client_policy())
 
 
 class UsageView(TenantScopedMixin, APIView):

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chatmedia.chat.models import Attachment, Conversation, Message
+from chatmedia.errors import Refused
 from chatmedia.media import processing, quota
 from chatmedia.media.filenames import default_file_name, extension_for, safe_file_name
 from chatmedia.media.models import Upload
@@ -45,12 +46,8 @@ logger = logging.getLogger(__name__)
 UPLOADABLE = ("image", "audio", "voice", "video", "document")
 
 
-class UploadRefused(Exception):
-    """A request we do not carry out: HTTP status, machine code and a message for people."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+class UploadRefused(Refused):
+    """An upload we do not start or complete."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +58,18 @@ class NewUpload:
     size: int
     voice: bool = False
     caption: str = ""
+
+
+def client_policy() -> dict:
+    """The rules of `start` as data, for the browser to refuse a file before it uploads."""
+    policy = MediaPolicy.for_uploads()
+    return {
+        "max_bytes": {c: min(policy.limit_for(c), settings.MEDIA_MAX_OBJECT_BYTES) for c in UPLOADABLE},
+        "allowed_types": {c: list(policy.allowed_types[c]) for c in UPLOADABLE},
+        "voice_container_types": AUDIO_TYPE_OF_CONTAINER,
+        "caption_max_chars": settings.UPLOAD_CAPTION_MAX_CHARS,
+        "text_max_chars": settings.MESSAGE_TEXT_MAX_CHARS,
+    }
 
 
 def _category(policy: MediaPolicy, mime_type: str, voice: bool) -> tuple[str, str]:

@@ -4,6 +4,7 @@ from chatmedia.media import api
 
 urlpatterns = [
     path("uploads/", api.UploadStart.as_view(), name="upload-start"),
+    path("uploads/policy/", api.UploadPolicyView.as_view(), name="upload-policy"),
     path("uploads/<uuid:pk>/parts/", api.UploadParts.as_view(), name="upload-parts"),
     path("uploads/<uuid:pk>/complete/", api.UploadComplete.as_view(), name="upload-complete"),
     path("uploads/<uuid:pk>/cancel/", api.UploadCancel.as_view(), name="upload-cancel"),

@@ -35,9 +35,32 @@ def requeue_unfinished_media(older_than_seconds: int | None = None) -> int:
     return _queue_again(fetch_incoming_media, stalled, "unfinished incoming media")
 
 
+# Refusals of the file itself: fetching it again gives the same bytes and the same answer.
+FINAL_REFUSALS = ("empty", "too_large", "type_not_allowed", "unsafe_content")
+
+
+def retry_incoming(attachment: Attachment) -> bool:
+    """An agent asks to fetch a failed incoming file again (the CDN or Evolution may answer now).
+    False when it is not failed, not incoming, or was refused for what it is."""
+    from django.db import transaction
+
+    from chatmedia.whatsapp.tasks import fetch_incoming_media
+
+    if attachment.source.get("kind") != "whatsapp" or attachment.error_code in FINAL_REFUSALS:
+        return False
+    updated = Attachment.objects.filter(pk=attachment.pk, status=Attachment.Status.FAILED).update(
+        status=Attachment.Status.PENDING, error_code="", error_message="", updated_at=timezone.now()
+    )
+    if updated:
+        attachment_id = str(attachment.pk)
+        transaction.on_commit(lambda: fetch_incoming_media.delay(attachment_id), robust=True)
+        logger.info("attachment %s: fetch retried by an agent", attachment.pk)
+    return bool(updated)
+
+
 def requeue_unfinished_sends(older_than_seconds: int | None = None) -> int:
     from chatmedia.chat.models import Message
-    from chatmedia.whatsapp.tasks import send_outgoing
+    from chatmedia.whatsapp.tasks import send_outgoing, send_text
 
     age = settings.MEDIA_REQUEUE_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = timezone.now() - timedelta(seconds=age)
@@ -47,13 +70,21 @@ def requeue_unfinished_sends(older_than_seconds: int | None = None) -> int:
         message__updated_at__lte=cutoff,
         status__in=[Attachment.Status.PROCESSING, Attachment.Status.READY],
     ).values_list("id", flat=True)
-    return _queue_again(send_outgoing, stalled, "unfinished sends")
+    texts = Message.objects.filter(
+        direction=Message.Direction.OUTGOING,
+        status=Message.Status.PROCESSING,
+        updated_at__lte=cutoff,
+        attachments__isnull=True,
+    ).values_list("id", flat=True)
+    return _queue_again(send_outgoing, stalled, "unfinished sends") + _queue_again(
+        send_text, texts, "unfinished text sends"
+    )
 
 
-def _queue_again(task, attachment_ids, what: str) -> int:
+def _queue_again(task, ids, what: str) -> int:
     count = 0
-    for attachment_id in attachment_ids.iterator():
-        task.delay(str(attachment_id))
+    for pk in ids.iterator():
+        task.delay(str(pk))
         count += 1
     if count:
         logger.info("queued %d %s again", count, what)

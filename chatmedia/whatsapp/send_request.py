@@ -1,4 +1,4 @@
-"""The Evolution call that sends one attachment: route, body and how the bytes travel.
+"""The Evolution call that sends one message: route, body and how the bytes travel.
 
 Evolution's rules (shared/spec/evolution-api.md §10): `sendMedia` for pictures, video, documents and
 audio files, `sendWhatsAppAudio` for voice notes; Evolution takes the MIME type from `fileName`'s
@@ -60,10 +60,16 @@ def _mediatype_of(attachment: Attachment) -> str:
     return "document"
 
 
-def build_request(message: Message, attachment: Attachment, client_message_id: str) -> tuple[str, dict, str]:
-    """(route, JSON body, transport) of the Evolution call that sends this attachment."""
+def build_request(
+    message: Message, attachment: Attachment | None, client_message_id: str
+) -> tuple[str, dict, str]:
+    """(route, JSON body, transport) of the Evolution call that sends this attachment (or, with
+    none, the message's text)."""
     number = message.conversation.remote_jid
-    if attachment.category == Attachment.Category.VOICE:
+    if attachment is None:
+        body = {"number": number, "text": message.text}
+        route, transport = "sendText", "text"
+    elif attachment.category == Attachment.Category.VOICE:
         audio, transport = _media_reference(
             attachment, settings.EVOLUTION_VOICE_BASE64_MAX_BYTES, tolerant_url=True
         )

@@ -111,8 +111,8 @@ def _claim(message_id) -> tuple[Message, OutgoingSend] | Outcome:
 
 
 def send(message_id) -> Outcome:
-    """Send the message's (ready) attachment. Raises InFlight, or FetchError when it is transient
-    and worth a retry; a final failure is recorded and returned."""
+    """Send the message: its (ready) attachment, or its text when it has none. Raises InFlight, or
+    FetchError when it is transient and worth a retry; a final failure is recorded and returned."""
     claimed = _claim(message_id)
     if isinstance(claimed, Outcome):
         return claimed
@@ -120,7 +120,7 @@ def send(message_id) -> Outcome:
     attachment = (
         Attachment.objects.select_related("original").filter(message=message).order_by("created_at").first()
     )
-    if attachment is None or attachment.original is None:
+    if (attachment is None and not message.text) or (attachment is not None and attachment.original is None):
         _release(record)
         fail(message.pk, "nothing_to_send", "the message has no stored file")
         return Outcome("failed", "nothing_to_send")
@@ -129,8 +129,8 @@ def send(message_id) -> Outcome:
     logger.info(
         "sending %s (%s, %d bytes) via %s as %s, attempt %d",
         message.pk,
-        attachment.category,
-        attachment.original.size,
+        attachment.category if attachment else "text",
+        attachment.original.size if attachment else len(message.text.encode()),
         route,
         transport,
         record.attempts,
@@ -328,9 +328,11 @@ def retry(message: Message) -> bool:
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=message.pk)
         attachment = Attachment.objects.filter(message=message).order_by("created_at").first()
-        if message.status != Message.Status.FAILED or attachment is None:
+        if message.status != Message.Status.FAILED or message.direction != Message.Direction.OUTGOING:
             return False
-        if attachment.status != Attachment.Status.READY:
+        if attachment is None and not message.text:
+            return False
+        if attachment is not None and attachment.status != Attachment.Status.READY:
             return False
         OutgoingSend.objects.filter(message=message).exclude(state=State.SENT).update(state=State.IDLE)
         message.status = Message.Status.PROCESSING
@@ -339,7 +341,11 @@ def retry(message: Message) -> bool:
         events.message_status(message)
         from chatmedia.whatsapp import tasks
 
-        attachment_id = str(attachment.id)
-        transaction.on_commit(lambda: tasks.send_outgoing.delay(attachment_id), robust=True)
+        if attachment is None:
+            message_id = str(message.pk)
+            transaction.on_commit(lambda: tasks.send_text.delay(message_id), robust=True)
+        else:
+            attachment_id = str(attachment.id)
+            transaction.on_commit(lambda: tasks.send_outgoing.delay(attachment_id), robust=True)
     logger.info("message %s: send retried by an agent", message.pk)
     return True

@@ -194,6 +194,21 @@ def send_outgoing(self, attachment_id: str) -> str:
     return outcome.state
 
 
+@app.task(bind=True, name="whatsapp.send_text")
+def send_text(self, message_id: str) -> str:
+    """An agent's text message (chat.compose) → Evolution `sendText`, exactly once (whatsapp.sending)."""
+    from chatmedia.whatsapp import sending
+
+    try:
+        return sending.send(message_id).state
+    except sending.InFlight as exc:
+        raise self.retry(countdown=exc.retry_after + 1, exc=exc, max_retries=None) from None
+    except FetchError as exc:
+        _retry_while_left(self, exc)
+        sending.fail(message_id, exc.code, f"gave up after {self.request.retries} retries: {exc}")
+        return "failed"
+
+
 @app.task(name="whatsapp.recover")
 def recover() -> dict:
     """Beat job: lost incoming downloads and sends queued again, stale receipts dropped."""

@@ -27,6 +27,7 @@ ENDPOINTS = {
     "conversation-detail": ("conversation", "get"),
     "message-list": ("conversation", "get"),
     "message-detail": ("message", "get"),
+    "message-retry": ("message", "post"),
     "attachment-detail": ("attachment", "get"),
     "attachment-retry": ("attachment", "post"),
     "upload-parts": ("upload", "get"),

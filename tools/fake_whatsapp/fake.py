@@ -10,6 +10,7 @@ import json
 import random
 import sys
 import threading
+import time
 from http.server import ThreadingHTTPServer
 
 from chatmedia.whatsapp.crypto import encrypt
@@ -28,6 +29,17 @@ from tools.fake_whatsapp.state import (
     load_fixture,
     tiny_jpeg,
 )
+
+# What a customer can send, for `post_incoming`: fixture and the media vector its bytes come from.
+KINDS = {
+    "text": ("messages-upsert-text.json", None),
+    "image": ("messages-upsert-image-caption.json", "image-01"),
+    "voice": ("messages-upsert-ptt-voice-note.json", "ptt-01"),
+    "audio": ("messages-upsert-audio-file.json", "audio-01"),
+    "document": ("messages-upsert-document-pdf.json", "document-01"),
+    "video": ("messages-upsert-video.json", "video-01"),
+    "sticker": ("messages-upsert-sticker.json", "sticker-01"),
+}
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -58,6 +70,7 @@ class FakeWhatsApp:
         self.thread: threading.Thread | None = None
         self.load_wa_media_vectors()
         self.add_picture("default", tiny_jpeg())
+        self.state.post_incoming = self.post_incoming
 
     @property
     def port(self) -> int:
@@ -176,6 +189,23 @@ class FakeWhatsApp:
             data["messageTimestamp"] = changes.pop("timestamp")
         assert not changes, changes
         return payload
+
+    def post_incoming(self, spec: dict) -> dict:
+        """A customer writes: post one `messages.upsert` of `spec["kind"]` (a KINDS key) to the
+        webhook, with a fresh id (or `spec["id"]`), now, from `spec["remote_jid"]` when given."""
+        fixture, media = KINDS[spec["kind"]]
+        message_id = spec.get("id") or f"3A{random.randrange(16**16):016X}"  # noqa: S311
+        changes = {"id": message_id, "timestamp": int(time.time())}
+        if spec.get("remote_jid"):
+            changes["remote_jid"] = spec["remote_jid"]
+        payload = self.webhook(fixture, media, **changes)
+        if spec.get("push_name"):
+            payload["data"]["pushName"] = spec["push_name"]
+        if "caption" in spec:
+            node = next(v for k, v in payload["data"]["message"].items() if k.endswith("Message"))
+            node["caption"] = spec["caption"]
+        status = sends.post_webhook(self.state, payload["event"], payload["data"])
+        return {"id": message_id, "webhook": status}
 
     def point_node_at(self, node: dict, media: Media) -> None:
         node["directPath"] = media.direct_path

@@ -1,4 +1,4 @@
-"""The fake's sending side: `sendMedia` and `sendWhatsAppAudio` as Evolution 2.3.7 / 2.4 behave.
+"""The fake's sending side: `sendText`, `sendMedia` and `sendWhatsAppAudio` as Evolution 2.3.7 / 2.4 behave.
 
 - `media` / `audio` may be an http(s) URL, which is downloaded like Evolution does (for
   sendWhatsAppAudio with `timestamp=<ms>` appended first, which breaks SigV4-presigned URLs, as in
@@ -133,6 +133,20 @@ def build_answer(sent: Sent, template: str, content_key: str) -> dict:
     return answer
 
 
+def build_text_answer(sent: Sent) -> dict:
+    """Evolution's answer to `sendText`: the sent message as `conversation` (shared/spec §10.3)."""
+    answer = copy.deepcopy(load_fixture("response-sendMedia-image.json"))
+    number = sent.number
+    answer["key"]["remoteJid"] = (
+        number if "@" in number else f"{''.join(c for c in number if c.isdigit())}@s.whatsapp.net"
+    )
+    answer["key"]["id"] = sent.id
+    answer["messageTimestamp"] = int(time.time())
+    answer["message"] = {"conversation": sent.caption}
+    answer["messageType"] = "conversation"
+    return answer
+
+
 def new_message_id() -> str:
     return "3EB0" + "".join(random.choice("0123456789ABCDEF") for _ in range(18))  # noqa: S311
 
@@ -158,6 +172,27 @@ def accept(state, route: str, body: dict) -> tuple[int, dict, bool]:
             earlier = state.answers.get(given_id)
         if earlier is not None:
             return 201, earlier, True
+    if route == "sendText":
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise SendFailure(400, "text is required")
+        sent = Sent(
+            id=given_id or new_message_id(),
+            route=route,
+            number=number,
+            mediatype="text",
+            mimetype="",
+            file_name="",
+            caption=text,
+            transport="text",
+            data=b"",
+            body=dict(body),
+        )
+        answer = build_text_answer(sent)
+        with state.lock:
+            state.sent.append(sent)
+            state.answers[sent.id] = answer
+        return 201, answer, False
     if route == "sendWhatsAppAudio":
         if not body.get("audio"):
             raise SendFailure(400, "audio is required")

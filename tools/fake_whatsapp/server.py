@@ -112,6 +112,11 @@ def handler_for(state: State):
                 spec = json.loads(raw)
                 status = sends.ack(state, spec["id"], spec.get("status", "DELIVERY_ACK"))
                 return self._json(200, {"webhook": status})
+            if path == "/__fake/incoming" and state.post_incoming is not None:
+                try:
+                    return self._json(200, state.post_incoming(json.loads(raw)))
+                except (KeyError, ValueError) as exc:
+                    return self._bad_request(f"bad incoming spec: {exc}")
             if path == "/__fake/faults":
                 spec = json.loads(raw)
                 with state.lock:
@@ -148,6 +153,7 @@ def handler_for(state: State):
                 "fetchProfilePictureUrl": self._profile_picture,
                 "sendMedia": self._send_media,
                 "sendWhatsAppAudio": self._send_audio,
+                "sendText": self._send_text,
             }.get(route)
             if handler is None:
                 return self._json(
@@ -210,6 +216,9 @@ def handler_for(state: State):
 
         def _send_audio(self, body, fault):
             return self._deliver("sendWhatsAppAudio", body, fault)
+
+        def _send_text(self, body, fault):
+            return self._deliver("sendText", body, fault)
 
     return Handler
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,8 @@ class State:
     answers: dict[str, dict] = field(default_factory=dict)  # key.id -> the 201 body of its send
     honour_message_id: bool = True  # Evolution >= 2.4; False behaves like 2.3.7
     webhook_url: str | None = None  # where send.message / messages.update webhooks go
+    # POST /__fake/incoming: builds and posts an incoming message (set by FakeWhatsApp)
+    post_incoming: Callable[[dict], dict] | None = None
     auto_ack_seconds: float | None = None  # delivered, then read, this long after each send
     stall_seconds: float = TIMEOUT_SECONDS
     lock: threading.Lock = field(default_factory=threading.Lock)

@@ -1,0 +1,83 @@
+// The one place that talks HTTP to chatmedia: session cookie + CSRF header, JSON errors as ApiFailure.
+import type {
+  Conversation,
+  Me,
+  Message,
+  Page,
+  StartedUpload,
+  UploadPolicy,
+} from './types'
+
+export class ApiFailure extends Error {
+  status: number
+  code: string
+  constructor(status: number, code: string, message: string) {
+    super(message)
+    this.status = status
+    this.code = code
+  }
+}
+
+export function csrfToken(): string {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/)
+  return match ? decodeURIComponent(match[1]) : ''
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (method !== 'GET') headers['X-CSRFToken'] = csrfToken()
+  let response: Response
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  } catch {
+    throw new ApiFailure(0, 'network', 'Sem conexão com o servidor.')
+  }
+  if (response.status === 204) return undefined as T
+  const data = await response.json().catch(() => null)
+  if (!response.ok) {
+    const error = data?.error ?? {}
+    throw new ApiFailure(response.status, error.code ?? 'http_' + response.status, error.message ?? response.statusText)
+  }
+  return data as T
+}
+
+export const api = {
+  me: () => request<Me>('GET', '/api/me/'),
+  login: (username: string, password: string) => request<void>('POST', '/api/session/', { username, password }),
+  logout: () => request<void>('DELETE', '/api/session/'),
+  conversations: (cursor?: string | null) => request<Page<Conversation>>('GET', cursor ?? '/api/conversations/?page_size=100'),
+  conversation: (id: string) => request<Conversation>('GET', `/api/conversations/${id}/`),
+  messages: (conversation: string, cursor?: string | null) =>
+    request<Page<Message>>('GET', cursor ?? `/api/conversations/${conversation}/messages/?page_size=50`),
+  sendText: (conversation: string, text: string) =>
+    request<Message>('POST', `/api/conversations/${conversation}/messages/`, { text }),
+  retryMessage: (id: string) => request<Message>('POST', `/api/messages/${id}/retry/`),
+  retryAttachment: (id: string) => request<{ id: string; status: string }>('POST', `/api/attachments/${id}/retry/`),
+  uploadPolicy: () => request<UploadPolicy>('GET', '/api/uploads/policy/'),
+  startUpload: (body: {
+    conversation: string
+    file_name: string
+    mime_type: string
+    size: number
+    voice?: boolean
+    caption?: string
+  }) => request<StartedUpload>('POST', '/api/uploads/', body),
+  completeUpload: (id: string, parts: { number: number; etag: string }[] = []) =>
+    request<{ id: string; status: string }>('POST', `/api/uploads/${id}/complete/`, { parts }),
+  cancelUpload: (id: string) => request<{ id: string; status: string }>('POST', `/api/uploads/${id}/cancel/`),
+  moreParts: (id: string, numbers: number[]) =>
+    request<{ parts: { number: number; url: string }[] }>('POST', `/api/uploads/${id}/parts/`, { numbers }),
+}
+
+// Cursor links from DRF are absolute (http://host/api/...): keep only path + query, same origin.
+export function samePath(url: string | null): string | null {
+  if (!url) return null
+  const parsed = new URL(url, window.location.origin)
+  return parsed.pathname + parsed.search
+}

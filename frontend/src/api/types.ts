@@ -1,0 +1,118 @@
+// The JSON shapes of the chatmedia API (chatmedia/chat/serializers.py; attachment = design §11) and
+// of the /ws/chat/ events (chatmedia/realtime/events.py). Checked against /api/schema/ by
+// tests/web/test_frontend_contract.py.
+
+export type Category = 'image' | 'sticker' | 'audio' | 'voice' | 'video' | 'document'
+export type AttachmentStatus = 'pending' | 'uploading' | 'processing' | 'ready' | 'failed'
+export type MessageStatus = 'pending' | 'processing' | 'sent' | 'delivered' | 'read' | 'played' | 'failed'
+export type Variant = 'original' | 'thumb' | 'preview' | 'playback' | 'poster'
+
+export interface ApiError {
+  code: string
+  message: string
+}
+
+export interface AttachmentMetadata {
+  width?: number
+  height?: number
+  duration?: number
+  pages?: number
+  waveform?: number[]
+  blurhash?: string
+  animated?: boolean
+  ptt?: boolean
+  preview_error?: string
+}
+
+export interface Attachment {
+  id: string
+  status: AttachmentStatus
+  category: Category
+  mime_type: string
+  size: number | null
+  file_name: string
+  error: ApiError | null
+  metadata: AttachmentMetadata
+  urls: Partial<Record<Variant, string>>
+}
+
+export interface Message {
+  id: string
+  conversation: string
+  wa_message_id: string
+  direction: 'in' | 'out'
+  author_jid: string
+  author_name: string
+  text: string
+  status: MessageStatus
+  error: ApiError | null
+  timestamp: string
+  attachments: Attachment[]
+}
+
+export interface LastMessage {
+  id: string
+  direction: 'in' | 'out'
+  text: string
+  status: MessageStatus
+  timestamp: string
+  attachment: { category: Category; file_name: string; duration: number | null } | null
+}
+
+export interface Conversation {
+  id: string
+  remote_jid: string
+  display_name: string
+  is_group: boolean
+  avatar_updated_at: string | null
+  avatar_url: string | null
+  last_activity_at: string | null
+  created_at: string
+  last_message: LastMessage | null
+}
+
+export interface Page<T> {
+  next: string | null
+  previous: string | null
+  results: T[]
+}
+
+export interface Me {
+  username: string
+  role: string
+  tenant: { id: string; slug: string; name: string }
+}
+
+export interface UploadPolicy {
+  max_bytes: Record<string, number>
+  allowed_types: Record<string, string[]>
+  voice_container_types: Record<string, string>
+  caption_max_chars: number
+  text_max_chars: number
+}
+
+export type UploadInstructions =
+  | { method: 'PUT'; url: string; headers: Record<string, string> }
+  | { multipart: true; part_size: number; parts: { number: number; url: string }[] }
+
+export interface StartedUpload {
+  id: string
+  status: 'uploading'
+  upload: UploadInstructions
+}
+
+// Events on /ws/chat/: {"type": name, "data": payload}.
+export type ChatEvent =
+  | { type: 'hello'; data: { tenant: string; group: string } }
+  | { type: 'pong' }
+  | { type: 'message.created'; data: Message }
+  | {
+      type: 'message.status'
+      data: Pick<Message, 'id' | 'conversation' | 'wa_message_id' | 'status' | 'error'>
+    }
+  | { type: 'message.deleted'; data: { id: string; conversation: string } }
+  | {
+      type: 'attachment.ready' | 'attachment.failed'
+      data: { conversation: string; message: string | null; attachment: Attachment }
+    }
+  | { type: 'conversation.updated'; data: Conversation }

@@ -1,0 +1,117 @@
+import { useCallback, useEffect, useState } from 'react'
+import { api, ApiFailure } from '../api/client'
+import type { Me, UploadPolicy } from '../api/types'
+import { ChatProvider, useChat } from '../state/ChatContext'
+import { useChatSocket } from '../hooks/useChatSocket'
+import { useSelectedConversation } from '../hooks/useSelectedConversation'
+import { t } from '../strings'
+import { ChatWindow } from './ChatWindow'
+import { ConversationList } from './ConversationList'
+import { Login } from './Login'
+
+type Session = { kind: 'loading' } | { kind: 'anonymous'; error?: string } | { kind: 'member'; me: Me }
+
+export function App() {
+  const [session, setSession] = useState<Session>({ kind: 'loading' })
+  const [policy, setPolicy] = useState<UploadPolicy | null>(null)
+
+  const whoAmI = useCallback(async () => {
+    try {
+      const me = await api.me()
+      setSession({ kind: 'member', me })
+      setPolicy(await api.uploadPolicy())
+    } catch (error) {
+      const noTenant = error instanceof ApiFailure && error.status === 403 && error.code === 'permission_denied'
+      setSession({ kind: 'anonymous', error: noTenant ? t.login.noTenant : undefined })
+    }
+  }, [])
+
+  useEffect(() => {
+    void whoAmI()
+  }, [whoAmI])
+
+  if (session.kind === 'loading') return <div className="h-full bg-wa-panel" aria-busy="true" />
+  if (session.kind === 'anonymous') return <Login notice={session.error} onLoggedIn={whoAmI} />
+  return (
+    <ChatProvider policy={policy}>
+      <Workspace
+        me={session.me}
+        onLogout={async () => {
+          await api.logout().catch(() => undefined)
+          setSession({ kind: 'anonymous' })
+        }}
+      />
+    </ChatProvider>
+  )
+}
+
+function Workspace({ me, onLogout }: { me: Me; onLogout: () => void }) {
+  const { loadConversations, loadMessages, applyEvent } = useChat()
+  const [selected, select] = useSelectedConversation()
+  const [listError, setListError] = useState(false)
+
+  const refresh = useCallback(async () => {
+    try {
+      await loadConversations()
+      setListError(false)
+    } catch {
+      setListError(true)
+    }
+  }, [loadConversations])
+
+  useEffect(() => {
+    void refresh()
+  }, [refresh])
+
+  // After a reconnect, events may have been missed: fetch the list and the open chat again.
+  const catchUp = useCallback(() => {
+    void refresh()
+    if (selected) void loadMessages(selected).catch(() => undefined)
+  }, [refresh, loadMessages, selected])
+
+  const connected = useChatSocket(true, applyEvent, catchUp)
+
+  return (
+    <div className="flex h-full overflow-hidden bg-wa-panel">
+      <aside
+        className={`${selected ? 'hidden md:flex' : 'flex'} w-full min-w-0 flex-col border-r border-slate-200 bg-white md:w-[360px] md:flex-none lg:w-[400px]`}
+      >
+        <header className="flex h-16 flex-none items-center justify-between bg-wa-panel px-4">
+          <div className="min-w-0">
+            <h1 className="truncate text-lg font-semibold text-slate-800">{t.conversations.title}</h1>
+            <p className="truncate text-xs text-slate-500">
+              {me.tenant.name} · {me.username}
+            </p>
+          </div>
+          <div className="flex items-center gap-3">
+            <span
+              className={`inline-flex items-center gap-1 text-xs ${connected ? 'text-emerald-700' : 'text-amber-700'}`}
+              data-testid="connection"
+              data-connected={connected}
+            >
+              <span className={`h-2 w-2 rounded-full ${connected ? 'bg-emerald-500' : 'animate-pulse bg-amber-500'}`} />
+              {connected ? t.chat.live : t.chat.offline}
+            </span>
+            <button
+              type="button"
+              onClick={onLogout}
+              className="rounded px-2 py-1 text-sm text-slate-600 hover:bg-slate-200"
+            >
+              {t.logout}
+            </button>
+          </div>
+        </header>
+        <ConversationList selected={selected} onSelect={select} error={listError} onRetry={refresh} />
+      </aside>
+      <main className={`${selected ? 'flex' : 'hidden md:flex'} min-w-0 flex-1 flex-col`}>
+        {selected ? (
+          <ChatWindow key={selected} conversationId={selected} onBack={() => select(null)} />
+        ) : (
+          <div className="flex flex-1 items-center justify-center bg-wa-panel p-8 text-center text-slate-500">
+            {t.chat.pick}
+          </div>
+        )}
+      </main>
+    </div>
+  )
+}

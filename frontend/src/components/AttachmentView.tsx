@@ -1,0 +1,79 @@
+// One attachment by category and state: processing (spinner in a box of the final size), failed
+// (reason + retry), uploading (progress), or the ready media component.
+import type { Attachment, Message } from '../api/types'
+import { useChat } from '../state/ChatContext'
+import { t } from '../strings'
+import { AudioPlayer } from './AudioPlayer'
+import { DocumentCard } from './DocumentCard'
+import { ImageBubble } from './ImageBubble'
+import { frameSize } from './mediaSize'
+import { StickerBubble } from './StickerBubble'
+import { UploadingMedia } from './UploadingMedia'
+import { VideoBubble } from './VideoBubble'
+
+interface Props {
+  attachment: Attachment
+  message: Message
+  onOpenImage: () => void
+}
+
+export function AttachmentView({ attachment, message, onOpenImage }: Props) {
+  const { retryAttachment } = useChat()
+  const testAttrs = { 'data-testid': 'attachment', 'data-attachment': attachment.id, 'data-status': attachment.status }
+  if (attachment.status === 'uploading') {
+    return (
+      <div {...testAttrs}>
+        <UploadingMedia attachment={attachment} />
+      </div>
+    )
+  }
+  if (attachment.status === 'failed') {
+    const { width } = frameSize(attachment)
+    return (
+      <div {...testAttrs} role="alert" className="flex items-center gap-3 rounded-md bg-slate-100 p-3 text-sm text-slate-700" style={{ width: Math.min(width, 330) }}>
+        <span aria-hidden className="text-xl">⚠️</span>
+        <span className="min-w-0 flex-1">
+          <span className="block">{attachment.error?.message || t.attachment.failed}</span>
+          {attachment.file_name && <span className="block truncate text-xs text-slate-500">{attachment.file_name}</span>}
+        </span>
+        {message.direction === 'in' && (
+          <button type="button" onClick={() => void retryAttachment(message.conversation, message.id, attachment.id)} className="flex-none rounded bg-slate-700 px-2 py-1 text-xs font-medium text-white">
+            {t.attachment.retry}
+          </button>
+        )}
+      </div>
+    )
+  }
+  if (attachment.status !== 'ready') {
+    const { width, height } = frameSize(attachment)
+    const audioLike = attachment.category === 'audio' || attachment.category === 'voice' || attachment.category === 'document'
+    return (
+      <div
+        {...testAttrs}
+        aria-busy="true"
+        aria-label={t.attachment.processing}
+        className="flex items-center justify-center rounded-md bg-slate-200/70"
+        style={{ width, height: audioLike ? undefined : height, minHeight: audioLike ? 56 : undefined, maxWidth: '100%' }}
+      >
+        <span className="h-8 w-8 animate-spin rounded-full border-4 border-white border-t-wa-green" />
+        {audioLike && <span className="ml-3 text-sm text-slate-600">{attachment.file_name || t.attachment.processing}</span>}
+      </div>
+    )
+  }
+  const body = (() => {
+    switch (attachment.category) {
+      case 'image':
+        return <ImageBubble attachment={attachment} onOpen={onOpenImage} />
+      case 'sticker':
+        return <StickerBubble attachment={attachment} />
+      case 'audio':
+      case 'voice':
+        return <AudioPlayer attachment={attachment} />
+      case 'video':
+        return <VideoBubble attachment={attachment} />
+      default:
+        return <DocumentCard attachment={attachment} />
+    }
+  })()
+  return <div {...testAttrs}>{body}</div>
+}

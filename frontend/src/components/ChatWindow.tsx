@@ -1,0 +1,144 @@
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react'
+import type { Attachment } from '../api/types'
+import { orderedMessages } from '../state/chat'
+import { useChat } from '../state/ChatContext'
+import { sendFiles } from '../state/uploads'
+import { t } from '../strings'
+import { Avatar } from './Avatar'
+import { Composer } from './Composer'
+import { Lightbox } from './Lightbox'
+import { MessageBubble } from './MessageBubble'
+import { UploadTray } from './UploadTray'
+
+const NEAR_BOTTOM_PX = 160
+
+export function ChatWindow({ conversationId, onBack }: { conversationId: string; onBack: () => void }) {
+  const { state, loadMessages, loadOlder, policy } = useChat()
+  const conversation = state.conversations[conversationId]
+  const thread = state.threads[conversationId]
+  const messages = useMemo(() => orderedMessages(thread), [thread])
+  const [failed, setFailed] = useState(false)
+  const [dragging, setDragging] = useState(false)
+  const [lightbox, setLightbox] = useState<string | null>(null)
+  const scroller = useRef<HTMLDivElement>(null)
+  const stick = useRef(true)
+  const previousHeight = useRef(0)
+
+  useEffect(() => {
+    loadMessages(conversationId).then(
+      () => setFailed(false),
+      () => setFailed(true),
+    )
+  }, [conversationId, loadMessages])
+
+  // Stay at the bottom while the person is there (new messages, media finishing); keep the view
+  // still when older messages are added above.
+  useLayoutEffect(() => {
+    const el = scroller.current
+    if (!el) return
+    if (stick.current) el.scrollTop = el.scrollHeight
+    else if (previousHeight.current && el.scrollTop < 40) el.scrollTop += el.scrollHeight - previousHeight.current
+    previousHeight.current = el.scrollHeight
+  }, [messages])
+
+  const images = useMemo(
+    () =>
+      messages.flatMap((m) =>
+        m.attachments.filter((a): a is Attachment => a.category === 'image' && a.status === 'ready' && !!a.urls.original),
+      ),
+    [messages],
+  )
+
+  const name = conversation ? conversation.display_name || conversation.remote_jid.split('@')[0] : ''
+  const drop = (event: DragEvent) => {
+    event.preventDefault()
+    setDragging(false)
+    const files = [...event.dataTransfer.files]
+    if (files.length && policy) sendFiles(policy, conversationId, files)
+  }
+
+  return (
+    <section
+      className="relative flex h-full min-h-0 flex-col bg-wa-chat"
+      aria-label={name}
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes('Files')) {
+          e.preventDefault()
+          setDragging(true)
+        }
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false)
+      }}
+      onDrop={drop}
+    >
+      <header className="flex h-16 flex-none items-center gap-3 bg-wa-panel px-3">
+        <button type="button" onClick={onBack} className="rounded p-2 text-slate-600 hover:bg-slate-200 md:hidden" aria-label={t.chat.back}>
+          ←
+        </button>
+        {conversation && <Avatar name={name} url={conversation.avatar_url} colourKey={conversation.remote_jid} size={40} />}
+        <div className="min-w-0">
+          <h2 className="truncate font-medium text-slate-900" data-testid="chat-title">
+            {name}
+          </h2>
+          {conversation && !conversation.is_group && (
+            <p className="truncate text-xs text-slate-500">+{conversation.remote_jid.split('@')[0]}</p>
+          )}
+        </div>
+      </header>
+      <div
+        ref={scroller}
+        onScroll={(e) => {
+          const el = e.currentTarget
+          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX
+        }}
+        className="min-h-0 flex-1 overflow-y-auto px-3 py-4 sm:px-[6%]"
+        data-testid="messages"
+      >
+        {thread?.older && (
+          <div className="mb-3 text-center">
+            <button
+              type="button"
+              onClick={() => {
+                stick.current = false
+                void loadOlder(conversationId)
+              }}
+              className="rounded-full bg-white px-3 py-1 text-sm text-slate-600 shadow"
+            >
+              {t.chat.loadOlder}
+            </button>
+          </div>
+        )}
+        {failed && !thread?.loaded && (
+          <div className="text-center text-sm text-slate-600">
+            {t.chat.loadFailed}{' '}
+            <button type="button" className="underline" onClick={() => loadMessages(conversationId).then(() => setFailed(false), () => undefined)}>
+              {t.chat.tryAgain}
+            </button>
+          </div>
+        )}
+        {!thread?.loaded && !failed && <p className="text-center text-sm text-slate-500">{t.chat.loading}</p>}
+        {thread?.loaded && messages.length === 0 && <p className="text-center text-sm text-slate-500">{t.chat.empty}</p>}
+        <ol className="flex flex-col gap-1.5">
+          {messages.map((message) => (
+            <li key={message.id} className="flex flex-col">
+              <MessageBubble
+                message={message}
+                showAuthor={!!conversation?.is_group && message.direction === 'in'}
+                onOpenImage={setLightbox}
+              />
+            </li>
+          ))}
+        </ol>
+      </div>
+      <UploadTray conversationId={conversationId} />
+      <Composer conversationId={conversationId} />
+      {dragging && (
+        <div className="pointer-events-none absolute inset-0 z-20 flex items-center justify-center border-4 border-dashed border-wa-green bg-white/80 text-lg font-medium text-slate-700">
+          {t.chat.dropHere}
+        </div>
+      )}
+      {lightbox && <Lightbox images={images} startId={lightbox} onClose={() => setLightbox(null)} />}
+    </section>
+  )
+}

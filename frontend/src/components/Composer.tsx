@@ -1,0 +1,156 @@
+// Writing and sending: text (Enter sends, Shift+Enter breaks the line), 📎 files (pictures and
+// videos, documents, audio), paste a picture, and 🎤 a voice note recorded in the browser.
+import { useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react'
+import { ApiFailure } from '../api/client'
+import { useChat } from '../state/ChatContext'
+import { sendFiles } from '../state/uploads'
+import { t } from '../strings'
+import { VoiceRecorder } from './VoiceRecorder'
+
+const PICKERS = [
+  { key: 'media', label: t.composer.attachMedia, accept: 'image/*,video/*', icon: '🖼️' },
+  { key: 'document', label: t.composer.attachDocument, accept: '', icon: '📄' },
+  { key: 'audio', label: t.composer.attachAudio, accept: 'audio/*', icon: '🎵' },
+] as const
+
+export function Composer({ conversationId }: { conversationId: string }) {
+  const { policy, sendText } = useChat()
+  const [text, setText] = useState('')
+  const [error, setError] = useState('')
+  const [menu, setMenu] = useState(false)
+  const [recording, setRecording] = useState(false)
+  const [sending, setSending] = useState(false)
+  const inputs = useRef<Record<string, HTMLInputElement | null>>({})
+  const textarea = useRef<HTMLTextAreaElement>(null)
+  const maxChars = policy?.text_max_chars ?? 4096
+
+  useEffect(() => textarea.current?.focus(), [conversationId])
+
+  useEffect(() => {
+    const el = textarea.current
+    if (!el) return
+    el.style.height = 'auto'
+    el.style.height = `${Math.min(el.scrollHeight, 140)}px`
+  }, [text])
+
+  const files = (list: File[]) => {
+    setMenu(false)
+    if (list.length && policy) sendFiles(policy, conversationId, list)
+  }
+
+  const submit = async () => {
+    const body = text.trim()
+    if (!body || sending) return
+    if (body.length > maxChars) {
+      setError(t.composer.textTooLong(maxChars))
+      return
+    }
+    setSending(true)
+    setError('')
+    try {
+      await sendText(conversationId, body)
+      setText('')
+    } catch (failure) {
+      setError(failure instanceof ApiFailure ? failure.message : t.composer.sendFailed)
+    } finally {
+      setSending(false)
+      textarea.current?.focus()
+    }
+  }
+
+  const onKey = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault()
+      void submit()
+    }
+  }
+
+  const onPaste = (event: ClipboardEvent) => {
+    const pasted = [...event.clipboardData.files]
+    if (pasted.length) {
+      event.preventDefault()
+      files(pasted)
+    }
+  }
+
+  if (recording) {
+    return (
+      <VoiceRecorder
+        onCancel={() => setRecording(false)}
+        onRecorded={(file) => {
+          setRecording(false)
+          if (policy) sendFiles(policy, conversationId, [file], { voice: true })
+        }}
+        onError={(message) => {
+          setRecording(false)
+          setError(message)
+        }}
+      />
+    )
+  }
+
+  const icon = 'flex h-10 w-10 flex-none items-center justify-center rounded-full text-xl text-slate-600 hover:bg-slate-200'
+  return (
+    <div className="relative flex-none bg-wa-panel px-2 py-2 sm:px-4">
+      {error && (
+        <p role="alert" className="mb-1 px-2 text-sm text-red-700" data-testid="composer-error">
+          {error}
+        </p>
+      )}
+      {menu && (
+        <ul className="absolute bottom-14 left-2 z-10 w-56 rounded-lg bg-white py-1 shadow-lg" role="menu" onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
+          {PICKERS.map((picker) => (
+            <li key={picker.key} role="none">
+              <button type="button" role="menuitem" autoFocus={picker.key === 'media'} onClick={() => inputs.current[picker.key]?.click()} className="flex w-full items-center gap-3 px-4 py-2 text-left text-sm hover:bg-slate-100">
+                <span aria-hidden>{picker.icon}</span>
+                {picker.label}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {PICKERS.map((picker) => (
+        <input
+          key={picker.key}
+          ref={(el) => {
+            inputs.current[picker.key] = el
+          }}
+          type="file"
+          multiple
+          accept={picker.accept || undefined}
+          hidden
+          data-testid={`file-input-${picker.key}`}
+          onChange={(e) => {
+            files([...(e.target.files ?? [])])
+            e.target.value = ''
+          }}
+        />
+      ))}
+      <div className="flex items-end gap-1">
+        <button type="button" className={icon} aria-label={t.composer.attach} aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)}>
+          📎
+        </button>
+        <textarea
+          ref={textarea}
+          rows={1}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={onKey}
+          onPaste={onPaste}
+          placeholder={t.composer.placeholder}
+          aria-label={t.composer.placeholder}
+          className="max-h-36 min-h-10 flex-1 resize-none rounded-lg border-0 bg-white px-3 py-2 text-[15px] leading-6 focus:outline-none"
+        />
+        {text.trim() ? (
+          <button type="button" className={`${icon} bg-wa-green text-white hover:bg-wa-green`} aria-label={t.composer.send} onClick={() => void submit()} disabled={sending}>
+            ➤
+          </button>
+        ) : (
+          <button type="button" className={icon} aria-label={t.composer.record} onClick={() => setRecording(true)}>
+            🎤
+          </button>
+        )}
+      </div>
+    </div>
+  )
+}

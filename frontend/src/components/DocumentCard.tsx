@@ -1,0 +1,63 @@
+// A document: first-page preview when there is one, a type icon, name, pages · size · type, and
+// "Abrir" (a new tab; PDFs show inline, other types download) and "Baixar".
+import type { Attachment } from '../api/types'
+import { formatSize } from '../lib/format'
+import { t } from '../strings'
+
+const KINDS: [RegExp, string, string][] = [
+  [/pdf/, 'PDF', 'bg-red-600'],
+  [/word|opendocument\.text|rtf/, 'DOC', 'bg-blue-600'],
+  [/sheet|excel|csv|opendocument\.spreadsheet/, 'XLS', 'bg-green-600'],
+  [/presentation|powerpoint/, 'PPT', 'bg-orange-600'],
+  [/zip|rar|7z|tar|gzip/, 'ZIP', 'bg-amber-700'],
+  [/^image\//, 'IMG', 'bg-purple-600'],
+  [/^audio\//, 'AUD', 'bg-pink-600'],
+  [/^video\//, 'VID', 'bg-indigo-600'],
+  [/^text\//, 'TXT', 'bg-slate-600'],
+]
+
+export function documentKind(mimeType: string, fileName: string): { label: string; colour: string } {
+  for (const [pattern, label, colour] of KINDS) if (pattern.test(mimeType)) return { label, colour }
+  const extension = fileName.includes('.') ? fileName.split('.').pop()!.slice(0, 4).toUpperCase() : 'ARQ'
+  return { label: extension, colour: 'bg-slate-500' }
+}
+
+export function DocumentCard({ attachment }: { attachment: Attachment }) {
+  const { label, colour } = documentKind(attachment.mime_type, attachment.file_name)
+  const preview = attachment.urls.preview ?? attachment.urls.thumb
+  const details = [
+    attachment.metadata.pages ? t.attachment.pages(attachment.metadata.pages) : null,
+    formatSize(attachment.size),
+    label,
+  ].filter(Boolean)
+  return (
+    <div className="w-[300px] max-w-full overflow-hidden rounded-md bg-black/5" data-testid="document">
+      {preview && (
+        <a href={attachment.urls.original} target="_blank" rel="noopener" className="block h-36 overflow-hidden bg-white">
+          <img src={preview} alt="" data-testid="document-preview" className="h-full w-full object-cover object-top" />
+        </a>
+      )}
+      <div className="flex items-center gap-3 p-2.5">
+        <span className={`flex h-10 w-8 flex-none items-end justify-center rounded-sm pb-1 text-[9px] font-bold text-white ${colour}`} aria-hidden>
+          {label}
+        </span>
+        <span className="min-w-0 flex-1">
+          <span className="block truncate text-sm text-slate-900" data-testid="document-name" title={attachment.file_name}>
+            {attachment.file_name || t.preview.document}
+          </span>
+          <span className="block truncate text-xs text-slate-500" data-testid="document-details">
+            {details.join(' · ')}
+          </span>
+        </span>
+      </div>
+      <div className="flex border-t border-black/10 text-sm">
+        <a href={attachment.urls.original} target="_blank" rel="noopener" className="flex-1 py-2 text-center text-teal-700 hover:bg-black/5">
+          {t.attachment.open}
+        </a>
+        <a href={attachment.urls.original} download={attachment.file_name || true} className="flex-1 border-l border-black/10 py-2 text-center text-teal-700 hover:bg-black/5">
+          {t.attachment.download}
+        </a>
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,26 @@
+import type { Attachment } from '../api/types'
+import { formatDuration } from '../lib/format'
+import { frameSize } from './mediaSize'
+
+/** A video: its poster in a box of the final size, the browser's own player (seeking by Range). */
+export function VideoBubble({ attachment }: { attachment: Attachment }) {
+  const { width, height } = frameSize(attachment)
+  return (
+    <div className="relative max-w-full overflow-hidden rounded-md bg-black" style={{ width, aspectRatio: `${width} / ${height}` }}>
+      <video
+        controls
+        preload="none"
+        playsInline
+        poster={attachment.urls.poster ?? attachment.urls.thumb}
+        src={attachment.urls.original}
+        data-testid="video"
+        className="h-full w-full object-contain"
+      />
+      {attachment.metadata.duration != null && (
+        <span className="pointer-events-none absolute top-2 left-2 rounded bg-black/60 px-1.5 text-[11px] text-white">
+          {formatDuration(attachment.metadata.duration)}
+        </span>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,54 @@
+import { sizeUnits, t } from '../strings'
+import type { Category, LastMessage } from '../api/types'
+
+export function formatSize(bytes: number | null | undefined): string {
+  if (bytes == null) return ''
+  let value = bytes
+  for (const unit of sizeUnits) {
+    if (value < 1024 || unit === 'GB') {
+      return unit === 'bytes' ? `${value} bytes` : `${value.toFixed(1).replace('.', ',')} ${unit}`
+    }
+    value /= 1024
+  }
+  return `${bytes} bytes`
+}
+
+/** 0:07, 1:05, 1:02:03 */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return '0:00'
+  const whole = Math.floor(seconds)
+  const h = Math.floor(whole / 3600)
+  const m = Math.floor((whole % 3600) / 60)
+  const s = String(whole % 60).padStart(2, '0')
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`
+}
+
+/** The time of a message: 14:05 */
+export function formatClock(iso: string): string {
+  return new Date(iso).toLocaleTimeString('pt-BR', { hour: '2-digit', minute: '2-digit' })
+}
+
+/** The time in the conversation list: 14:05 today, "Ontem", else 21/11/2026. */
+export function formatListTime(iso: string | null, now: Date = new Date()): string {
+  if (!iso) return ''
+  const when = new Date(iso)
+  const day = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime()
+  const days = Math.round((day(now) - day(when)) / 86_400_000)
+  if (days <= 0) return formatClock(iso)
+  if (days === 1) return t.time.yesterday
+  return when.toLocaleDateString('pt-BR', { day: '2-digit', month: '2-digit', year: 'numeric' })
+}
+
+const PREVIEW: Record<Category, string> = t.preview
+
+/** What the conversation list shows under the name: "📷 Foto", "🎤 Áudio 0:12", "📄 contrato.pdf"… */
+export function previewText(last: LastMessage | null): string {
+  if (!last) return ''
+  const a = last.attachment
+  if (!a) return last.text
+  if (a.category === 'document') return `📄 ${a.file_name || PREVIEW.document.slice(3)}`
+  const label = PREVIEW[a.category]
+  if (last.text) return `${label.split(' ')[0]} ${last.text}`
+  if ((a.category === 'voice' || a.category === 'audio') && a.duration) return `${label} ${formatDuration(a.duration)}`
+  return label
+}

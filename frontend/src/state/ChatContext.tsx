@@ -1,0 +1,83 @@
+// Server state for the components: the chat reducer plus the actions that talk to the API.
+import { createContext, useCallback, useContext, useMemo, useReducer, type ReactNode } from 'react'
+import { api, samePath } from '../api/client'
+import type { ChatEvent, UploadPolicy } from '../api/types'
+import { chatReducer, initialChat, type ChatState } from './chat'
+
+interface ChatApi {
+  state: ChatState
+  policy: UploadPolicy | null
+  loadConversations: () => Promise<void>
+  loadMessages: (conversation: string) => Promise<void>
+  loadOlder: (conversation: string) => Promise<void>
+  applyEvent: (event: ChatEvent) => void
+  sendText: (conversation: string, text: string) => Promise<void>
+  retryMessage: (id: string) => Promise<void>
+  retryAttachment: (conversation: string, messageId: string, attachmentId: string) => Promise<void>
+}
+
+const Context = createContext<ChatApi | null>(null)
+
+export function ChatProvider({ policy, children }: { policy: UploadPolicy | null; children: ReactNode }) {
+  const [state, dispatch] = useReducer(chatReducer, initialChat)
+
+  const loadConversations = useCallback(async () => {
+    const page = await api.conversations()
+    dispatch({ type: 'conversations/loaded', conversations: page.results })
+  }, [])
+
+  const loadMessages = useCallback(async (conversation: string) => {
+    const page = await api.messages(conversation)
+    dispatch({ type: 'messages/loaded', conversation, messages: page.results, older: samePath(page.next), append: false })
+  }, [])
+
+  const loadOlder = useCallback(
+    async (conversation: string) => {
+      const cursor = state.threads[conversation]?.older
+      if (!cursor) return
+      const page = await api.messages(conversation, cursor)
+      dispatch({ type: 'messages/loaded', conversation, messages: page.results, older: samePath(page.next), append: true })
+    },
+    [state.threads],
+  )
+
+  const applyEvent = useCallback((event: ChatEvent) => dispatch({ type: 'event', event }), [])
+
+  const sendText = useCallback(async (conversation: string, text: string) => {
+    const message = await api.sendText(conversation, text)
+    dispatch({ type: 'message/upserted', message })
+  }, [])
+
+  const retryMessage = useCallback(async (id: string) => {
+    const message = await api.retryMessage(id)
+    dispatch({ type: 'message/upserted', message })
+  }, [])
+
+  const retryAttachment = useCallback(
+    async (conversation: string, messageId: string, attachmentId: string) => {
+      const answer = await api.retryAttachment(attachmentId)
+      const attachment = state.threads[conversation]?.byId[messageId]?.attachments.find((a) => a.id === attachmentId)
+      if (answer.status === 'pending' && attachment) {
+        dispatch({
+          type: 'attachment/replaced',
+          conversation,
+          message: messageId,
+          attachment: { ...attachment, status: 'pending', error: null },
+        })
+      }
+    },
+    [state.threads],
+  )
+
+  const value = useMemo(
+    () => ({ state, policy, loadConversations, loadMessages, loadOlder, applyEvent, sendText, retryMessage, retryAttachment }),
+    [state, policy, loadConversations, loadMessages, loadOlder, applyEvent, sendText, retryMessage, retryAttachment],
+  )
+  return <Context.Provider value={value}>{children}</Context.Provider>
+}
+
+export function useChat(): ChatApi {
+  const value = useContext(Context)
+  if (!value) throw new Error('useChat outside ChatProvider')
+  return value
+}

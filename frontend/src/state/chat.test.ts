@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest'
+import type { Attachment, Conversation, Message } from '../api/types'
+import { chatReducer, initialChat, orderedMessages, sortedConversations, type ChatState } from './chat'
+
+const attachment = (patch: Partial<Attachment> = {}): Attachment => ({
+  id: 'a1',
+  status: 'processing',
+  category: 'image',
+  mime_type: 'image/jpeg',
+  size: 100,
+  file_name: '',
+  error: null,
+  metadata: {},
+  urls: {},
+  ...patch,
+})
+
+const message = (patch: Partial<Message> = {}): Message => ({
+  id: 'm1',
+  conversation: 'c1',
+  wa_message_id: '',
+  direction: 'out',
+  author_jid: '',
+  author_name: '',
+  text: '',
+  status: 'processing',
+  error: null,
+  timestamp: '2026-11-26T10:00:00Z',
+  attachments: [],
+  ...patch,
+})
+
+const conversation = (id: string, at: string): Conversation => ({
+  id,
+  remote_jid: `${id}@s.whatsapp.net`,
+  display_name: id,
+  is_group: false,
+  avatar_updated_at: null,
+  avatar_url: null,
+  last_activity_at: at,
+  created_at: at,
+  last_message: null,
+})
+
+const loaded = (messages: Message[]): ChatState =>
+  chatReducer(initialChat, { type: 'messages/loaded', conversation: 'c1', messages, older: null, append: false })
+
+describe('chat reducer', () => {
+  it('never moves a message status backwards, whatever the order of events', () => {
+    let state = loaded([message({ status: 'read' })])
+    state = chatReducer(state, {
+      type: 'event',
+      event: { type: 'message.status', data: { id: 'm1', conversation: 'c1', wa_message_id: 'X', status: 'sent', error: null } },
+    })
+    expect(state.threads.c1.byId.m1.status).toBe('read')
+    state = chatReducer(state, { type: 'messages/loaded', conversation: 'c1', messages: [message({ status: 'delivered' })], older: null, append: false })
+    expect(state.threads.c1.byId.m1.status).toBe('read')
+  })
+
+  it('replaces an attachment when it becomes ready, and a stale page does not undo it', () => {
+    let state = loaded([message({ attachments: [attachment()] })])
+    const ready = attachment({ status: 'ready', urls: { thumb: '/media/a1/thumb' } })
+    state = chatReducer(state, { type: 'event', event: { type: 'attachment.ready', data: { conversation: 'c1', message: 'm1', attachment: ready } } })
+    expect(state.threads.c1.byId.m1.attachments[0].status).toBe('ready')
+    state = chatReducer(state, { type: 'messages/loaded', conversation: 'c1', messages: [message({ attachments: [attachment()] })], older: null, append: false })
+    expect(state.threads.c1.byId.m1.attachments[0]).toEqual(ready)
+  })
+
+  it('adds live messages once and removes deleted ones', () => {
+    let state = loaded([])
+    const created = { type: 'event' as const, event: { type: 'message.created' as const, data: message({ id: 'm2' }) } }
+    state = chatReducer(chatReducer(state, created), created)
+    expect(orderedMessages(state.threads.c1).map((m) => m.id)).toEqual(['m2'])
+    state = chatReducer(state, { type: 'event', event: { type: 'message.deleted', data: { id: 'm2', conversation: 'c1' } } })
+    expect(orderedMessages(state.threads.c1)).toEqual([])
+  })
+
+  it('keeps how far back it loaded when the newest page is fetched again (catch-up)', () => {
+    let state = chatReducer(initialChat, { type: 'messages/loaded', conversation: 'c1', messages: [], older: '/page2', append: false })
+    state = chatReducer(state, { type: 'messages/loaded', conversation: 'c1', messages: [], older: '/page3', append: true })
+    state = chatReducer(state, { type: 'messages/loaded', conversation: 'c1', messages: [], older: '/page2', append: false })
+    expect(state.threads.c1.older).toBe('/page3')
+  })
+
+  it('orders conversations by last activity and updates them live', () => {
+    let state = chatReducer(initialChat, {
+      type: 'conversations/loaded',
+      conversations: [conversation('old', '2026-11-20T10:00:00Z'), conversation('new', '2026-11-26T10:00:00Z')],
+    })
+    expect(sortedConversations(state).map((c) => c.id)).toEqual(['new', 'old'])
+    state = chatReducer(state, { type: 'event', event: { type: 'conversation.updated', data: conversation('old', '2026-11-26T11:00:00Z') } })
+    expect(sortedConversations(state).map((c) => c.id)).toEqual(['old', 'new'])
+  })
+})

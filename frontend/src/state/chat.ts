@@ -1,0 +1,161 @@
+// Server state of the chat (conversations, messages) as one pure reducer, fed by REST pages and by
+// /ws/chat/ events in any order: upserts are idempotent, statuses only move forward.
+import type { Attachment, ChatEvent, Conversation, Message } from '../api/types'
+import { mergeStatus } from '../lib/status'
+
+export interface Thread {
+  byId: Record<string, Message>
+  loaded: boolean
+  older: string | null // cursor of the next older page
+}
+
+export interface ChatState {
+  conversations: Record<string, Conversation>
+  listLoaded: boolean
+  threads: Record<string, Thread>
+}
+
+export const initialChat: ChatState = { conversations: {}, listLoaded: false, threads: {} }
+
+export type ChatAction =
+  | { type: 'conversations/loaded'; conversations: Conversation[] }
+  | { type: 'messages/loaded'; conversation: string; messages: Message[]; older: string | null; append: boolean }
+  | { type: 'message/upserted'; message: Message }
+  | { type: 'attachment/replaced'; conversation: string; message: string; attachment: Attachment }
+  | { type: 'event'; event: ChatEvent }
+
+const emptyThread: Thread = { byId: {}, loaded: false, older: null }
+
+function mergeMessage(old: Message | undefined, incoming: Message): Message {
+  if (!old) return incoming
+  const attachments = incoming.attachments.map((a) => {
+    const before = old.attachments.find((b) => b.id === a.id)
+    // A stale REST page must not undo a newer "ready"/"failed" from an event.
+    return before && isFinal(before) && !isFinal(a) ? before : a
+  })
+  return { ...incoming, attachments, status: mergeStatus(old.status, incoming.status), error: pickError(old, incoming) }
+}
+
+function pickError(old: Message, incoming: Message) {
+  return mergeStatus(old.status, incoming.status) === old.status && old.status !== incoming.status ? old.error : incoming.error
+}
+
+const isFinal = (a: Attachment) => a.status === 'ready' || a.status === 'failed'
+
+function withMessage(state: ChatState, message: Message): ChatState {
+  const thread = state.threads[message.conversation] ?? emptyThread
+  const merged = mergeMessage(thread.byId[message.id], message)
+  return {
+    ...state,
+    threads: { ...state.threads, [message.conversation]: { ...thread, byId: { ...thread.byId, [message.id]: merged } } },
+  }
+}
+
+function patchMessage(state: ChatState, conversation: string, id: string, patch: (m: Message) => Message): ChatState {
+  const thread = state.threads[conversation]
+  let next = state
+  if (thread?.byId[id]) {
+    next = {
+      ...state,
+      threads: { ...state.threads, [conversation]: { ...thread, byId: { ...thread.byId, [id]: patch(thread.byId[id]) } } },
+    }
+  }
+  return next
+}
+
+function patchPreviewStatus(state: ChatState, event: Extract<ChatEvent, { type: 'message.status' }>): ChatState {
+  const conversation = state.conversations[event.data.conversation]
+  const last = conversation?.last_message
+  if (!last || last.id !== event.data.id) return state
+  const status = mergeStatus(last.status, event.data.status)
+  return {
+    ...state,
+    conversations: { ...state.conversations, [conversation.id]: { ...conversation, last_message: { ...last, status } } },
+  }
+}
+
+function replaceAttachment(state: ChatState, conversation: string, message: string, attachment: Attachment): ChatState {
+  return patchMessage(state, conversation, message, (m) => ({
+    ...m,
+    attachments: m.attachments.some((a) => a.id === attachment.id)
+      ? m.attachments.map((a) => (a.id === attachment.id ? attachment : a))
+      : [...m.attachments, attachment],
+  }))
+}
+
+function applyEvent(state: ChatState, event: ChatEvent): ChatState {
+  switch (event.type) {
+    case 'conversation.updated':
+      return { ...state, conversations: { ...state.conversations, [event.data.id]: event.data } }
+    case 'message.created':
+      return withMessage(state, event.data)
+    case 'message.status': {
+      const { id, conversation, status, error, wa_message_id } = event.data
+      const next = patchMessage(state, conversation, id, (m) => {
+        const merged = mergeStatus(m.status, status)
+        return merged === m.status ? m : { ...m, status: merged, error, wa_message_id: wa_message_id || m.wa_message_id }
+      })
+      return patchPreviewStatus(next, event)
+    }
+    case 'message.deleted': {
+      const thread = state.threads[event.data.conversation]
+      if (!thread?.byId[event.data.id]) return state
+      const byId = { ...thread.byId }
+      delete byId[event.data.id]
+      return { ...state, threads: { ...state.threads, [event.data.conversation]: { ...thread, byId } } }
+    }
+    case 'attachment.ready':
+    case 'attachment.failed': {
+      const { conversation, message, attachment } = event.data
+      return message ? replaceAttachment(state, conversation, message, attachment) : state
+    }
+    default:
+      return state
+  }
+}
+
+export function chatReducer(state: ChatState, action: ChatAction): ChatState {
+  switch (action.type) {
+    case 'conversations/loaded': {
+      const conversations: Record<string, Conversation> = {}
+      for (const c of action.conversations) conversations[c.id] = c
+      return { ...state, conversations, listLoaded: true }
+    }
+    case 'messages/loaded': {
+      const old = state.threads[action.conversation] ?? emptyThread
+      let next: ChatState = {
+        ...state,
+        threads: {
+          ...state.threads,
+          [action.conversation]: {
+            byId: old.byId,
+            loaded: true,
+            // Loading the newest page again (catch-up) keeps how far back we already were.
+            older: action.append || !old.loaded ? action.older : old.older,
+          },
+        },
+      }
+      for (const message of action.messages) next = withMessage(next, message)
+      return next
+    }
+    case 'message/upserted':
+      return withMessage(state, action.message)
+    case 'attachment/replaced':
+      return replaceAttachment(state, action.conversation, action.message, action.attachment)
+    case 'event':
+      return applyEvent(state, action.event)
+  }
+}
+
+/** Conversations, most recent activity first. */
+export function sortedConversations(state: ChatState): Conversation[] {
+  return Object.values(state.conversations).sort((a, b) =>
+    (b.last_activity_at ?? b.created_at).localeCompare(a.last_activity_at ?? a.created_at),
+  )
+}
+
+/** Messages of a thread, oldest first (the order they are drawn). */
+export function orderedMessages(thread: Thread | undefined): Message[] {
+  if (!thread) return []
+  return Object.values(thread.byId).sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id))
+}
