@@ -221,6 +221,16 @@ def agent(transactional_db, django_user_model, fake_whatsapp):
 
 
 @pytest.fixture
+def webhook_to_us(fake_whatsapp, agent, live_server):
+    """The fake posts send.message and receipts to our webhook, like Evolution does."""
+    tenant = agent.tenant
+    fake_whatsapp.state.webhook_url = (
+        f"{live_server.url}/webhooks/evolution/{tenant.slug}/{tenant.webhook_secret}/"
+    )
+    return fake_whatsapp
+
+
+@pytest.fixture
 def uploads(agent, storage, public_base_url, queued_sends):
     from tests.media.upload_client import UploadClient
 

@@ -45,6 +45,11 @@ class Conversation(models.Model):
         return self.display_name or self.remote_jid
 
 
+# Messages newest first. WhatsApp timestamps have one-second resolution: within a second, the
+# order of arrival.
+NEWEST_FIRST = ("-timestamp", "-created_at", "-id")
+
+
 class Message(models.Model):
     class Direction(models.TextChoices):
         INCOMING = "in", "Incoming"

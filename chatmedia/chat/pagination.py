@@ -3,6 +3,8 @@
 from django.conf import settings
 from rest_framework.pagination import CursorPagination
 
+from chatmedia.chat.models import NEWEST_FIRST
+
 
 class NewestFirstCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
@@ -18,4 +20,4 @@ class ConversationPagination(NewestFirstCursorPagination):
 
 
 class MessagePagination(NewestFirstCursorPagination):
-    ordering = ("-timestamp", "-id")
+    ordering = NEWEST_FIRST

@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Subquery
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chatmedia.chat.models import Attachment, Conversation, Message
+from chatmedia.chat.models import NEWEST_FIRST, Attachment, Conversation, Message
 from chatmedia.media import signing
 
 
@@ -71,7 +71,7 @@ def last_message_of(conversation) -> Message | None:
         return conversation._last_message
     return (
         Message.objects.filter(conversation=conversation)
-        .order_by("-timestamp", "-id")
+        .order_by(*NEWEST_FIRST)
         .prefetch_related("attachments")
         .first()
     )
@@ -80,9 +80,7 @@ def last_message_of(conversation) -> Message | None:
 def with_last_messages(conversations: list) -> list:
     """Set the newest message of each conversation in two queries (not one per row)."""
     ids = [c.pk for c in conversations]
-    newest = (
-        Message.objects.filter(conversation=OuterRef("pk")).order_by("-timestamp", "-id").values("pk")[:1]
-    )
+    newest = Message.objects.filter(conversation=OuterRef("pk")).order_by(*NEWEST_FIRST).values("pk")[:1]
     by_conversation = dict(
         Conversation.objects.filter(pk__in=ids).annotate(newest=Subquery(newest)).values_list("pk", "newest")
     )
@@ -147,6 +145,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "status",
             "error",
             "timestamp",
+            "created_at",
             "attachments",
         ]
 

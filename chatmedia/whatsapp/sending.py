@@ -278,7 +278,7 @@ def claim_from_webhook(tenant, incoming, conversation) -> bool:
     record = OutgoingSend.objects.filter(tenant=tenant, client_message_id=wa_id).first()
     if record is not None:
         return confirm(record.message_id, wa_id)
-    if conversation is None or incoming.media is None:
+    if conversation is None:
         return False
     # Evolution < 2.4 gave it its own id: find the send in flight (or unanswered) in that chat.
     unanswered = Q(state__in=[State.CALLING, State.UNCONFIRMED]) | Q(
@@ -290,6 +290,8 @@ def claim_from_webhook(tenant, incoming, conversation) -> bool:
         .filter(unanswered)
         .select_related("message")
     )
+    if incoming.media is None:
+        return _claim_text(waiting, incoming, wa_id)
     attachments = {
         a.message_id: a
         for a in Attachment.objects.filter(message_id__in=[r.message_id for r in waiting]).select_related(
@@ -314,6 +316,18 @@ def claim_from_webhook(tenant, incoming, conversation) -> bool:
         logger.info("send.message %s: one of %d sends in flight; left to their answers", wa_id, len(waiting))
         return True
     return False
+
+
+def _claim_text(waiting: list[OutgoingSend], incoming, wa_id: str) -> bool:
+    """A text echo: the one text send in flight in that chat with these very words."""
+    same_text = [
+        r
+        for r in waiting
+        if r.message.text == incoming.text and not Attachment.objects.filter(message_id=r.message_id).exists()
+    ]
+    if len(same_text) == 1:
+        return confirm(same_text[0].message_id, wa_id)
+    return bool(same_text)  # the same words twice in flight: their answers will name them
 
 
 def _kind_of(category: str) -> str:

@@ -8,6 +8,8 @@ import contextlib
 import json
 import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -23,7 +25,7 @@ from websockets.sync.client import connect
 from chatmedia.celery import app as celery_app
 from chatmedia.media.storage.config import local_storage_setting
 from chatmedia.tenancy.models import ApiToken, Membership, Tenant
-from tools.live_system import LiveSystem
+from tools.live_system import ROOT, LiveSystem
 
 REAL_BROKER = settings.CELERY_BROKER_URL.startswith("amqp")
 
@@ -69,6 +71,10 @@ def live_system(django_db_setup, django_db_blocker, fake_whatsapp_server, tmp_pa
     if REAL_BROKER:
         with django_db_blocker.unblock():
             celery_app.control.purge()  # stale tasks of an earlier run would only find nothing
+    # As in production: the built web chat is collected into STATIC_ROOT before the server starts.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
     system = LiveSystem(env, tmp_path_factory.mktemp("live-logs")).start()
     if REAL_BROKER:
         system.start_worker()

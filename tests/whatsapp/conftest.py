@@ -75,13 +75,3 @@ def send(uploads, agent):
         return Attachment.objects.select_related("message", "original").get(pk=started.id)
 
     return upload_and_send
-
-
-@pytest.fixture
-def webhook_to_us(fake_whatsapp, agent, live_server):
-    """The fake posts send.message and receipts to our webhook, like Evolution does."""
-    tenant = agent.tenant
-    fake_whatsapp.state.webhook_url = (
-        f"{live_server.url}/webhooks/evolution/{tenant.slug}/{tenant.webhook_secret}/"
-    )
-    return fake_whatsapp

@@ -193,6 +193,8 @@ class FakeWhatsApp:
     def post_incoming(self, spec: dict) -> dict:
         """A customer writes: post one `messages.upsert` of `spec["kind"]` (a KINDS key) to the
         webhook, with a fresh id (or `spec["id"]`), now, from `spec["remote_jid"]` when given."""
+        if spec["kind"] == "picture":
+            return self._post_picture(spec)
         fixture, media = KINDS[spec["kind"]]
         message_id = spec.get("id") or f"3A{random.randrange(16**16):016X}"  # noqa: S311
         changes = {"id": message_id, "timestamp": int(time.time())}
@@ -206,6 +208,15 @@ class FakeWhatsApp:
             node["caption"] = spec["caption"]
         status = sends.post_webhook(self.state, payload["event"], payload["data"])
         return {"id": message_id, "webhook": status}
+
+    def _post_picture(self, spec: dict) -> dict:
+        """The contact changed their profile picture (`contacts.update` with a URL on this fake)."""
+        contact = copy.deepcopy(load_fixture("contacts-update-single.json"))
+        data = contact["data"]
+        data["remoteJid"] = spec.get("remote_jid") or data["remoteJid"]
+        data["pushName"] = spec.get("push_name") or data["pushName"]
+        data["profilePicUrl"] = self.add_picture(f"pic{random.randrange(10**9)}", tiny_jpeg())  # noqa: S311
+        return {"webhook": sends.post_webhook(self.state, contact["event"], data)}
 
     def point_node_at(self, node: dict, media: Media) -> None:
         node["directPath"] = media.direct_path

@@ -65,6 +65,9 @@ class Sent:
             "transport": self.transport,
             "size": len(self.data),
             "sha256": self.sha256,
+            # What the bytes are, for checks that cannot see them: "OggS" + Opus for a voice note.
+            "magic": self.data[:4].decode("latin-1"),
+            "opus": b"OpusHead" in self.data[:512],
             "at": self.at,
         }
 

@@ -22,6 +22,7 @@ ROUTES = (
     "fetchProfilePictureUrl",
     "sendMedia",
     "sendWhatsAppAudio",
+    "sendText",
 )
 # send_then_stall: the send goes out (and its webhook), then the answer is held `stall_seconds`.
 # empty_body: the send goes out and the answer is a 201 with no body (Evolution 2.3.7 with its own

@@ -47,6 +47,7 @@ export interface Message {
   status: MessageStatus
   error: ApiError | null
   timestamp: string
+  created_at: string
   attachments: Attachment[]
 }
 

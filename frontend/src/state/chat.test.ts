@@ -26,6 +26,7 @@ const message = (patch: Partial<Message> = {}): Message => ({
   status: 'processing',
   error: null,
   timestamp: '2026-11-26T10:00:00Z',
+  created_at: '2026-11-26T10:00:01Z',
   attachments: [],
   ...patch,
 })
@@ -64,6 +65,15 @@ describe('chat reducer', () => {
     expect(state.threads.c1.byId.m1.attachments[0].status).toBe('ready')
     state = chatReducer(state, { type: 'messages/loaded', conversation: 'c1', messages: [message({ attachments: [attachment()] })], older: null, append: false })
     expect(state.threads.c1.byId.m1.attachments[0]).toEqual(ready)
+  })
+
+  it('orders messages of the same second by arrival', () => {
+    const state = loaded([
+      message({ id: 'b', created_at: '2026-11-26T10:00:02Z' }),
+      message({ id: 'a', created_at: '2026-11-26T10:00:03Z' }),
+      message({ id: 'c', timestamp: '2026-11-26T09:59:59Z' }),
+    ])
+    expect(orderedMessages(state.threads.c1).map((m) => m.id)).toEqual(['c', 'b', 'a'])
   })
 
   it('adds live messages once and removes deleted ones', () => {

@@ -157,5 +157,9 @@ export function sortedConversations(state: ChatState): Conversation[] {
 /** Messages of a thread, oldest first (the order they are drawn). */
 export function orderedMessages(thread: Thread | undefined): Message[] {
   if (!thread) return []
-  return Object.values(thread.byId).sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id))
+  // WhatsApp timestamps have one-second resolution: within a second, the order of arrival.
+  return Object.values(thread.byId).sort(
+    (a, b) =>
+      a.timestamp.localeCompare(b.timestamp) || (a.created_at ?? '').localeCompare(b.created_at ?? '') || a.id.localeCompare(b.id),
+  )
 }

@@ -1,0 +1,71 @@
+import { expect, type APIRequestContext, type Page } from '@playwright/test'
+
+export const FAKE = process.env.E2E_FAKE_URL ?? 'http://127.0.0.1:8081'
+export const FILES = process.env.E2E_FILES ?? '/tmp'
+const ARTIFACTS = process.env.E2E_ARTIFACTS ?? 'e2e-artifacts'
+
+export type Kind = 'text' | 'image' | 'voice' | 'audio' | 'document' | 'video' | 'sticker' | 'picture'
+
+/** A new customer number (each test its own conversation). */
+export function newJid(): string {
+  return `55119${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}@s.whatsapp.net`
+}
+
+/** The customer sends something: the fake Evolution posts the real webhook payload to chatmedia. */
+export async function incoming(request: APIRequestContext, kind: Kind, jid: string, name: string, extra: object = {}) {
+  const response = await request.post(`${FAKE}/__fake/incoming`, { data: { kind, remote_jid: jid, push_name: name, ...extra } })
+  expect(response.ok()).toBeTruthy()
+  const body = await response.json()
+  expect(body.webhook).toBe(200)
+  return body as { id?: string }
+}
+
+export interface FakeSend {
+  id: string
+  route: string
+  number: string
+  mediatype: string
+  mimetype: string
+  fileName: string
+  caption: string
+  size: number
+  magic: string
+  opus: boolean
+}
+
+export async function sends(request: APIRequestContext): Promise<FakeSend[]> {
+  return (await request.get(`${FAKE}/__fake/sends`)).json()
+}
+
+/** WhatsApp reports a receipt for one of our sends (DELIVERY_ACK, READ…). */
+export async function receipt(request: APIRequestContext, id: string, status: string) {
+  const response = await request.post(`${FAKE}/__fake/ack`, { data: { id, status } })
+  expect((await response.json()).webhook).toBe(200)
+}
+
+export async function login(page: Page) {
+  await page.goto('/')
+  await page.getByLabel('Usuário').fill(process.env.E2E_USERNAME!)
+  await page.getByLabel('Senha').fill(process.env.E2E_PASSWORD!)
+  await page.getByRole('button', { name: 'Entrar' }).click()
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-connected', 'true')
+}
+
+export async function openChat(page: Page, name: string) {
+  await page.getByTestId('conversation').filter({ hasText: name }).click()
+  await expect(page.getByTestId('chat-title')).toHaveText(name)
+}
+
+export async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `${ARTIFACTS}/${name}.png` })
+}
+
+export function messages(page: Page, category: string) {
+  return page.locator(`[data-testid=message][data-category=${category}]`)
+}
+
+export async function imageLoaded(page: Page, selector: string) {
+  await expect
+    .poll(() => page.locator(selector).first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+    .toBeGreaterThan(0)
+}

@@ -1,0 +1,72 @@
+"""The web chat in a real browser: Playwright drives Debian's Chromium against the live system
+(uvicorn + worker, the stack under test) and the fake Evolution API. The scenarios are in
+frontend/e2e/chat.spec.ts; this test starts everything they need, runs them, and fails with
+Playwright's report when one fails. Screenshots land in frontend/e2e-artifacts/<stack>/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from django.conf import settings
+
+from chatmedia.tenancy.models import Membership
+from tests.integration.conftest import make_member
+from tests.media.upload_client import MiB, pdf_bytes
+from tools.live_system import ROOT
+
+FRONTEND = ROOT / "frontend"
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "e2e-correct-horse-battery"  # a throwaway user of a throwaway database
+
+
+@pytest.fixture
+def browser_files(tmp_path):
+    """Files the agent picks: a 25 MB PDF, a 10 MB PDF to cancel, a video over the 16 MB limit."""
+    files = {
+        "contract-25mb.pdf": pdf_bytes(25 * MiB),
+        "slow-10mb.pdf": pdf_bytes(10 * MiB),
+        "too-big.mp4": b"\x00\x00\x00\x18ftypmp42" + os.urandom(17 * MiB),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    return tmp_path
+
+
+def test_web_chat_in_chromium(live, fake_whatsapp_server, django_user_model, browser_files):
+    assert shutil.which("npx") and os.access(CHROMIUM, os.X_OK), "make test installs node and chromium"
+    member = make_member("web", fake_whatsapp_server, django_user_model)
+    user = Membership.objects.get(tenant=member.tenant).user
+    user.set_password(PASSWORD)
+    user.save()
+    # Evolution's side: sends are echoed by `send.message`; receipts come when a test asks.
+    fake_whatsapp_server.state.webhook_url = member.webhook_url(live)
+    stack = os.environ.get("CHATMEDIA_TEST_STACK", "embedded")
+    artifacts = FRONTEND / "e2e-artifacts" / stack
+    shutil.rmtree(artifacts, ignore_errors=True)
+    env = {
+        **os.environ,
+        "E2E_BASE_URL": live.url,
+        "E2E_FAKE_URL": fake_whatsapp_server.url,
+        "E2E_USERNAME": user.username,
+        "E2E_PASSWORD": PASSWORD,
+        "E2E_FILES": str(browser_files),
+        "E2E_ARTIFACTS": str(artifacts),
+        "E2E_STORAGE": "s3" if settings.S3_BUCKET else "local",
+        "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
+        "CI": "1",
+    }
+    result = subprocess.run(
+        ["npx", "playwright", "test", "--reporter=line"],
+        cwd=FRONTEND,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=840,
+    )
+    assert result.returncode == 0, f"Playwright failed:\n{result.stdout[-12000:]}\n{result.stderr[-4000:]}"
+    screenshots = sorted(p.name for p in artifacts.glob("*.png"))
+    assert len(screenshots) >= 10, screenshots
