@@ -186,6 +186,10 @@ STORAGES = {
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 
+# Wrong passwords from one address at the web chat's login before it is refused (429) for the window.
+LOGIN_FAILURES_MAX = env_int("LOGIN_FAILURES_MAX", 10)
+LOGIN_FAILURES_WINDOW_SECONDS = env_int("LOGIN_FAILURES_WINDOW_SECONDS", 300)
+
 # --- the web chat (frontend/, built by Vite into frontend/dist, served under /static/app/) -----------
 FRONTEND_DIST_DIR = BASE_DIR / "frontend" / "dist"
 STATICFILES_DIRS = [("app", FRONTEND_DIST_DIR)] if FRONTEND_DIST_DIR.is_dir() else []
@@ -280,8 +284,6 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "chatmedia.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # Password guesses per client address at the web chat's login (POST /api/session/).
-    "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_RATE", "10/min")},
 }
 # Largest page a client may ask for with ?page_size=.
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -17,7 +18,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from chatmedia.errors import error_response
@@ -53,21 +53,33 @@ class CredentialsSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
+def _failures_key(request) -> str:
+    return f"chatmedia:login-failures:{request.META.get('REMOTE_ADDR', '')}"
+
+
 @method_decorator(csrf_protect, name="dispatch")
 class Session(APIView):
-    """POST: log in with username and password (CSRF-protected, rate-limited); DELETE: log out."""
+    """POST: log in with username and password (CSRF-protected; after LOGIN_FAILURES_MAX wrong
+    passwords from one address, refused for LOGIN_FAILURES_WINDOW_SECONDS); DELETE: log out.
+    Only failures count: an agent who logs in and out all day is never locked out."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
 
     @extend_schema(request=CredentialsSerializer, responses={204: None})
     def post(self, request):
+        key = _failures_key(request)
+        if cache.get(key, 0) >= settings.LOGIN_FAILURES_MAX:
+            window = settings.LOGIN_FAILURES_WINDOW_SECONDS
+            return error_response(
+                429, "throttled", "Too many wrong passwords; try again later.", {"Retry-After": str(window)}
+            )
         credentials = CredentialsSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
         user = authenticate(request._request, **credentials.validated_data)
         if user is None:
+            cache.add(key, 0, settings.LOGIN_FAILURES_WINDOW_SECONDS)
+            cache.incr(key)
             return error_response(400, "invalid_login", "Wrong username or password.")
         login(request._request, user)
         return Response(status=204)
@@ -76,7 +88,3 @@ class Session(APIView):
     def delete(self, request):
         logout(request._request)
         return Response(status=204)
-
-    def get_throttles(self):
-        # Only guessing passwords is limited; logging out never is.
-        return super().get_throttles() if self.request.method == "POST" else []

@@ -105,7 +105,6 @@ export const t = {
     percent: (p: number) => `${p}%`,
     failed: 'Falha no envio',
     cancelled: 'Envio cancelado',
-    finishing: 'Finalizando…',
     network: 'A conexão caiu durante o envio.',
   },
   time: {

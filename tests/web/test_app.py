@@ -13,8 +13,9 @@ from chatmedia.whatsapp import tasks
 
 @pytest.fixture
 def browser(db):
-    cache.clear()  # login throttling counts per address in the cache
-    return Client(enforce_csrf_checks=True)
+    cache.clear()  # wrong passwords are counted per address in the cache
+    yield Client(enforce_csrf_checks=True)
+    cache.clear()
 
 
 def _csrf(client: Client) -> str:
@@ -67,7 +68,24 @@ def test_a_wrong_password_is_a_clear_400_and_guessing_is_throttled(browser, worl
         for _ in range(11)
     ]
     assert answers[0].status_code == 400 and answers[0].json()["error"]["code"] == "invalid_login"
-    assert answers[-1].status_code == 429
+    assert [a.status_code for a in answers[1:10]] == [400] * 9
+    assert answers[-1].status_code == 429 and answers[-1].json()["error"]["code"] == "throttled"
+    # Even the right password waits now (that is the point), and the window is named.
+    world_a.user.set_password("s3nha-forte-demais")
+    world_a.user.save()
+    right = {"username": world_a.user.username, "password": "s3nha-forte-demais"}
+    late = browser.post("/api/session/", right, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert late.status_code == 429 and late["Retry-After"] == str(settings.LOGIN_FAILURES_WINDOW_SECONDS)
+
+
+def test_logging_in_many_times_is_never_throttled(browser, world_a):
+    world_a.user.set_password("s3nha-forte-demais")
+    world_a.user.save()
+    right = {"username": world_a.user.username, "password": "s3nha-forte-demais"}
+    for _ in range(15):
+        token = _csrf(browser)
+        answer = browser.post("/api/session/", right, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+        assert answer.status_code == 204
 
 
 def test_the_upload_policy_matches_what_the_server_enforces(world_a, settings):

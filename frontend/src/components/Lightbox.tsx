@@ -35,7 +35,7 @@ export function Lightbox({ images, startId, onClose }: { images: Attachment[]; s
   const src = current.urls.preview ?? current.urls.original
   const button = 'rounded-full bg-white/10 px-3 py-2 text-white hover:bg-white/25 disabled:opacity-30'
   return (
-    <div role="dialog" aria-modal="true" aria-label={t.lightbox.counter(index + 1, images.length)} className="fixed inset-0 z-50 flex flex-col bg-black/90" data-testid="lightbox">
+    <div role="dialog" aria-modal="true" aria-label={t.lightbox.counter(index + 1, images.length)} className="fixed inset-0 z-50 flex flex-col bg-black/95" data-testid="lightbox">
       <div className="flex flex-none items-center justify-between gap-2 p-3 text-sm text-white">
         <span data-testid="lightbox-counter">{t.lightbox.counter(index + 1, images.length)}</span>
         <div className="flex items-center gap-2">

@@ -1,5 +1,6 @@
-// Every file this chat is sending, above the composer: progress with %, cancel, retry, and why a
-// file was refused (before any byte moved) or failed.
+// Above the composer: files of this chat that have no bubble of their own yet (starting), and those
+// refused before any byte moved, failed, or cancelled, with the reason and retry. Once the server
+// has a message for an upload, its bubble shows the progress (UploadingMedia).
 import { formatSize } from '../lib/format'
 import { useChat } from '../state/ChatContext'
 import { cancelUpload, dismissUpload, retryUpload, useUploads, type UploadEntry } from '../state/uploads'
@@ -9,13 +10,14 @@ import { UploadProgress } from './UploadProgress'
 function phaseText(entry: UploadEntry): string {
   if (entry.phase === 'failed') return entry.error || t.upload.failed
   if (entry.phase === 'cancelled') return t.upload.cancelled
-  if (entry.phase === 'completing' || entry.phase === 'done') return t.upload.finishing
   return ''
 }
 
 export function UploadTray({ conversationId }: { conversationId: string }) {
   const { policy } = useChat()
-  const entries = useUploads().filter((e) => e.conversation === conversationId)
+  const entries = useUploads().filter(
+    (e) => e.conversation === conversationId && !(e.attachmentId && ['uploading', 'completing', 'done'].includes(e.phase)),
+  )
   if (entries.length === 0) return null
   return (
     <ul className="max-h-48 flex-none space-y-1 overflow-y-auto border-t border-slate-200 bg-white px-3 py-2" aria-label={t.status.uploading} data-testid="upload-tray">

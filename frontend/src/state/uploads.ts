@@ -33,7 +33,7 @@ let entries: UploadEntry[] = []
 const jobs = new Map<string, Job>()
 const listeners = new Set<() => void>()
 let counter = 0
-const DONE_LINGER_MS = 1500
+const CANCELLED_LINGER_MS = 2500
 
 function emit() {
   for (const listener of listeners) listener()
@@ -126,8 +126,8 @@ async function run(key: string, mimeType: string) {
     )
     update(key, { phase: 'completing', progress: 1 })
     await api.completeUpload(started.id, parts)
-    update(key, { phase: 'done' })
-    setTimeout(() => remove(key), DONE_LINGER_MS)
+    // The server has the file: the message's own status (processing → sent ✓ …) takes over.
+    remove(key)
   } catch (error) {
     if (error instanceof TransferAborted || controller.signal.aborted) return
     const message = error instanceof ApiFailure ? error.message : t.upload.network
@@ -143,7 +143,7 @@ export async function cancelUpload(key: string): Promise<void> {
   job?.controller.abort()
   update(key, { phase: 'cancelled' })
   if (entry.attachmentId) await api.cancelUpload(entry.attachmentId).catch(() => undefined)
-  setTimeout(() => remove(key), DONE_LINGER_MS)
+  setTimeout(() => remove(key), CANCELLED_LINGER_MS)
 }
 
 /** Send a failed upload again from the start (the old one, if the server has it, is cancelled). */

@@ -51,7 +51,8 @@ class Command(BaseCommand):
                 [
                     "",
                     f"  chatmedia is starting at {base}/",
-                    f"  Log in at {base}/admin/ as user '{username}', password '{password}'",
+                    f"  Open the web chat at {base}/ and log in as '{username}', password '{password}'",
+                    f"  (the same login opens the admin at {base}/admin/)",
                     f"  API token: .venv/bin/python manage.py create_api_token {tenant.slug} {username}",
                     f"  Evolution webhook URL of the demo tenant: {webhook_url(tenant)}",
                     *(
