@@ -77,10 +77,12 @@ simulate: $(STAMP)
 	$(PY) -m tools.fake_whatsapp simulate --chatmedia http://127.0.0.1:$(PORT) --port $(FAKE_WHATSAPP_PORT) \
 	  --instance $(FAKE_INSTANCE)
 
-## make test: lint, then every test on the real stack (PostgreSQL, Redis, RabbitMQ, S3) and embedded.
+## make test: lint, the web chat's type check and vitest, then every test (the Chromium e2e included) on
+## the real stack (PostgreSQL, Redis, RabbitMQ, S3) and embedded.
 test: $(STAMP) $(S3_STAMP) $(WEB_BUILD)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	cd frontend && npm run --silent typecheck && npm run --silent test
 	$(PY) tools/run_tests.py $(ARGS)
 
 ## make bench-processing: our image renditions vs plain Pillow vs libvips, and peak memory (bench/README.md).

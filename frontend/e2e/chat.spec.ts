@@ -118,6 +118,30 @@ test.describe.serial('incoming media', () => {
   })
 })
 
+test('the live connection reconnects by itself and catches up on what it missed', async ({ page, request }) => {
+  const jid = newJid()
+  let outage = false
+  const open: { close: () => Promise<void> }[] = []
+  await page.routeWebSocket('**/ws/chat/', (ws) => {
+    if (outage) return void ws.close() // the server is unreachable
+    ws.connectToServer()
+    open.push(ws)
+  })
+  await incoming(request, 'text', jid, 'Cliente Reconecta')
+  await login(page)
+  await openChat(page, 'Cliente Reconecta')
+  outage = true
+  await Promise.all(open.map((ws) => ws.close()))
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-connected', 'false')
+  await incoming(request, 'image', jid, 'Cliente Reconecta') // its event is lost: nobody is listening
+  await shot(page, '12a-reconnecting')
+  outage = false
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-connected', 'true', { timeout: 30_000 })
+  await expect(messages(page, 'image').locator('[data-testid=attachment][data-status=ready]')).toHaveCount(1)
+  await imageLoaded(page, '[data-testid=image-thumb]')
+  await shot(page, '12b-caught-up')
+})
+
 test.describe('sending', () => {
   test('a text message goes sent ✓, delivered ✓✓ and read (blue ✓✓)', async ({ page, request }) => {
     const jid = newJid()
