@@ -292,6 +292,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Media of a multi-tenant WhatsApp CRM chat",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several shapes have a `status`: name each set of choices once (and the web chat's types by it).
+    "ENUM_NAME_OVERRIDES": {
+        "MessageStatusEnum": "chatmedia.chat.models.Message.Status",
+        "AttachmentStatusEnum": "chatmedia.chat.models.Attachment.Status",
+    },
 }
 
 # --- tenancy -----------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import { expect, test, type Page } from '@playwright/test'
 import path from 'node:path'
 import {
+  FAKE,
   FILES,
   imageLoaded,
   incoming,
@@ -142,6 +143,26 @@ test('the live connection reconnects by itself and catches up on what it missed'
   await shot(page, '12b-caught-up')
 })
 
+test('a file that could not be fetched shows why, and “Tentar de novo” fetches it', async ({ page, request }) => {
+  const jid = newJid()
+  await incoming(request, 'text', jid, 'Cliente Falha')
+  await login(page)
+  await openChat(page, 'Cliente Falha')
+  // The WhatsApp CDN and Evolution's fallback both answer 404 once: the file is gone, for now.
+  for (const route of ['cdn', 'getBase64FromMediaMessage']) {
+    await request.post(`${FAKE}/__fake/faults`, { data: { route, mode: '404', times: 1 } })
+  }
+  await incoming(request, 'image', jid, 'Cliente Falha')
+  const failed = messages(page, 'image').locator('[data-testid=attachment][data-status=failed]')
+  await expect(failed).toHaveCount(1)
+  await expect(failed).toHaveAttribute('role', 'alert')
+  await shot(page, '13a-incoming-failed')
+  await failed.getByRole('button', { name: 'Tentar de novo' }).click()
+  await expect(messages(page, 'image').locator('[data-testid=attachment][data-status=ready]')).toHaveCount(1)
+  await imageLoaded(page, '[data-testid=image-thumb]')
+  await shot(page, '13b-incoming-retried')
+})
+
 test.describe('sending', () => {
   test('a text message goes sent ✓, delivered ✓✓ and read (blue ✓✓)', async ({ page, request }) => {
     const jid = newJid()
@@ -232,6 +253,48 @@ test.describe('sending', () => {
     await shot(page, '08-oversize-refused')
     expect(uploadCalls).toEqual([])
     await expect(page.locator('[data-testid=message][data-direction=out]')).toHaveCount(0)
+  })
+
+  test('several pictures dropped at once, and a pasted one, are each sent', async ({ page, request }) => {
+    const jid = newJid()
+    await incoming(request, 'text', jid, 'Cliente Fotos')
+    await login(page)
+    await openChat(page, 'Cliente Fotos')
+    const pictures = await page.evaluateHandle(async () => {
+      const picture = async (name: string, colour: string) => {
+        const canvas = document.createElement('canvas')
+        canvas.width = 640
+        canvas.height = 480
+        const context = canvas.getContext('2d')!
+        context.fillStyle = colour
+        context.fillRect(0, 0, 640, 480)
+        const blob: Blob = await new Promise((done) => canvas.toBlob((b) => done(b!), 'image/png'))
+        return new File([blob], name, { type: 'image/png' })
+      }
+      const drop = new DataTransfer()
+      drop.items.add(await picture('vermelha.png', '#c0392b'))
+      drop.items.add(await picture('azul.png', '#2980b9'))
+      const paste = new DataTransfer()
+      paste.items.add(await picture('colada.png', '#27ae60'))
+      return { drop, paste }
+    })
+    const drop = await pictures.getProperty('drop')
+    await page.dispatchEvent('[data-testid=messages]', 'dragover', { dataTransfer: drop })
+    await expect(page.getByText('Solte os arquivos para enviar')).toBeVisible()
+    await shot(page, '14a-drop-zone')
+    await page.dispatchEvent('[data-testid=messages]', 'drop', { dataTransfer: drop })
+    const paste = await pictures.getProperty('paste')
+    await page.getByLabel('Digite uma mensagem').evaluate((textarea, clipboardData) => {
+      const event = new ClipboardEvent('paste', { bubbles: true, cancelable: true, clipboardData: clipboardData as DataTransfer })
+      textarea.dispatchEvent(event)
+    }, paste)
+    const mine = page.locator('[data-testid=message][data-direction=out][data-category=image]')
+    await expect(mine).toHaveCount(3)
+    for (let i = 0; i < 3; i++) await expect(mine.nth(i).getByTestId('status')).toHaveAttribute('data-state', 'sent', { timeout: 60_000 })
+    const sentHere = (await sends(request)).filter((s) => s.number === jid)
+    expect(sentHere.map((s) => s.mediatype)).toEqual(['image', 'image', 'image'])
+    await imageLoaded(page, '[data-testid=message][data-direction=out] [data-testid=image-thumb]')
+    await shot(page, '14b-three-pictures-sent')
   })
 
   test('a voice note recorded with the microphone arrives at Evolution as OGG/Opus', async ({ page, request }) => {

@@ -110,6 +110,43 @@ export const t = {
   time: {
     yesterday: 'Ontem',
   },
+  // The server's error codes (chatmedia: {"error": {"code", "message"}}) in Portuguese; a code not
+  // listed shows the server's own (English) message.
+  errors: {
+    expired: 'O arquivo não está mais disponível no WhatsApp.',
+    integrity: 'O arquivo chegou corrompido e não foi salvo.',
+    host_not_allowed: 'O arquivo veio de um endereço não permitido.',
+    unreachable: 'Não foi possível baixar o arquivo agora.',
+    unavailable: 'O serviço não respondeu. Tente de novo em instantes.',
+    timeout: 'O download demorou demais.',
+    too_large: 'O arquivo é maior que o permitido.',
+    type_not_allowed: 'Este tipo de arquivo não é aceito.',
+    unsafe_content: 'O arquivo foi recusado por conter conteúdo perigoso.',
+    empty: 'O arquivo está vazio.',
+    storage: 'Não foi possível guardar o arquivo. Tente de novo.',
+    evolution_refused: 'O WhatsApp recusou a mensagem.',
+    evolution_auth: 'A conexão com o WhatsApp não está autorizada. Verifique o token da instância.',
+    evolution_not_configured: 'Esta conta não está conectada ao WhatsApp.',
+    whatsapp_not_connected: 'Esta conta não está conectada ao WhatsApp.',
+    send_unconfirmed: 'O WhatsApp não confirmou o envio. Confira no celular antes de enviar de novo.',
+    quota_exceeded: 'O armazenamento desta conta está cheio.',
+    size_mismatch: 'O arquivo mudou durante o envio. Envie de novo.',
+    type_mismatch: 'O conteúdo do arquivo não corresponde ao tipo informado.',
+    not_uploaded: 'O arquivo não chegou ao servidor. Envie de novo.',
+    caption_too_long: 'A legenda é longa demais.',
+    text_too_long: 'A mensagem é longa demais.',
+    conversation_not_found: 'Conversa não encontrada.',
+    network: 'Sem conexão com o servidor.',
+  } as Record<string, string>,
 } as const
+
+/** A server error for people: the Portuguese text of its code, else the server's message. */
+export function errorText(error: { code: string; message: string } | null | undefined, fallback: string): string {
+  if (!error) return fallback
+  const text = t.errors[error.code]
+  if (!text) return error.message || fallback
+  // Evolution's own reason (a number not on WhatsApp, a URL it could not fetch) helps the agent.
+  return error.code === 'evolution_refused' && error.message ? `${text.replace(/\.$/, '')}: ${error.message}` : text
+}
 
 export const sizeUnits = ['bytes', 'KB', 'MB', 'GB'] as const

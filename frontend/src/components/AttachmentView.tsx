@@ -2,7 +2,7 @@
 // (reason + retry), uploading (progress), or the ready media component.
 import type { Attachment, Message } from '../api/types'
 import { useChat } from '../state/ChatContext'
-import { t } from '../strings'
+import { errorText, t } from '../strings'
 import { AudioPlayer } from './AudioPlayer'
 import { DocumentCard } from './DocumentCard'
 import { ImageBubble } from './ImageBubble'
@@ -33,7 +33,7 @@ export function AttachmentView({ attachment, message, onOpenImage }: Props) {
       <div {...testAttrs} role="alert" className="flex items-center gap-3 rounded-md bg-slate-100 p-3 text-sm text-slate-700" style={{ width: Math.min(width, 330) }}>
         <span aria-hidden className="text-xl">⚠️</span>
         <span className="min-w-0 flex-1">
-          <span className="block">{attachment.error?.message || t.attachment.failed}</span>
+          <span className="block">{errorText(attachment.error, t.attachment.failed)}</span>
           {attachment.file_name && <span className="block truncate text-xs text-slate-500">{attachment.file_name}</span>}
         </span>
         {message.direction === 'in' && (

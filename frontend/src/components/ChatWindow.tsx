@@ -3,6 +3,7 @@ import type { Attachment } from '../api/types'
 import { orderedMessages } from '../state/chat'
 import { useChat } from '../state/ChatContext'
 import { sendFiles } from '../state/uploads'
+import { conversationName } from '../lib/avatar'
 import { t } from '../strings'
 import { Avatar } from './Avatar'
 import { Composer } from './Composer'
@@ -49,7 +50,7 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
     [messages],
   )
 
-  const name = conversation ? conversation.display_name || conversation.remote_jid.split('@')[0] : ''
+  const name = conversation ? conversationName(conversation, t.conversations.group) : ''
   const drop = (event: DragEvent) => {
     event.preventDefault()
     setDragging(false)

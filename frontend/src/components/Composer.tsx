@@ -4,7 +4,7 @@ import { useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } 
 import { ApiFailure } from '../api/client'
 import { useChat } from '../state/ChatContext'
 import { sendFiles } from '../state/uploads'
-import { t } from '../strings'
+import { errorText, t } from '../strings'
 import { VoiceRecorder } from './VoiceRecorder'
 
 const PICKERS = [
@@ -51,7 +51,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
       await sendText(conversationId, body)
       setText('')
     } catch (failure) {
-      setError(failure instanceof ApiFailure ? failure.message : t.composer.sendFailed)
+      setError(failure instanceof ApiFailure ? errorText(failure, t.composer.sendFailed) : t.composer.sendFailed)
     } finally {
       setSending(false)
       textarea.current?.focus()

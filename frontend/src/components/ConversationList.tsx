@@ -2,6 +2,7 @@ import { formatListTime, previewText } from '../lib/format'
 import { visibleState } from '../lib/status'
 import { sortedConversations } from '../state/chat'
 import { useChat } from '../state/ChatContext'
+import { conversationName } from '../lib/avatar'
 import { t } from '../strings'
 import { Avatar } from './Avatar'
 import { StatusTicks } from './StatusTicks'
@@ -46,7 +47,7 @@ export function ConversationList({ selected, onSelect, error, onRetry }: Props) 
       <ul>
         {conversations.map((c) => {
           const last = c.last_message
-          const name = c.display_name || c.remote_jid.split('@')[0]
+          const name = conversationName(c, t.conversations.group)
           return (
             <li key={c.id}>
               <button

@@ -2,7 +2,7 @@ import type { Message } from '../api/types'
 import { formatClock } from '../lib/format'
 import { visibleState } from '../lib/status'
 import { useChat } from '../state/ChatContext'
-import { t } from '../strings'
+import { errorText, t } from '../strings'
 import { AttachmentView } from './AttachmentView'
 import { StatusTicks } from './StatusTicks'
 
@@ -45,7 +45,7 @@ export function MessageBubble({ message, showAuthor, onOpenImage }: Props) {
       </div>
       {outgoing && message.status === 'failed' && (
         <div className="mt-1 flex items-center gap-2 rounded bg-red-50 px-2 py-1 text-xs text-red-800" role="alert">
-          <span className="min-w-0 flex-1">{message.error?.message || t.status.failed}</span>
+          <span className="min-w-0 flex-1">{errorText(message.error, t.status.failed)}</span>
           {canRetry && (
             <button type="button" onClick={() => void retryMessage(message.id)} className="flex-none rounded bg-red-700 px-2 py-0.5 font-medium text-white">
               {t.attachment.retry}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { colourOf, initialsOf } from './avatar'
+import { colourOf, conversationName, initialsOf } from './avatar'
 
 describe('initials', () => {
   it('takes the first letters of the first and last word', () => {
@@ -11,5 +11,13 @@ describe('initials', () => {
   })
   it('gives a contact always the same colour', () => {
     expect(colourOf('5511999990000@s.whatsapp.net')).toBe(colourOf('5511999990000@s.whatsapp.net'))
+  })
+})
+
+describe('conversation names', () => {
+  it('uses the name, else the number, else a group label', () => {
+    expect(conversationName({ display_name: 'Maria', remote_jid: '5511@s.whatsapp.net', is_group: false }, 'Grupo')).toBe('Maria')
+    expect(conversationName({ display_name: '', remote_jid: '5511999990000@s.whatsapp.net', is_group: false }, 'Grupo')).toBe('+5511999990000')
+    expect(conversationName({ display_name: '', remote_jid: '120363123456789012@g.us', is_group: true }, 'Grupo')).toBe('Grupo …9012')
   })
 })

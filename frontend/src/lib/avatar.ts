@@ -17,3 +17,10 @@ export function colourOf(key: string): string {
   for (const ch of key) hash = (hash * 31 + ch.codePointAt(0)!) >>> 0
   return COLOURS[hash % COLOURS.length]
 }
+
+/** What a conversation is called: its name, else the phone number, else "Grupo …1234". */
+export function conversationName(c: { display_name: string; remote_jid: string; is_group: boolean }, groupLabel: string): string {
+  if (c.display_name) return c.display_name
+  const id = c.remote_jid.split('@')[0]
+  return c.is_group ? `${groupLabel} …${id.slice(-4)}` : `+${id}`
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { LastMessage } from '../api/types'
+import { errorText } from '../strings'
 import { formatDuration, formatListTime, formatSize, previewText } from './format'
 
 const last = (attachment: LastMessage['attachment'], text = ''): LastMessage => ({
@@ -37,5 +38,18 @@ describe('format', () => {
     expect(previewText(last({ category: 'document', file_name: 'nota.pdf', duration: null }))).toBe('📄 nota.pdf')
     expect(previewText(last({ category: 'video', file_name: '', duration: 3 }))).toBe('🎥 Vídeo')
     expect(previewText(null)).toBe('')
+  })
+})
+
+describe('server errors for people', () => {
+  it('speaks Portuguese for known codes and keeps the server message otherwise', () => {
+    expect(errorText({ code: 'expired', message: 'the media server answered 404' }, 'x')).toBe(
+      'O arquivo não está mais disponível no WhatsApp.',
+    )
+    expect(errorText({ code: 'evolution_refused', message: 'not on WhatsApp' }, 'x')).toBe(
+      'O WhatsApp recusou a mensagem: not on WhatsApp',
+    )
+    expect(errorText({ code: 'something_new', message: 'Detail' }, 'x')).toBe('Detail')
+    expect(errorText(null, 'Falhou')).toBe('Falhou')
   })
 })

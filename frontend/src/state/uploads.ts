@@ -6,7 +6,7 @@ import { api, ApiFailure } from '../api/client'
 import type { UploadPolicy } from '../api/types'
 import { checkFile } from '../lib/uploadCheck'
 import { transfer, TransferAborted } from '../lib/transfer'
-import { t } from '../strings'
+import { errorText, t } from '../strings'
 
 export type UploadPhase = 'starting' | 'uploading' | 'completing' | 'done' | 'failed' | 'cancelled'
 
@@ -130,7 +130,7 @@ async function run(key: string, mimeType: string) {
     remove(key)
   } catch (error) {
     if (error instanceof TransferAborted || controller.signal.aborted) return
-    const message = error instanceof ApiFailure ? error.message : t.upload.network
+    const message = error instanceof ApiFailure ? errorText(error, t.upload.failed) : t.upload.network
     update(key, { phase: 'failed', error: message })
   }
 }
