@@ -78,8 +78,11 @@ class Session(APIView):
         credentials.is_valid(raise_exception=True)
         user = authenticate(request._request, **credentials.validated_data)
         if user is None:
-            cache.add(key, 0, settings.LOGIN_FAILURES_WINDOW_SECONDS)
-            cache.incr(key)
+            if not cache.add(key, 1, settings.LOGIN_FAILURES_WINDOW_SECONDS):
+                try:
+                    cache.incr(key)
+                except ValueError:  # expired between add and incr: this failure starts a new window
+                    cache.set(key, 1, settings.LOGIN_FAILURES_WINDOW_SECONDS)
             return error_response(400, "invalid_login", "Wrong username or password.")
         login(request._request, user)
         return Response(status=204)

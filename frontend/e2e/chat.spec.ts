@@ -194,6 +194,7 @@ test.describe('sending', () => {
         document.querySelectorAll('[data-testid=upload-percent]').forEach((e) => seen.add(e.textContent ?? '')),
       ).observe(document.body, { subtree: true, childList: true, characterData: true })
     })
+    await page.getByLabel('Digite uma mensagem').fill('Segue o contrato assinado')
     await page.getByTestId('file-input-document').setInputFiles(path.join(FILES, 'contract-25mb.pdf'))
     const mine = page.locator('[data-testid=message][data-direction=out]')
     await expect(mine.getByTestId('status')).toHaveAttribute('data-state', 'sent', { timeout: 60_000 })
@@ -204,6 +205,7 @@ test.describe('sending', () => {
     await expect(mine.getByTestId('document-name')).toHaveText('contract-25mb.pdf')
     const sent = (await sends(request)).find((s) => s.fileName === 'contract-25mb.pdf' && s.number === jid)!
     expect(sent.size).toBeGreaterThan(25 * 1024 * 1024)
+    expect(sent.caption).toBe('Segue o contrato assinado') // the text typed before attaching
     await receipt(request, sent.id, 'DELIVERY_ACK')
     await expect(mine.getByTestId('status')).toHaveAttribute('data-state', 'delivered')
     await shot(page, '06-document-delivered')

@@ -107,7 +107,8 @@ def _bytes_field(data: bytes) -> dict:
     return {str(i): b for i, b in enumerate(data)}
 
 
-def build_answer(sent: Sent, template: str, content_key: str) -> dict:
+def _answer_of(sent: Sent, template: str) -> dict:
+    """The fixture answer addressed to this send's chat, with its id and the time now."""
     answer = copy.deepcopy(load_fixture(template))
     number = sent.number
     answer["key"]["remoteJid"] = (
@@ -115,6 +116,11 @@ def build_answer(sent: Sent, template: str, content_key: str) -> dict:
     )
     answer["key"]["id"] = sent.id
     answer["messageTimestamp"] = int(time.time())
+    return answer
+
+
+def build_answer(sent: Sent, template: str, content_key: str) -> dict:
+    answer = _answer_of(sent, template)
     (old_key,) = [k for k, v in answer["message"].items() if isinstance(v, dict) and "mimetype" in v]
     node = answer["message"].pop(old_key)
     stored = sent.data
@@ -138,13 +144,7 @@ def build_answer(sent: Sent, template: str, content_key: str) -> dict:
 
 def build_text_answer(sent: Sent) -> dict:
     """Evolution's answer to `sendText`: the sent message as `conversation` (shared/spec §10.3)."""
-    answer = copy.deepcopy(load_fixture("response-sendMedia-image.json"))
-    number = sent.number
-    answer["key"]["remoteJid"] = (
-        number if "@" in number else f"{''.join(c for c in number if c.isdigit())}@s.whatsapp.net"
-    )
-    answer["key"]["id"] = sent.id
-    answer["messageTimestamp"] = int(time.time())
+    answer = _answer_of(sent, "response-sendMedia-image.json")
     answer["message"] = {"conversation": sent.caption}
     answer["messageType"] = "conversation"
     return answer

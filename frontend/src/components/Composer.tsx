@@ -35,7 +35,11 @@ export function Composer({ conversationId }: { conversationId: string }) {
 
   const files = (list: File[]) => {
     setMenu(false)
-    if (list.length && policy) sendFiles(policy, conversationId, list)
+    if (!list.length || !policy) return
+    // Text typed before attaching one file becomes its caption, as in WhatsApp.
+    const caption = list.length === 1 ? text.trim() : ''
+    sendFiles(policy, conversationId, list, { caption })
+    if (caption) setText('')
   }
 
   const submit = async () => {
