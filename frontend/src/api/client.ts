@@ -1,4 +1,5 @@
 // The one place that talks HTTP to chatmedia: session cookie + CSRF header, JSON errors as ApiFailure.
+import { t } from '../strings'
 import type {
   Conversation,
   Me,
@@ -36,7 +37,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       body: body === undefined ? undefined : JSON.stringify(body),
     })
   } catch {
-    throw new ApiFailure(0, 'network', 'Sem conexão com o servidor.')
+    throw new ApiFailure(0, 'network', t.errors.network)
   }
   if (response.status === 204) return undefined as T
   const data = await response.json().catch(() => null)
