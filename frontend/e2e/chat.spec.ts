@@ -163,6 +163,18 @@ test('a file that could not be fetched shows why, and “Tentar de novo” fetch
   await shot(page, '13b-incoming-retried')
 })
 
+test('the conversation list loads older conversations as it scrolls', async ({ page, request }) => {
+  for (let i = 0; i < 55; i++) await incoming(request, 'text', newJid(), `Lote ${String(i).padStart(2, '0')}`)
+  await login(page)
+  const rows = page.getByTestId('conversation')
+  await expect(rows).toHaveCount(50) // one page (within one second, which of them comes first is arbitrary)
+  await page.getByRole('navigation').evaluate((list) => (list.scrollTop = list.scrollHeight)) // the end comes into view
+  await expect(rows.filter({ hasText: /Lote \d\d/ })).toHaveCount(55)
+  expect(await rows.count()).toBeGreaterThan(55)
+  await expect(page.getByRole('button', { name: 'Carregar mais conversas' })).toHaveCount(0) // no more pages
+  await shot(page, '15-list-scrolled')
+})
+
 test.describe('sending', () => {
   test('a text message goes sent ✓, delivered ✓✓ and read (blue ✓✓)', async ({ page, request }) => {
     const jid = newJid()

@@ -19,6 +19,7 @@ export const t = {
     loadFailed: 'Não foi possível carregar as conversas.',
     group: 'Grupo',
     you: 'Você: ',
+    loadMore: 'Carregar mais conversas',
   },
   preview: {
     image: '📷 Foto',

@@ -9,6 +9,9 @@ import type {
   UploadPolicy,
 } from './types'
 
+// Conversations per page of the list; more load as the agent scrolls to the end.
+export const CONVERSATIONS_PAGE = 50
+
 export class ApiFailure extends Error {
   status: number
   code: string
@@ -52,7 +55,7 @@ export const api = {
   me: () => request<Me>('GET', '/api/me/'),
   login: (username: string, password: string) => request<void>('POST', '/api/session/', { username, password }),
   logout: () => request<void>('DELETE', '/api/session/'),
-  conversations: (cursor?: string | null) => request<Page<Conversation>>('GET', cursor ?? '/api/conversations/?page_size=100'),
+  conversations: (cursor?: string | null) => request<Page<Conversation>>('GET', cursor ?? `/api/conversations/?page_size=${CONVERSATIONS_PAGE}`),
   conversation: (id: string) => request<Conversation>('GET', `/api/conversations/${id}/`),
   messages: (conversation: string, cursor?: string | null) =>
     request<Page<Message>>('GET', cursor ?? `/api/conversations/${conversation}/messages/?page_size=50`),

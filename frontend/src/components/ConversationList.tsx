@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react'
 import { formatListTime, previewText } from '../lib/format'
 import { visibleState } from '../lib/status'
 import { sortedConversations } from '../state/chat'
@@ -15,8 +16,20 @@ interface Props {
 }
 
 export function ConversationList({ selected, onSelect, error, onRetry }: Props) {
-  const { state } = useChat()
+  const { state, loadOlderConversations } = useChat()
   const conversations = sortedConversations(state)
+  const end = useRef<HTMLLIElement>(null)
+  const loadMore = useRef(loadOlderConversations)
+  loadMore.current = loadOlderConversations
+
+  // The next page loads when the end of the list scrolls into view (the button does it by hand).
+  useEffect(() => {
+    const sentinel = end.current
+    if (!sentinel || typeof IntersectionObserver === 'undefined') return
+    const observer = new IntersectionObserver((seen) => seen.some((e) => e.isIntersecting) && void loadMore.current())
+    observer.observe(sentinel)
+    return () => observer.disconnect()
+  }, [state.listOlder])
   if (error && conversations.length === 0) {
     return (
       <div className="p-6 text-center text-sm text-slate-600">
@@ -75,6 +88,13 @@ export function ConversationList({ selected, onSelect, error, onRetry }: Props) 
             </li>
           )
         })}
+        {state.listOlder && (
+          <li ref={end} className="p-3 text-center">
+            <button type="button" onClick={() => void loadOlderConversations()} className="rounded-full bg-slate-100 px-3 py-1 text-sm text-slate-600 hover:bg-slate-200">
+              {t.conversations.loadMore}
+            </button>
+          </li>
+        )}
       </ul>
     </nav>
   )

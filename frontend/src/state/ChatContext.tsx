@@ -8,6 +8,7 @@ interface ChatApi {
   state: ChatState
   policy: UploadPolicy | null
   loadConversations: () => Promise<void>
+  loadOlderConversations: () => Promise<void>
   loadMessages: (conversation: string) => Promise<void>
   loadOlder: (conversation: string) => Promise<void>
   applyEvent: (event: ChatEvent) => void
@@ -23,8 +24,14 @@ export function ChatProvider({ policy, children }: { policy: UploadPolicy | null
 
   const loadConversations = useCallback(async () => {
     const page = await api.conversations()
-    dispatch({ type: 'conversations/loaded', conversations: page.results })
+    dispatch({ type: 'conversations/loaded', conversations: page.results, older: samePath(page.next), append: false })
   }, [])
+
+  const loadOlderConversations = useCallback(async () => {
+    if (!state.listOlder) return
+    const page = await api.conversations(state.listOlder)
+    dispatch({ type: 'conversations/loaded', conversations: page.results, older: samePath(page.next), append: true })
+  }, [state.listOlder])
 
   const loadMessages = useCallback(async (conversation: string) => {
     const page = await api.messages(conversation)
@@ -70,8 +77,8 @@ export function ChatProvider({ policy, children }: { policy: UploadPolicy | null
   )
 
   const value = useMemo(
-    () => ({ state, policy, loadConversations, loadMessages, loadOlder, applyEvent, sendText, retryMessage, retryAttachment }),
-    [state, policy, loadConversations, loadMessages, loadOlder, applyEvent, sendText, retryMessage, retryAttachment],
+    () => ({ state, policy, loadConversations, loadOlderConversations, loadMessages, loadOlder, applyEvent, sendText, retryMessage, retryAttachment }),
+    [state, policy, loadConversations, loadOlderConversations, loadMessages, loadOlder, applyEvent, sendText, retryMessage, retryAttachment],
   )
   return <Context.Provider value={value}>{children}</Context.Provider>
 }

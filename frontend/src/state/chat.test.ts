@@ -92,10 +92,21 @@ describe('chat reducer', () => {
     expect(state.threads.c1.older).toBe('/page3')
   })
 
+  it('pages older conversations in, and a catch-up of the first page keeps them', () => {
+    let state = chatReducer(initialChat, { type: 'conversations/loaded', conversations: [conversation('a', '2026-11-26T10:00:00Z')], older: '/p2', append: false })
+    state = chatReducer(state, { type: 'conversations/loaded', conversations: [conversation('b', '2026-11-01T10:00:00Z')], older: null, append: true })
+    expect(state.listOlder).toBeNull()
+    state = chatReducer(state, { type: 'conversations/loaded', conversations: [conversation('a', '2026-11-26T11:00:00Z')], older: '/p2', append: false })
+    expect(sortedConversations(state).map((c) => c.id)).toEqual(['a', 'b'])
+    expect(state.listOlder).toBeNull()
+  })
+
   it('orders conversations by last activity and updates them live', () => {
     let state = chatReducer(initialChat, {
       type: 'conversations/loaded',
       conversations: [conversation('old', '2026-11-20T10:00:00Z'), conversation('new', '2026-11-26T10:00:00Z')],
+      older: null,
+      append: false,
     })
     expect(sortedConversations(state).map((c) => c.id)).toEqual(['new', 'old'])
     state = chatReducer(state, { type: 'event', event: { type: 'conversation.updated', data: conversation('old', '2026-11-26T11:00:00Z') } })

@@ -12,13 +12,14 @@ export interface Thread {
 export interface ChatState {
   conversations: Record<string, Conversation>
   listLoaded: boolean
+  listOlder: string | null // cursor of the next page of older conversations
   threads: Record<string, Thread>
 }
 
-export const initialChat: ChatState = { conversations: {}, listLoaded: false, threads: {} }
+export const initialChat: ChatState = { conversations: {}, listLoaded: false, listOlder: null, threads: {} }
 
 export type ChatAction =
-  | { type: 'conversations/loaded'; conversations: Conversation[] }
+  | { type: 'conversations/loaded'; conversations: Conversation[]; older: string | null; append: boolean }
   | { type: 'messages/loaded'; conversation: string; messages: Message[]; older: string | null; append: boolean }
   | { type: 'message/upserted'; message: Message }
   | { type: 'attachment/replaced'; conversation: string; message: string; attachment: Attachment }
@@ -117,9 +118,11 @@ function applyEvent(state: ChatState, event: ChatEvent): ChatState {
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
     case 'conversations/loaded': {
-      const conversations: Record<string, Conversation> = {}
+      // Merged, never replaced: loading the first page again (catch-up) keeps older pages.
+      const conversations = { ...state.conversations }
       for (const c of action.conversations) conversations[c.id] = c
-      return { ...state, conversations, listLoaded: true }
+      const older = action.append || !state.listLoaded ? action.older : state.listOlder
+      return { ...state, conversations, listLoaded: true, listOlder: older }
     }
     case 'messages/loaded': {
       const old = state.threads[action.conversation] ?? emptyThread
