@@ -54,6 +54,19 @@ test.describe.serial('incoming media', () => {
     await imageLoaded(page, '[data-testid=document-preview]')
     await expect(messages(page, 'document').getByTestId('document-details')).toContainText('1 página')
     await expect(page.getByTestId('video')).toHaveAttribute('poster', /\/media\/.+\/poster\?/)
+    // The native player seeks (the original is served with Range).
+    const seeked = await page.getByTestId('video').evaluate(
+      (video: HTMLVideoElement) =>
+        new Promise<number>((done, fail) => {
+          video.addEventListener('error', () => fail(new Error(`video error ${video.error?.code}`)), { once: true })
+          video.addEventListener('loadedmetadata', () => (video.currentTime = video.duration / 2), { once: true })
+          video.addEventListener('seeked', () => done(video.currentTime / video.duration), { once: true })
+          video.preload = 'auto'
+          video.load()
+        }),
+    )
+    expect(seeked).toBeGreaterThan(0.3)
+    expect(seeked).toBeLessThan(0.7)
     await imageLoaded(page, '[data-testid=sticker]')
     await expect(page.getByTestId('conversation').filter({ hasText: name }).getByTestId('conversation-preview')).toContainText('Figurinha')
     await shot(page, '01-incoming-media')
@@ -192,6 +205,24 @@ test.describe('sending', () => {
     await receipt(request, sent.id, 'READ')
     await expect(mine.getByTestId('status')).toHaveAttribute('data-state', 'read')
     await shot(page, '05-text-read')
+  })
+
+  test('a send WhatsApp refuses shows failed with the reason, and “Tentar de novo” sends it', async ({ page, request }) => {
+    const jid = newJid()
+    await incoming(request, 'text', jid, 'Cliente Recusa')
+    await login(page)
+    await openChat(page, 'Cliente Recusa')
+    await request.post(`${FAKE}/__fake/faults`, { data: { route: 'sendText', mode: '404', times: 1 } })
+    await page.getByLabel('Digite uma mensagem').fill('Pode confirmar o endereço?')
+    await page.keyboard.press('Enter')
+    const mine = page.locator('[data-testid=message][data-direction=out]')
+    await expect(mine.getByTestId('status')).toHaveAttribute('data-state', 'failed')
+    await expect(mine.getByRole('alert')).toContainText('WhatsApp')
+    await shot(page, '16a-send-failed')
+    await mine.getByRole('button', { name: 'Tentar de novo' }).click()
+    await expect(mine.getByTestId('status')).toHaveAttribute('data-state', 'sent')
+    expect((await sends(request)).filter((s) => s.number === jid)).toHaveLength(1)
+    await shot(page, '16b-send-retried')
   })
 
   test('a 25 MB document uploads with the progress bar reaching 100 %, then ✓✓ on delivery', async ({ page, request }) => {

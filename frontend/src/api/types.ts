@@ -21,6 +21,9 @@ export interface AttachmentMetadata {
   blurhash?: string
   animated?: boolean
   ptt?: boolean
+  gif?: boolean
+  frames?: number
+  placeholder?: string // WhatsApp's own tiny JPEG (data: URL) of an incoming picture or video, until ours is ready
   preview_error?: string
 }
 

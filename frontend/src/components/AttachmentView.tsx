@@ -47,15 +47,23 @@ export function AttachmentView({ attachment, message, onOpenImage }: Props) {
   if (attachment.status !== 'ready') {
     const { width, height } = frameSize(attachment)
     const audioLike = attachment.category === 'audio' || attachment.category === 'voice' || attachment.category === 'document'
+    const placeholder = audioLike ? undefined : attachment.metadata.placeholder
     return (
       <div
         {...testAttrs}
         aria-busy="true"
         aria-label={t.attachment.processing}
-        className="flex items-center justify-center rounded-md bg-slate-200/70"
-        style={{ width, height: audioLike ? undefined : height, minHeight: audioLike ? 56 : undefined, maxWidth: '100%' }}
+        className="relative flex items-center justify-center overflow-hidden rounded-md bg-slate-200/70"
+        style={
+          audioLike
+            ? { width, minHeight: 56, maxWidth: '100%' }
+            : { width, aspectRatio: `${width} / ${height}`, maxWidth: '100%' }
+        }
       >
-        <span className="h-8 w-8 animate-spin rounded-full border-4 border-white border-t-wa-green" />
+        {placeholder && (
+          <img src={placeholder} alt="" aria-hidden className="absolute inset-0 h-full w-full scale-110 object-cover blur-md" />
+        )}
+        <span className="relative h-8 w-8 animate-spin rounded-full border-4 border-white border-t-wa-green" />
         {audioLike && <span className="ml-3 text-sm text-slate-600">{attachment.file_name || t.attachment.processing}</span>}
       </div>
     )

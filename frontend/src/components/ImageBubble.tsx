@@ -17,7 +17,14 @@ export function ImageBubble({ attachment, onOpen }: { attachment: Attachment; on
       className="relative block max-w-full overflow-hidden rounded-md bg-slate-200"
       style={{ width, aspectRatio: `${width} / ${height}` }}
     >
-      {attachment.metadata.blurhash && !loaded && <Blurhash hash={attachment.metadata.blurhash} className="absolute inset-0 h-full w-full" />}
+      {!loaded &&
+        (attachment.metadata.blurhash ? (
+          <Blurhash hash={attachment.metadata.blurhash} className="absolute inset-0 h-full w-full" />
+        ) : (
+          attachment.metadata.placeholder && (
+            <img src={attachment.metadata.placeholder} alt="" aria-hidden className="absolute inset-0 h-full w-full scale-110 object-cover blur-md" />
+          )
+        ))}
       {src && (
         <img
           src={src}

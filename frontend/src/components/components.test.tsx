@@ -1,8 +1,10 @@
 import { act, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Attachment } from '../api/types'
+import type { Attachment, Message } from '../api/types'
 import { policy } from '../test-fixtures'
+import { ChatProvider } from '../state/ChatContext'
 import { resetUploads, sendFiles, snapshot } from '../state/uploads'
+import { AttachmentView } from './AttachmentView'
 import { AudioPlayer, barsOf, nextSpeed, speedLabel } from './AudioPlayer'
 import { Avatar } from './Avatar'
 import { documentKind } from './DocumentCard'
@@ -102,5 +104,35 @@ describe('uploads', () => {
     expect(entry.retryable).toBe(false)
     expect(entry.error).toContain('40,0 MB')
     expect(fetchSpy).not.toHaveBeenCalled()
+  })
+})
+
+describe('no layout jump', () => {
+  const picture: Attachment = {
+    ...voice,
+    id: 'p1',
+    category: 'image',
+    mime_type: 'image/jpeg',
+    status: 'processing',
+    metadata: { width: 1280, height: 960, placeholder: 'data:image/jpeg;base64,/9j/' },
+    urls: {},
+  }
+  const message = { id: 'm1', conversation: 'c1', direction: 'in', attachments: [picture] } as unknown as Message
+  const box = (attachment: Attachment) => {
+    const { container } = render(
+      <ChatProvider policy={null}>
+        <AttachmentView attachment={attachment} message={message} onOpenImage={() => {}} />
+      </ChatProvider>,
+    )
+    const frame = container.querySelector('[data-testid=attachment]')!
+    const sized = (frame.getAttribute('style') ? frame : frame.firstElementChild) as HTMLElement
+    return { width: sized.style.width, aspectRatio: sized.style.aspectRatio }
+  }
+
+  it('a picture takes the same box while processing (with WhatsApp’s placeholder) and when ready', () => {
+    const processing = box(picture)
+    const ready = box({ ...picture, status: 'ready', metadata: { width: 1280, height: 960, blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj' }, urls: { thumb: '/t' } })
+    expect(processing).toEqual({ width: '330px', aspectRatio: '330 / 248' })
+    expect(ready).toEqual(processing)
   })
 })

@@ -17,6 +17,11 @@ describe('message status order', () => {
     expect(mergeStatus('failed', 'delivered')).toBe('delivered')
     expect(mergeStatus('failed', 'sent')).toBe('failed')
   })
+  it('goes back from failed only through a retry (processing), then forward again', () => {
+    expect(mergeStatus('failed', 'processing')).toBe('processing')
+    expect(mergeStatus('processing', 'sent')).toBe('sent')
+    expect(mergeStatus('sent', 'processing')).toBe('sent')
+  })
 })
 
 describe('visible state', () => {

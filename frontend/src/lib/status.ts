@@ -1,5 +1,6 @@
 // Message states only move forward (mirror of chatmedia/chat/status.py): a late `sent` never
-// overwrites `read`, and a delivery receipt wins over `failed` (the message did arrive).
+// overwrites `read`, and a delivery receipt wins over `failed` (the message did arrive). The one
+// way back is an agent's retry, which the server records as failed → processing.
 import type { Attachment, Message, MessageStatus } from '../api/types'
 
 const RANK: Record<Exclude<MessageStatus, 'failed'>, number> = {
@@ -14,7 +15,7 @@ const RANK: Record<Exclude<MessageStatus, 'failed'>, number> = {
 export function canReplace(current: MessageStatus, next: MessageStatus): boolean {
   if (current === next) return false
   if (next === 'failed') return current === 'pending' || current === 'processing' || current === 'sent'
-  if (current === 'failed') return RANK[next] >= RANK.delivered
+  if (current === 'failed') return next === 'processing' || RANK[next] >= RANK.delivered
   return RANK[next] > RANK[current]
 }
 
