@@ -1,7 +1,7 @@
 """The web chat in a real browser: Playwright drives Debian's Chromium against the live system
 (uvicorn + worker, the stack under test) and the fake Evolution API. The scenarios are in
-frontend/e2e/chat.spec.ts; this test starts everything they need, runs them, and fails with
-Playwright's report when one fails. Screenshots land in frontend/e2e-artifacts/<stack>/.
+frontend/e2e/ (incoming.spec.ts, sending.spec.ts); this test starts everything they need, runs
+them, and fails with Playwright's report when one fails. Screenshots land in frontend/e2e-artifacts/<stack>/.
 """
 
 from __future__ import annotations

@@ -179,24 +179,10 @@ def accept(state, route: str, body: dict) -> tuple[int, dict, bool]:
         text = body.get("text")
         if not isinstance(text, str) or not text.strip():
             raise SendFailure(400, "text is required")
-        sent = Sent(
-            id=given_id or new_message_id(),
-            route=route,
-            number=number,
-            mediatype="text",
-            mimetype="",
-            file_name="",
-            caption=text,
-            transport="text",
-            data=b"",
-            body=dict(body),
-        )
-        answer = build_text_answer(sent)
-        with state.lock:
-            state.sent.append(sent)
-            state.answers[sent.id] = answer
-        return 201, answer, False
-    if route == "sendWhatsAppAudio":
+        data, transport = b"", "text"
+        mediatype, mimetype, template, content_key = "text", "", "", ""
+        caption, file_name = text, ""
+    elif route == "sendWhatsAppAudio":
         if not body.get("audio"):
             raise SendFailure(400, "audio is required")
         data, transport = receive(str(body["audio"]), audio=True)
@@ -226,7 +212,7 @@ def accept(state, route: str, body: dict) -> tuple[int, dict, bool]:
         data=data,
         body={k: v for k, v in body.items() if k not in ("media", "audio")},
     )
-    answer = build_answer(sent, template, content_key)
+    answer = build_text_answer(sent) if route == "sendText" else build_answer(sent, template, content_key)
     with state.lock:
         state.sent.append(sent)
         state.answers[sent.id] = answer
