@@ -51,7 +51,9 @@ def _database_env() -> dict[str, str]:
     return {"DATABASE_URL": f"postgres://{user}@{host}:{port}/{db['NAME']}"}
 
 
-@pytest.fixture(scope="session")
+# Package scope: the web, worker and beat processes share this run's test database, so they must be
+# gone before the rest of the suite runs (beat's housekeeping and recovery would act on its rows).
+@pytest.fixture(scope="package")
 def live_system(django_db_setup, django_db_blocker, fake_whatsapp_server, tmp_path_factory):
     media_root = tmp_path_factory.mktemp("live-media")
     env = {
