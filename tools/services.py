@@ -195,14 +195,20 @@ SERVICES = {
 }  # fmt: skip
 
 
-# Debian packages the tests drive as real programs, binary -> package: nginx for the X-Accel tests,
-# Chromium for the web chat's end-to-end tests (Playwright never downloads a browser of its own).
-DEBIAN_PACKAGES = {"nginx": "nginx-light", "chromium": "chromium"}
+# Debian packages the tests need, what proves one is installed (a program, or a file's absolute path)
+# -> package: nginx for the X-Accel tests, Chromium for the web chat's end-to-end tests (Playwright
+# never downloads a browser of its own), and a colour emoji font so the chat's 📎 🎤 📷 and the list's
+# previews are drawn in Chromium's screenshots as agents see them (every desktop and phone has one).
+DEBIAN_PACKAGES = {
+    "nginx": "nginx-light",
+    "chromium": "chromium",
+    "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf": "fonts-noto-color-emoji",
+}
 
 
 def ensure_debian_packages(packages: dict[str, str] = DEBIAN_PACKAGES) -> None:
     """Install (apt) what is missing; a test never skips because a program is not there."""
-    missing = [package for binary, package in packages.items() if not find_binary(binary)]
+    missing = [package for proof, package in packages.items() if not _installed(proof)]
     if not missing:
         return
     print(f"[services] installing {', '.join(missing)} with apt-get", file=sys.stderr)
@@ -212,6 +218,10 @@ def ensure_debian_packages(packages: dict[str, str] = DEBIAN_PACKAGES) -> None:
     if subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=False).returncode != 0:
         subprocess.run([*sudo, "apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL, check=True)
         subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=True)
+
+
+def _installed(proof: str) -> bool:
+    return os.path.exists(proof) if os.path.isabs(proof) else find_binary(proof) is not None
 
 
 def find_binary(name: str) -> str | None:

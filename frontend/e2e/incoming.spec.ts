@@ -69,13 +69,21 @@ test.describe.serial('incoming media', () => {
     await shot(page, '01-incoming-media')
   })
 
-  test('the lightbox opens, zooms, and closes with Esc', async () => {
+  test('the lightbox opens, zooms, pans by dragging, and closes with Esc', async () => {
     await page.getByRole('button', { name: 'Abrir imagem' }).click()
     const lightbox = page.getByTestId('lightbox')
     await expect(lightbox).toBeVisible()
     await imageLoaded(page, '[data-testid=lightbox-image]')
     await page.getByRole('button', { name: 'Aumentar zoom' }).click()
     await expect(page.getByTestId('lightbox-zoom')).toHaveText('150%')
+    const picture = page.getByTestId('lightbox-image')
+    const box = (await picture.boundingBox())!
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2 + 30, { steps: 5 })
+    await page.mouse.up()
+    await expect(picture).toHaveAttribute('data-offset', /^[1-9][0-9]*,[1-9][0-9]*$/) // moved right and down
+    await expect(page.getByTestId('lightbox-zoom')).toHaveText('150%') // a drag is not a click
     await shot(page, '02-lightbox')
     await page.keyboard.press('Escape')
     await expect(lightbox).toBeHidden()

@@ -101,11 +101,19 @@ test.describe('sending', () => {
     await expect(mine.getByTestId('status')).toHaveAttribute('data-state', 'uploading')
     await expect.poll(async () => parseInt((await mine.getByTestId('upload-percent').textContent()) ?? '0', 10)).toBeGreaterThan(4)
     await shot(page, '07a-upload-in-progress')
+    const leavingIsQuestioned = () =>
+      page.evaluate(() => {
+        const leaving = new Event('beforeunload', { cancelable: true })
+        window.dispatchEvent(leaving)
+        return leaving.defaultPrevented
+      })
+    expect(await leavingIsQuestioned()).toBe(true) // closing the tab now would lose the file: the browser asks
     await mine.getByRole('button', { name: 'Cancelar envio' }).click()
     const upload = page.getByTestId('upload').filter({ hasText: 'slow-10mb.pdf' })
     await expect(upload.getByTestId('upload-message')).toHaveText('Envio cancelado')
     await expect(mine).toHaveCount(0) // the server deleted the message (message.deleted)
     await shot(page, '07b-upload-cancelled')
+    expect(await leavingIsQuestioned()).toBe(false)
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
     await page.waitForTimeout(1000)
     expect((await sends(request)).filter((s) => s.number === jid)).toEqual([])

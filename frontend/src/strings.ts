@@ -107,6 +107,7 @@ export const t = {
     failed: 'Falha no envio',
     cancelled: 'Envio cancelado',
     network: 'A conexão caiu durante o envio.',
+    elsewhere: 'Aguardando o arquivo…',
   },
   time: {
     yesterday: 'Ontem',

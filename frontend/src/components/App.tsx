@@ -4,6 +4,7 @@ import type { Me, UploadPolicy } from '../api/types'
 import { ChatProvider, useChat } from '../state/ChatContext'
 import { useChatSocket } from '../hooks/useChatSocket'
 import { useSelectedConversation } from '../hooks/useSelectedConversation'
+import { guardPageWhileUploading } from '../state/uploads'
 import { t } from '../strings'
 import { ChatWindow } from './ChatWindow'
 import { ConversationList } from './ConversationList'
@@ -49,6 +50,8 @@ function Workspace({ me, onLogout }: { me: Me; onLogout: () => void }) {
   const { loadConversations, loadMessages, applyEvent } = useChat()
   const [selected, select] = useSelectedConversation()
   const [listError, setListError] = useState(false)
+
+  useEffect(guardPageWhileUploading, [])
 
   const refresh = useCallback(async () => {
     try {

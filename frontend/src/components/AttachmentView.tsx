@@ -1,4 +1,5 @@
-// One attachment by category and state: processing (spinner in a box of the final size), failed
+// One attachment by category and state: processing (spinner in a box of the final size; a document's
+// own card), failed
 // (reason + retry), uploading (progress), or the ready media component.
 import type { Attachment, Message } from '../api/types'
 import { useChat } from '../state/ChatContext'
@@ -44,9 +45,16 @@ export function AttachmentView({ attachment, message, onOpenImage }: Props) {
       </div>
     )
   }
+  if (attachment.status !== 'ready' && attachment.category === 'document') {
+    return (
+      <div {...testAttrs} aria-busy="true" aria-label={t.attachment.processing}>
+        <DocumentCard attachment={attachment} pending />
+      </div>
+    )
+  }
   if (attachment.status !== 'ready') {
     const { width, height } = frameSize(attachment)
-    const audioLike = attachment.category === 'audio' || attachment.category === 'voice' || attachment.category === 'document'
+    const audioLike = attachment.category === 'audio' || attachment.category === 'voice'
     const placeholder = audioLike ? undefined : attachment.metadata.placeholder
     return (
       <div

@@ -1,5 +1,7 @@
 // A document: first-page preview when there is one, a type icon, name, pages · size · type, and
-// "Abrir" (a new tab; PDFs show inline, other types download) and "Baixar".
+// "Abrir" (a new tab; PDFs show inline, other types download) and "Baixar". While it is processing
+// (`pending`) the same card is drawn with a spinner, the preview box reserved for PDFs (the type the
+// server previews), so nothing moves when it becomes ready.
 import type { Attachment } from '../api/types'
 import { formatSize } from '../lib/format'
 import { t } from '../strings'
@@ -22,20 +24,33 @@ export function documentKind(mimeType: string, fileName: string): { label: strin
   return { label: extension, colour: 'bg-slate-500' }
 }
 
-export function DocumentCard({ attachment }: { attachment: Attachment }) {
+/** Whether the server makes a first-page preview of this document (it does for PDFs). */
+export function expectsPreview(mimeType: string, fileName: string): boolean {
+  return mimeType === 'application/pdf' || (!mimeType && /\.pdf$/i.test(fileName))
+}
+
+const Spinner = () => <span aria-hidden className="h-7 w-7 animate-spin rounded-full border-4 border-white border-t-wa-green" />
+
+export function DocumentCard({ attachment, pending = false }: { attachment: Attachment; pending?: boolean }) {
   const { label, colour } = documentKind(attachment.mime_type, attachment.file_name)
   const preview = attachment.urls.preview ?? attachment.urls.thumb
   const details = [
     attachment.metadata.pages ? t.attachment.pages(attachment.metadata.pages) : null,
-    formatSize(attachment.size),
-    label,
+    attachment.size ? formatSize(attachment.size) : null,
+    pending ? t.attachment.processing : label,
   ].filter(Boolean)
+  const action = 'flex-1 py-2 text-center'
   return (
     <div className="w-[300px] max-w-full overflow-hidden rounded-md bg-black/5" data-testid="document">
-      {preview && (
+      {preview && !pending && (
         <a href={attachment.urls.original} target="_blank" rel="noopener" className="block h-36 overflow-hidden bg-white">
           <img src={preview} alt="" data-testid="document-preview" className="h-full w-full object-cover object-top" />
         </a>
+      )}
+      {pending && expectsPreview(attachment.mime_type, attachment.file_name) && (
+        <div className="flex h-36 items-center justify-center bg-slate-200/70" data-testid="document-preview-pending">
+          <Spinner />
+        </div>
       )}
       <div className="flex items-center gap-3 p-2.5">
         <span className={`flex h-10 w-8 flex-none items-end justify-center rounded-sm pb-1 text-[9px] font-bold text-white ${colour}`} aria-hidden>
@@ -50,14 +65,21 @@ export function DocumentCard({ attachment }: { attachment: Attachment }) {
           </span>
         </span>
       </div>
-      <div className="flex border-t border-black/10 text-sm">
-        <a href={attachment.urls.original} target="_blank" rel="noopener" className="flex-1 py-2 text-center text-teal-700 hover:bg-black/5">
-          {t.attachment.open}
-        </a>
-        <a href={attachment.urls.original} download={attachment.file_name || true} className="flex-1 border-l border-black/10 py-2 text-center text-teal-700 hover:bg-black/5">
-          {t.attachment.download}
-        </a>
-      </div>
+      {pending ? (
+        <div className="flex border-t border-black/10 text-sm text-slate-400" aria-hidden>
+          <span className={action}>{t.attachment.open}</span>
+          <span className={`${action} border-l border-black/10`}>{t.attachment.download}</span>
+        </div>
+      ) : (
+        <div className="flex border-t border-black/10 text-sm">
+          <a href={attachment.urls.original} target="_blank" rel="noopener" className="flex-1 py-2 text-center text-teal-700 hover:bg-black/5">
+            {t.attachment.open}
+          </a>
+          <a href={attachment.urls.original} download={attachment.file_name || true} className="flex-1 border-l border-black/10 py-2 text-center text-teal-700 hover:bg-black/5">
+            {t.attachment.download}
+          </a>
+        </div>
+      )}
     </div>
   )
 }

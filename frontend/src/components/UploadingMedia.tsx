@@ -1,4 +1,5 @@
-// An outgoing attachment whose bytes are still going up: name, size, progress and cancel.
+// An outgoing attachment whose bytes are still going up: name, size, progress and cancel (when this
+// tab is the one sending it).
 import type { Attachment } from '../api/types'
 import { formatSize } from '../lib/format'
 import { cancelUpload, uploadFor, useUploads } from '../state/uploads'
@@ -19,7 +20,15 @@ export function UploadingMedia({ attachment }: { attachment: Attachment }) {
           </button>
         )}
       </div>
-      <UploadProgress fraction={upload?.progress ?? 0} label={attachment.file_name} />
+      {upload ? (
+        <UploadProgress fraction={upload.progress} label={attachment.file_name} />
+      ) : (
+        // Going up from another tab or browser, or left when a tab was closed (the server's
+        // housekeeping then marks it failed): no progress to show here.
+        <span className="block text-xs text-slate-500" data-testid="upload-elsewhere">
+          {t.upload.elsewhere}
+        </span>
+      )}
     </div>
   )
 }

@@ -3,11 +3,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Attachment, Message } from '../api/types'
 import { policy } from '../test-fixtures'
 import { ChatProvider } from '../state/ChatContext'
-import { resetUploads, sendFiles, snapshot } from '../state/uploads'
+import { guardPageWhileUploading, resetUploads, sendFiles, snapshot } from '../state/uploads'
 import { AttachmentView } from './AttachmentView'
 import { AudioPlayer, barsOf, nextSpeed, speedLabel } from './AudioPlayer'
 import { Avatar } from './Avatar'
 import { documentKind } from './DocumentCard'
+import { Lightbox } from './Lightbox'
 import { frameSize } from './mediaSize'
 import { StatusTicks } from './StatusTicks'
 
@@ -105,6 +106,35 @@ describe('uploads', () => {
     expect(entry.error).toContain('40,0 MB')
     expect(fetchSpy).not.toHaveBeenCalled()
   })
+
+  it('a file going up from another tab shows no frozen 0 %', () => {
+    const going: Attachment = { ...voice, id: 'x1', category: 'document', status: 'uploading', file_name: 'a.pdf', urls: {} }
+    const message = { id: 'm9', conversation: 'c1', direction: 'out', attachments: [going] } as unknown as Message
+    render(
+      <ChatProvider policy={null}>
+        <AttachmentView attachment={going} message={message} onOpenImage={() => {}} />
+      </ChatProvider>,
+    )
+    expect(screen.getByTestId('upload-elsewhere').textContent).toBe('Aguardando o arquivo…')
+    expect(screen.queryByRole('progressbar')).toBeNull()
+  })
+
+  it('the browser asks before leaving while a file is going up, and not after', () => {
+    vi.spyOn(globalThis, 'fetch').mockReturnValue(new Promise(() => {})) // the start never answers
+    const unguard = guardPageWhileUploading()
+    const leave = () => {
+      const event = new Event('beforeunload', { cancelable: true })
+      window.dispatchEvent(event)
+      return event.defaultPrevented
+    }
+    expect(leave()).toBe(false)
+    act(() => sendFiles(policy, 'c1', [new File(['%PDF-1.4'], 'a.pdf', { type: 'application/pdf' })]))
+    expect(snapshot()[0].phase).toBe('starting')
+    expect(leave()).toBe(true)
+    act(() => resetUploads())
+    expect(leave()).toBe(false)
+    unguard()
+  })
 })
 
 describe('no layout jump', () => {
@@ -134,5 +164,79 @@ describe('no layout jump', () => {
     const ready = box({ ...picture, status: 'ready', metadata: { width: 1280, height: 960, blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj' }, urls: { thumb: '/t' } })
     expect(processing).toEqual({ width: '330px', aspectRatio: '330 / 248' })
     expect(ready).toEqual(processing)
+  })
+
+  it('small pictures and videos are drawn at least 240 px wide, keeping their shape', () => {
+    expect(frameSize({ category: 'video', metadata: { width: 160, height: 120 } })).toEqual({ width: 240, height: 180 })
+    expect(frameSize({ category: 'image', metadata: { width: 100, height: 400 } })).toEqual({ width: 120, height: 360 })
+    expect(frameSize({ category: 'image', metadata: { width: 300, height: 200 } })).toEqual({ width: 300, height: 200 })
+  })
+
+  it('a PDF keeps its card while processing, with the preview box reserved; other documents have none', () => {
+    const pdf: Attachment = { ...voice, id: 'd1', category: 'document', mime_type: '', size: 2048, file_name: 'Contrato.PDF', status: 'processing', metadata: {}, urls: {} }
+    const doc = { ...message, attachments: [pdf] } as Message
+    const view = (attachment: Attachment) =>
+      render(
+        <ChatProvider policy={null}>
+          <AttachmentView attachment={attachment} message={doc} onOpenImage={() => {}} />
+        </ChatProvider>,
+      )
+    const pending = view(pdf)
+    expect(pending.getByTestId('attachment').getAttribute('aria-busy')).toBe('true')
+    expect(pending.getByTestId('document-preview-pending')).toBeTruthy()
+    expect(pending.getByTestId('document-name').textContent).toBe('Contrato.PDF')
+    expect(pending.queryByRole('link')).toBeNull() // nothing to open yet
+    pending.unmount()
+    const ready = view({ ...pdf, status: 'ready', mime_type: 'application/pdf', metadata: { pages: 3 }, urls: { original: '/o', preview: '/p' } })
+    expect(ready.getByTestId('document-preview')).toBeTruthy()
+    expect(ready.getByTestId('document-details').textContent).toBe('3 páginas · 2,0 KB · PDF')
+    ready.unmount()
+    const sheet = view({ ...pdf, file_name: 'planilha.xlsx' })
+    expect(sheet.queryByTestId('document-preview-pending')).toBeNull()
+  })
+})
+
+describe('Lightbox', () => {
+  const pictures: Attachment[] = ['a', 'b'].map((id) => ({
+    ...voice,
+    id,
+    category: 'image',
+    mime_type: 'image/jpeg',
+    file_name: `${id}.jpg`,
+    metadata: { width: 800, height: 600 },
+    urls: { original: `/media/${id}`, preview: `/media/${id}/preview` },
+  }))
+  const pointer = (type: string, target: Element, x: number, y: number, pointerId = 1) =>
+    fireEvent(target, Object.assign(new MouseEvent(type, { bubbles: true, clientX: x, clientY: y }), { pointerId }))
+
+  it('zooms, pans a zoomed picture only to its edges, and a drag is not a click', () => {
+    vi.spyOn(HTMLElement.prototype, 'offsetWidth', 'get').mockReturnValue(400)
+    vi.spyOn(HTMLElement.prototype, 'offsetHeight', 'get').mockReturnValue(300)
+    const onClose = vi.fn()
+    render(<Lightbox images={pictures} startId="a" onClose={onClose} />)
+    const image = screen.getByTestId('lightbox-image')
+    fireEvent.load(image)
+    pointer('pointerdown', image, 100, 100)
+    pointer('pointermove', image, 300, 100)
+    pointer('pointerup', image, 300, 100)
+    expect(image.dataset.offset).toBe('0,0') // not zoomed: nothing to pan
+    fireEvent.click(screen.getByRole('button', { name: 'Aumentar zoom' }))
+    fireEvent.click(screen.getByRole('button', { name: 'Aumentar zoom' }))
+    expect(screen.getByTestId('lightbox-zoom').textContent).toBe('200%')
+    pointer('pointerdown', image, 100, 100)
+    pointer('pointermove', image, 150, 120)
+    expect(image.dataset.offset).toBe('50,20')
+    pointer('pointermove', image, 900, 900)
+    pointer('pointerup', image, 900, 900)
+    fireEvent.click(image) // the click that ends a drag
+    expect(image.dataset.offset).toBe('200,150') // half the picture each way at 2×
+    expect(screen.getByTestId('lightbox-zoom').textContent).toBe('200%')
+    fireEvent.click(screen.getByRole('button', { name: 'Diminuir zoom' }))
+    expect(image.dataset.offset).toBe('100,75')
+    fireEvent.keyDown(window, { key: 'ArrowRight' })
+    expect(screen.getByTestId('lightbox-counter').textContent).toContain('2')
+    expect(screen.getByTestId('lightbox-zoom').textContent).toBe('100%')
+    fireEvent.keyDown(window, { key: 'Escape' })
+    expect(onClose).toHaveBeenCalled()
   })
 })

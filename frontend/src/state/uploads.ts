@@ -67,6 +67,22 @@ export function uploadFor(attachmentId: string): UploadEntry | undefined {
   return entries.find((e) => e.attachmentId === attachmentId)
 }
 
+/** Whether a file is still going up: leaving the page now would lose it. */
+export function uploadsInFlight(): boolean {
+  return entries.some((e) => e.phase === 'starting' || e.phase === 'uploading' || e.phase === 'completing')
+}
+
+/** Have the browser ask before the tab is closed or reloaded while a file is going up. */
+export function guardPageWhileUploading(): () => void {
+  const guard = (event: BeforeUnloadEvent) => {
+    if (!uploadsInFlight()) return
+    event.preventDefault()
+    event.returnValue = '' // older Chromium needs it set
+  }
+  window.addEventListener('beforeunload', guard)
+  return () => window.removeEventListener('beforeunload', guard)
+}
+
 /** Check then send each file; refused files get an entry with the reason and never touch the network. */
 export function sendFiles(
   policy: UploadPolicy,
