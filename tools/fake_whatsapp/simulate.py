@@ -34,8 +34,9 @@ def simulate(fake: FakeWhatsApp, chatmedia: str, tenant: str, secret: str, out=s
     run = f"{random.randrange(16**6):06X}"  # noqa: S311
     payloads = []
     for index, (fixture, media, label) in enumerate(SCENARIO):
+        sent_at = now - (len(SCENARIO) - 1 - index)  # one second apart, in order, the last one now
         payloads.append(
-            (label, fake.webhook(fixture, media, id=f"3A{run}{index:02d}SIM{now}", timestamp=now + index))
+            (label, fake.webhook(fixture, media, id=f"3A{run}{index:02d}SIM{now}", timestamp=sent_at))
         )
     picture_url = f"{fake.url}/v/t61.24694-24/default_n.jpg?ccb=11-4&oh=01_SIM{run}&oe=6A1AE400"
     contact = copy.deepcopy(load_fixture("contacts-update-single.json"))

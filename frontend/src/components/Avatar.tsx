@@ -1,5 +1,6 @@
 // A contact's picture: a grey skeleton while it loads, the picture, or initials on a coloured disc
-// when there is none or it fails to load. The box never changes size.
+// when there is none or it fails to load (a group gets a people silhouette, as in WhatsApp). The box
+// never changes size.
 import { useEffect, useState } from 'react'
 import { colourOf, initialsOf } from '../lib/avatar'
 
@@ -8,9 +9,19 @@ interface Props {
   url: string | null
   colourKey: string
   size?: number
+  group?: boolean
 }
 
-export function Avatar({ name, url, colourKey, size = 48 }: Props) {
+const GroupSilhouette = ({ size }: { size: number }) => (
+  <svg viewBox="0 0 24 24" width={size * 0.6} height={size * 0.6} fill="currentColor" aria-hidden data-testid="avatar-group">
+    <circle cx="9" cy="8" r="3.2" />
+    <circle cx="16.5" cy="9" r="2.6" opacity="0.8" />
+    <path d="M2.5 19c0-3.6 2.9-5.8 6.5-5.8s6.5 2.2 6.5 5.8z" />
+    <path d="M14.6 13.6c.6-.1 1.2-.2 1.9-.2 2.9 0 5 1.8 5 4.6v1h-4.6c0-2.3-.8-4.1-2.3-5.4z" opacity="0.8" />
+  </svg>
+)
+
+export function Avatar({ name, url, colourKey, size = 48, group = false }: Props) {
   const [state, setState] = useState<'loading' | 'loaded' | 'failed'>(url ? 'loading' : 'failed')
   useEffect(() => setState(url ? 'loading' : 'failed'), [url])
   const box = { width: size, height: size }
@@ -21,9 +32,9 @@ export function Avatar({ name, url, colourKey, size = 48 }: Props) {
         aria-label={name}
         data-testid="avatar-initials"
         className="inline-flex flex-none select-none items-center justify-center rounded-full font-semibold text-white"
-        style={{ ...box, backgroundColor: colourOf(colourKey), fontSize: size * 0.38 }}
+        style={{ ...box, backgroundColor: group ? '#94a3b8' : colourOf(colourKey), fontSize: size * 0.38 }}
       >
-        {initialsOf(name)}
+        {group ? <GroupSilhouette size={size} /> : initialsOf(name)}
       </span>
     )
   }

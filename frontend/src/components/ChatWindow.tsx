@@ -77,7 +77,7 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
         <button type="button" onClick={onBack} className="rounded p-2 text-slate-600 hover:bg-slate-200 md:hidden" aria-label={t.chat.back}>
           ←
         </button>
-        {conversation && <Avatar name={name} url={conversation.avatar_url} colourKey={conversation.remote_jid} size={40} />}
+        {conversation && <Avatar name={name} url={conversation.avatar_url} colourKey={conversation.remote_jid} group={conversation.is_group} size={40} />}
         <div className="min-w-0">
           <h2 className="truncate font-medium text-slate-900" data-testid="chat-title">
             {name}

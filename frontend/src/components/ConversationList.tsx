@@ -71,7 +71,7 @@ export function ConversationList({ selected, onSelect, error, onRetry }: Props) 
                 data-conversation={c.id}
                 className={`flex w-full items-center gap-3 px-4 py-3 text-left hover:bg-slate-100 ${selected === c.id ? 'bg-slate-200' : ''}`}
               >
-                <Avatar name={name} url={c.avatar_url} colourKey={c.remote_jid} />
+                <Avatar name={name} url={c.avatar_url} colourKey={c.remote_jid} group={c.is_group} />
                 <span className="min-w-0 flex-1 border-b border-slate-100 pb-3">
                   <span className="flex items-baseline justify-between gap-2">
                     <span className="truncate font-medium text-slate-900" data-testid="conversation-name">

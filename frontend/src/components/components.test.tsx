@@ -34,6 +34,10 @@ describe('Avatar', () => {
     render(<Avatar name="João Cliente" url={null} colourKey="x" />)
     expect(screen.getByTestId('avatar-initials').textContent).toBe('JC')
   })
+  it('a group without a picture shows a people silhouette, named for screen readers', () => {
+    render(<Avatar name="Equipe Vendas" url={null} colourKey="x" group />)
+    expect(screen.getByRole('img', { name: 'Equipe Vendas' }).querySelector('[data-testid=avatar-group]')).toBeTruthy()
+  })
   it('shows a skeleton while loading and falls back to initials when the picture fails', () => {
     render(<Avatar name="Maria Souza" url="/media/avatar/1" colourKey="x" />)
     expect(screen.getByTestId('avatar-skeleton')).toBeTruthy()
