@@ -56,6 +56,15 @@ export async function openChat(page: Page, name: string) {
   await expect(page.getByTestId('chat-title')).toHaveText(name)
 }
 
+/** A new customer `name` writes in; the agent logs in and opens that chat. The customer's JID. */
+export async function chatWithNewCustomer(page: Page, request: APIRequestContext, name: string): Promise<string> {
+  const jid = newJid()
+  await incoming(request, 'text', jid, name)
+  await login(page)
+  await openChat(page, name)
+  return jid
+}
+
 export async function shot(page: Page, name: string) {
   await page.screenshot({ path: `${ARTIFACTS}/${name}.png` })
 }

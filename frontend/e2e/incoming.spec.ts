@@ -3,6 +3,7 @@
 // test saves screenshots in $E2E_ARTIFACTS (frontend/e2e-artifacts/<stack>/).
 import { expect, test, type Page } from '@playwright/test'
 import {
+  chatWithNewCustomer,
   FAKE,
   imageLoaded,
   incoming,
@@ -162,10 +163,7 @@ test('the live connection reconnects by itself and catches up on what it missed'
 })
 
 test('a file that could not be fetched shows why, and “Tentar de novo” fetches it', async ({ page, request }) => {
-  const jid = newJid()
-  await incoming(request, 'text', jid, 'Cliente Falha')
-  await login(page)
-  await openChat(page, 'Cliente Falha')
+  const jid = await chatWithNewCustomer(page, request, 'Cliente Falha')
   // The WhatsApp CDN and Evolution's fallback both answer 404 once: the file is gone, for now.
   for (const route of ['cdn', 'getBase64FromMediaMessage']) {
     await request.post(`${FAKE}/__fake/faults`, { data: { route, mode: '404', times: 1 } })

@@ -4,6 +4,7 @@
 import { expect, test } from '@playwright/test'
 import path from 'node:path'
 import {
+  chatWithNewCustomer,
   FAKE,
   FILES,
   imageLoaded,
@@ -19,10 +20,7 @@ import {
 
 test.describe('sending', () => {
   test('a text message goes sent ✓, delivered ✓✓ and read (blue ✓✓)', async ({ page, request }) => {
-    const jid = newJid()
-    await incoming(request, 'text', jid, 'Cliente Texto')
-    await login(page)
-    await openChat(page, 'Cliente Texto')
+    const jid = await chatWithNewCustomer(page, request, 'Cliente Texto')
     await page.getByLabel('Digite uma mensagem').fill('Olá! Seu pedido saiu para entrega.')
     await page.keyboard.press('Enter')
     const mine = page.locator('[data-testid=message][data-direction=out]')
@@ -37,10 +35,7 @@ test.describe('sending', () => {
   })
 
   test('a send WhatsApp refuses shows failed with the reason, and “Tentar de novo” sends it', async ({ page, request }) => {
-    const jid = newJid()
-    await incoming(request, 'text', jid, 'Cliente Recusa')
-    await login(page)
-    await openChat(page, 'Cliente Recusa')
+    const jid = await chatWithNewCustomer(page, request, 'Cliente Recusa')
     await request.post(`${FAKE}/__fake/faults`, { data: { route: 'sendText', mode: '404', times: 1 } })
     await page.getByLabel('Digite uma mensagem').fill('Pode confirmar o endereço?')
     await page.keyboard.press('Enter')
@@ -55,10 +50,7 @@ test.describe('sending', () => {
   })
 
   test('a 25 MB document uploads with the progress bar reaching 100 %, then ✓✓ on delivery', async ({ page, request }) => {
-    const jid = newJid()
-    await incoming(request, 'text', jid, 'Cliente Contrato')
-    await login(page)
-    await openChat(page, 'Cliente Contrato')
+    const jid = await chatWithNewCustomer(page, request, 'Cliente Contrato')
     await page.evaluate(() => {
       const seen = new Set<string>()
       ;(window as unknown as { percents: Set<string> }).percents = seen
@@ -84,10 +76,7 @@ test.describe('sending', () => {
   })
 
   test('an upload can be cancelled midway', async ({ page, request }) => {
-    const jid = newJid()
-    await incoming(request, 'text', jid, 'Cliente Cancela')
-    await login(page)
-    await openChat(page, 'Cliente Cancela')
+    const jid = await chatWithNewCustomer(page, request, 'Cliente Cancela')
     const cdp = await page.context().newCDPSession(page)
     await cdp.send('Network.enable')
     await cdp.send('Network.emulateNetworkConditions', {
@@ -120,10 +109,7 @@ test.describe('sending', () => {
   })
 
   test('an oversize file is refused before anything uploads', async ({ page, request }) => {
-    const jid = newJid()
-    await incoming(request, 'text', jid, 'Cliente Vídeo')
-    await login(page)
-    await openChat(page, 'Cliente Vídeo')
+    await chatWithNewCustomer(page, request, 'Cliente Vídeo')
     const uploadCalls: string[] = []
     page.on('request', (r) => {
       if (r.url().includes('/api/uploads/') && r.method() === 'POST') uploadCalls.push(r.url())
@@ -138,10 +124,7 @@ test.describe('sending', () => {
   })
 
   test('several pictures dropped at once, and a pasted one, are each sent', async ({ page, request }) => {
-    const jid = newJid()
-    await incoming(request, 'text', jid, 'Cliente Fotos')
-    await login(page)
-    await openChat(page, 'Cliente Fotos')
+    const jid = await chatWithNewCustomer(page, request, 'Cliente Fotos')
     const pictures = await page.evaluateHandle(async () => {
       const picture = async (name: string, colour: string) => {
         const canvas = document.createElement('canvas')
@@ -180,10 +163,7 @@ test.describe('sending', () => {
   })
 
   test('a voice note recorded with the microphone arrives at Evolution as OGG/Opus', async ({ page, request }) => {
-    const jid = newJid()
-    await incoming(request, 'text', jid, 'Cliente Voz')
-    await login(page)
-    await openChat(page, 'Cliente Voz')
+    const jid = await chatWithNewCustomer(page, request, 'Cliente Voz')
     await page.getByRole('button', { name: 'Gravar mensagem de voz' }).click()
     await expect(page.getByTestId('recorder')).toBeVisible()
     await expect(page.getByTestId('recording-time')).toHaveText('0:02', { timeout: 10_000 })
