@@ -1,6 +1,5 @@
-// One attachment by category and state: processing (spinner in a box of the final size; a document's
-// own card), failed
-// (reason + retry), uploading (progress), or the ready media component.
+// One attachment by category and state: processing (spinner in a box of the final size; a document
+// draws its own card), failed (reason + retry), uploading (progress), or the ready media component.
 import type { Attachment, Message } from '../api/types'
 import { useChat } from '../state/ChatContext'
 import { errorText, t } from '../strings'
