@@ -5,6 +5,7 @@ from rest_framework.permissions import AllowAny
 
 from chatmedia.media import local_upload
 from chatmedia.ops import health
+from chatmedia.ops.views import prometheus_metrics
 from chatmedia.tenancy.views import Me
 from chatmedia.web.views import Session
 from chatmedia.whatsapp.webhook import evolution_webhook
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("chatmedia.web.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", prometheus_metrics, name="metrics"),
     path("api/", include(api_patterns)),
     path("uploads/local/<str:token>", local_upload.receive, name="local-upload"),
     path("webhooks/evolution/<slug:slug>/", evolution_webhook, name="evolution-webhook"),

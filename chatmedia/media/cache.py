@@ -31,7 +31,7 @@ from django.core.signals import setting_changed
 
 from chatmedia.media import signing
 from chatmedia.media.catalog import Entry, cache_key
-from chatmedia.ops import counters
+from chatmedia.ops import counters, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ class LocalTier:
             self._bytes += cost
             while self._bytes > self.max_bytes:
                 self._drop(next(iter(self._items)))
+            metrics.LOCAL_CACHE_BYTES.set(self._bytes)
 
     def discard(self, key: str) -> None:
         with self._lock:
@@ -78,6 +79,7 @@ class LocalTier:
         with self._lock:
             self._items.clear()
             self._bytes = 0
+            metrics.LOCAL_CACHE_BYTES.set(0)
 
     def _drop(self, key: str) -> None:
         item = self._items.pop(key, None)

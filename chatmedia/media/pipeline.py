@@ -24,14 +24,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from chatmedia.chat.models import Attachment, Rendition
-from chatmedia.media import processing
+from chatmedia.chat.models import Attachment, Message, Rendition
+from chatmedia.media import processing, scanning
 from chatmedia.media.blobs import release_blob, store_blob
 from chatmedia.media.filenames import default_file_name, extension_for, safe_file_name
 from chatmedia.media.models import Blob
 from chatmedia.media.policy import MediaPolicy
 from chatmedia.media.sniff import detect_file_mime_type
 from chatmedia.media.storage import media_storage
+from chatmedia.ops import metrics
 from chatmedia.realtime import events
 from chatmedia.tenancy.models import Tenant
 
@@ -77,38 +78,40 @@ def process(
                 _copy_to(source, stored)
         out_dir = os.path.join(scratch, "renditions")
         os.mkdir(out_dir)
-        inspection = processing.inspect(
-            source,
-            policy or MediaPolicy.from_settings(),
-            out_dir,
-            category=attachment.category,
-            declared_type=attachment.declared_mime_type,
-            file_name=attachment.file_name,
-        )
-        processed = time.monotonic()
+        with metrics.phase("process"):
+            inspection = processing.inspect(
+                source,
+                policy or MediaPolicy.from_settings(),
+                out_dir,
+                category=attachment.category,
+                declared_type=attachment.declared_mime_type,
+                file_name=attachment.file_name,
+            )
         if not inspection.ok:
             return fail(attachment.pk, inspection.error_code, inspection.error, release_original=True)
-        with open(source, "rb") as original_file:
-            original = attachment.original or store_blob(
-                attachment.tenant, original_file, inspection.mime_type
-            )
-        renditions = {}
-        for variant, rendition in inspection.renditions.items():
-            with open(rendition.path, "rb") as rendition_file:
-                renditions[variant] = (
-                    store_blob(attachment.tenant, rendition_file, rendition.mime_type),
-                    rendition,
+        refused = scanning.scan(source)
+        if refused is not None:
+            return fail(attachment.pk, refused.code, refused.message, release_original=True)
+        with metrics.phase("store"):
+            with open(source, "rb") as original_file:
+                original = attachment.original or store_blob(
+                    attachment.tenant, original_file, inspection.mime_type
                 )
+            renditions = {}
+            for variant, rendition in inspection.renditions.items():
+                with open(rendition.path, "rb") as rendition_file:
+                    renditions[variant] = (
+                        store_blob(attachment.tenant, rendition_file, rendition.mime_type),
+                        rendition,
+                    )
     finished = _finish(attachment.pk, original, inspection, renditions)
     logger.info(
-        "attachment %s %s processed in %.0f ms, stored in %.0f ms (%s, %d bytes, renditions: %s)",
-        attachment_id,
-        inspection.category,
-        (processed - started) * 1000,
-        (time.monotonic() - processed) * 1000,
+        "attachment ready in %.0f ms (%s, %d bytes, renditions: %s)",
+        (time.monotonic() - started) * 1000,
         inspection.mime_type,
         inspection.size,
         ",".join(renditions) or "none",
+        extra={"category": inspection.category, "size": inspection.size},
     )
     return finished
 
@@ -134,7 +137,17 @@ def _finish(attachment_id, original: Blob, inspection: processing.Inspection, re
         attachment.error_code = attachment.error_message = ""
         attachment.save()
         events.attachment_changed(attachment)
+    metrics.upload_finished(
+        _direction(attachment), True, (timezone.now() - attachment.created_at).total_seconds()
+    )
     return attachment
+
+
+def _direction(attachment: Attachment) -> str:
+    if attachment.message_id is None:
+        return "incoming"
+    direction = Message.objects.filter(pk=attachment.message_id).values_list("direction", flat=True).first()
+    return "outgoing" if direction == Message.Direction.OUTGOING else "incoming"
 
 
 def fail(attachment_id, code: str, message: str, *, release_original: bool = False) -> Attachment | None:
@@ -153,7 +166,13 @@ def fail(attachment_id, code: str, message: str, *, release_original: bool = Fal
             fields.append("original")
         attachment.save(update_fields=fields)
         events.attachment_changed(attachment)
+    metrics.upload_finished(_direction(attachment), False)
     if refused is not None:
         release_blob(refused)
-    logger.info("attachment %s failed: %s: %s", attachment_id, code, message)
+    logger.info(
+        "attachment failed: %s: %s",
+        code,
+        message,
+        extra={"attachment": str(attachment_id), "error_code": code},
+    )
     return attachment

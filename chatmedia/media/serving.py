@@ -22,6 +22,7 @@ import io
 import json
 import logging
 import re
+import time
 from importlib import import_module
 from urllib.parse import unquote_plus, urlsplit
 
@@ -32,7 +33,7 @@ from django.utils.functional import SimpleLazyObject
 
 from chatmedia.media import blocking, cache, catalog, delivery, signing
 from chatmedia.media.storage import ObjectNotFound, StorageError, media_storage
-from chatmedia.ops import counters
+from chatmedia.ops import counters, metrics
 from chatmedia.tenancy.auth import tenant_of_request
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,24 @@ async def _authorize(scope, headers, object_id: str, variant: str, send) -> str 
 
 # --- the app ----------------------------------------------------------------------------------------------
 async def media_app(scope, receive, send) -> None:
+    """Serve, then count the response (status, cache hit or miss) and its duration."""
+    started = time.perf_counter()
+    sent = {"status": 0}
+    labels = {"cache": "none"}
+
+    async def tracked(message) -> None:
+        if message["type"] == "http.response.start":
+            sent["status"] = message["status"]
+        await send(message)
+
+    try:
+        await _serve(scope, receive, tracked, labels)
+    finally:
+        metrics.DOWNLOADS.labels(labels["cache"], str(sent["status"])).inc()
+        metrics.DOWNLOAD_SECONDS.observe(time.perf_counter() - started)
+
+
+async def _serve(scope, receive, send, labels: dict) -> None:
     match = ROUTE.match(scope["path"])
     if match is None:
         return await _error(send, 404, "not_found", "Not found.")
@@ -144,6 +163,8 @@ async def media_app(scope, receive, send) -> None:
     if entry is None:
         entry = await cache.aget_shared(key)
     hit = entry is not None and entry.tenant == tenant_id
+    labels["cache"] = "hit" if hit else "miss"
+    metrics.CACHE_LOOKUPS.labels(labels["cache"]).inc()
     if not hit:
         try:
             found = await blocking.run_db(catalog.resolve, tenant_id, object_id, variant)

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatmedia.errors import error_response
+from chatmedia.ops.clients import client_address
 
 NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>chatmedia</title>
 <p>The web chat is not built yet. Run <code>make run</code> (it builds <code>frontend/</code>), or
@@ -54,7 +55,7 @@ class CredentialsSerializer(serializers.Serializer):
 
 
 def _failures_key(request) -> str:
-    return f"chatmedia:login-failures:{request.META.get('REMOTE_ADDR', '')}"
+    return f"chatmedia:login-failures:{client_address(request.META)}"
 
 
 @method_decorator(csrf_protect, name="dispatch")

@@ -21,6 +21,7 @@ from typing import BinaryIO
 from django.conf import settings
 
 from chatmedia.media.policy import human_size
+from chatmedia.ops import metrics
 from chatmedia.tenancy.models import Tenant
 from chatmedia.whatsapp import evolution
 from chatmedia.whatsapp.crypto import MediaIntegrityError, decrypt, encrypted_length
@@ -124,7 +125,8 @@ def from_cdn(source: dict, max_bytes: int | None = None):
     errors: list[FetchError] = []
     for url in cdn_urls(source):
         try:
-            enc = fetch_to_spool(url, max_enc, CDN_HEADERS)
+            with metrics.phase("fetch", source="cdn"):
+                enc = fetch_to_spool(url, max_enc, CDN_HEADERS)
         except FetchError as exc:
             errors.append(exc)
             if exc.code == "too_large":
@@ -132,7 +134,7 @@ def from_cdn(source: dict, max_bytes: int | None = None):
             continue
         plain = _spool()
         try:
-            with enc:
+            with enc, metrics.phase("decrypt"):
                 decrypt(
                     enc,
                     plain,
@@ -161,8 +163,10 @@ def from_evolution(tenant: Tenant, source: dict, max_bytes: int | None = None):
     message = source.get("evolution_message")
     if not message:
         raise FetchError("no_source", "no message to ask Evolution API about")
-    text, _ = evolution.get_base64_from_media_message(tenant, message)
-    return from_inline(text, source, max_bytes)
+    with metrics.phase("fetch", source="evolution"):
+        text, _ = evolution.get_base64_from_media_message(tenant, message)
+    with metrics.phase("decrypt", source="evolution"):  # base64 → bytes, checked against the hashes
+        return from_inline(text, source, max_bytes)
 
 
 def obtain(tenant: Tenant, source: dict, max_bytes: int | None = None):

@@ -363,3 +363,6 @@ _PARSERS = {
     "contacts.update": _parse_contact,
     "contacts.upsert": _parse_contact,
 }
+
+# Events with a parser (anything else is answered and ignored); also the label values of metrics.
+HANDLED_EVENTS = frozenset(_PARSERS)

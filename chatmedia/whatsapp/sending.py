@@ -33,6 +33,8 @@ from django.utils import timezone
 
 from chatmedia.chat import status as message_status
 from chatmedia.chat.models import Attachment, Message
+from chatmedia.ops import logging as log_context
+from chatmedia.ops import metrics
 from chatmedia.realtime import events
 from chatmedia.whatsapp import evolution
 from chatmedia.whatsapp.models import EarlyReceipt, OutgoingSend
@@ -135,8 +137,10 @@ def send(message_id) -> Outcome:
         transport,
         record.attempts,
     )
+    log_context.bind(tenant=message.tenant.slug)
     try:
-        answer = evolution.call(message.tenant, f"message/{route}", body)
+        with metrics.phase("send", kind=_kind(attachment)):
+            answer = evolution.call(message.tenant, f"message/{route}", body)
     except FetchError as exc:
         if exc.ambiguous and not settings.EVOLUTION_IDEMPOTENT_SENDS:
             return _answer_lost(message.pk, record, exc)
@@ -149,6 +153,14 @@ def send(message_id) -> Outcome:
     wa_id = key.get("id") if isinstance(key, dict) and isinstance(key.get("id"), str) else ""
     confirm(message.pk, wa_id or None)
     return Outcome("sent", wa_id)
+
+
+def _kind(attachment: Attachment | None) -> str:
+    return "text" if attachment is None else "media"
+
+
+def _message_kind(message: Message) -> str:
+    return "media" if message.attachments.exists() else "text"
 
 
 def _release(record: OutgoingSend) -> None:
@@ -188,7 +200,9 @@ def fail(message_id, code: str, text: str) -> None:
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(pk=message_id).first()
         if message is not None and _set_failed(message, code, text):
-            logger.info("message %s failed: %s: %s", message_id, code, text)
+            logger.info("message %s failed: %s: %s", message_id, code, text, extra={"error_code": code})
+            kind = _message_kind(message)
+            transaction.on_commit(lambda: metrics.SENDS.labels(kind, "failed").inc())
 
 
 def confirm(message_id, wa_message_id: str | None) -> bool:
@@ -210,6 +224,9 @@ def confirm(message_id, wa_message_id: str | None) -> bool:
             message.status = Message.Status.SENT
             message.error_code = message.error_message = ""
             fields += ["status", "error_code", "error_message"]
+        if "status" in fields:
+            kind = _message_kind(message)
+            transaction.on_commit(lambda: metrics.SENDS.labels(kind, "sent").inc())
         if fields:
             if "wa_message_id" in fields:
                 _drop_echo(message, wa_message_id)

@@ -1,0 +1,187 @@
+"""Prometheus metrics: what every process counts, and what `/metrics` reads at scrape time.
+
+Counted where it happens (web, workers, beat — each process writes its own file under
+PROMETHEUS_MULTIPROC_DIR, set by settings.py before this module is imported, and `/metrics` adds
+them up; prometheus_client's multiprocess mode):
+- `chatmedia_uploads_total{direction,outcome}`: files that became ready (`succeeded`) or failed,
+  incoming (from WhatsApp) and outgoing (agents' uploads);
+- `chatmedia_upload_duration_seconds{direction}`: attachment created → ready;
+- `chatmedia_downloads_total{cache,status}` and `chatmedia_download_duration_seconds`: `/media/`
+  responses; `chatmedia_media_cache_lookups_total{result}` (hit rate = hit / (hit + miss));
+- `chatmedia_task_phase_duration_seconds{phase,outcome}`: fetch, decrypt, process, store, scan,
+  send (see `phase`);
+- `chatmedia_sends_total{kind,outcome}`, `chatmedia_webhooks_total{event}`,
+  `chatmedia_webhook_duration_seconds`, `chatmedia_events_total{event}` (handled degradations,
+  `ops.counters`).
+Read at scrape time by `/metrics` (`SnapshotCollector`): storage used and quota per tenant, the
+shared cache's size and limit (Redis INFO), and each Celery queue's depth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+
+from chatmedia.ops.logging import current_context
+
+logger = logging.getLogger(__name__)
+
+_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+_FAST_SECONDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
+PHASES = ("fetch", "decrypt", "process", "scan", "store", "send")
+
+UPLOADS = Counter(
+    "chatmedia_uploads", "Files stored for good (succeeded) or refused (failed).", ["direction", "outcome"]
+)
+UPLOAD_SECONDS = Histogram(
+    "chatmedia_upload_duration_seconds", "Attachment created → ready.", ["direction"], buckets=_SECONDS
+)
+DOWNLOADS = Counter("chatmedia_downloads", "Responses of /media/.", ["cache", "status"])
+DOWNLOAD_SECONDS = Histogram(
+    "chatmedia_download_duration_seconds",
+    "A /media/ response, first byte of the request to the last sent.",
+    buckets=_FAST_SECONDS,
+)
+CACHE_LOOKUPS = Counter("chatmedia_media_cache_lookups", "Media cache lookups of /media/.", ["result"])
+PHASE_SECONDS = Histogram(
+    "chatmedia_task_phase_duration_seconds",
+    "Time of one phase of a media task.",
+    ["phase", "outcome"],
+    buckets=_SECONDS,
+)
+SENDS = Counter("chatmedia_sends", "Messages sent to WhatsApp, or given up.", ["kind", "outcome"])
+WEBHOOKS = Counter("chatmedia_webhooks", "Evolution webhooks answered.", ["event", "status"])
+WEBHOOK_SECONDS = Histogram(
+    "chatmedia_webhook_duration_seconds", "Time to answer an Evolution webhook.", buckets=_FAST_SECONDS
+)
+EVENTS = Counter("chatmedia_events", "Handled degradations (cache down, storage failures).", ["event"])
+LOCAL_CACHE_BYTES = Gauge(
+    "chatmedia_local_cache_bytes", "Bytes in the per-process media cache tier.", multiprocess_mode="livesum"
+)
+
+
+def upload_finished(direction: str, succeeded: bool, seconds: float | None = None) -> None:
+    UPLOADS.labels(direction, "succeeded" if succeeded else "failed").inc()
+    if succeeded and seconds is not None:
+        UPLOAD_SECONDS.labels(direction).observe(max(0.0, seconds))
+
+
+@contextlib.contextmanager
+def phase(name: str, **fields):
+    """Time one phase of a task: a histogram sample and one log line with the bound context
+    (tenant, attachment), the phase, its duration and outcome. Exceptions pass through."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        yield
+        outcome = "ok"
+    finally:
+        seconds = time.perf_counter() - started
+        PHASE_SECONDS.labels(name, outcome).observe(seconds)
+        logger.info(
+            "%s %s in %.0f ms",
+            name,
+            outcome,
+            seconds * 1000,
+            extra={"phase": name, "outcome": outcome, "duration_ms": round(seconds * 1000, 1), **fields},
+        )
+
+
+def log_context() -> dict:
+    return current_context()
+
+
+class SnapshotCollector:
+    """Figures that are state, not events: read when Prometheus scrapes, never an error."""
+
+    def collect(self):
+        yield from self._guarded("storage", _storage)
+        yield from self._guarded("cache", _shared_cache)
+        yield from self._guarded("queues", _queues)
+
+    @staticmethod
+    def _guarded(source: str, read):
+        up = GaugeMetricFamily(
+            f"chatmedia_metrics_source_up_{source}", f"1 when the {source} figures could be read."
+        )
+        try:
+            families = list(read())
+            up.add_metric([], 1)
+        except Exception as exc:  # a scrape must answer even when a part is down
+            logger.warning("metrics: %s unavailable: %s", source, exc)
+            families = []
+            up.add_metric([], 0)
+        yield from families
+        yield up
+
+
+def _storage():
+    from django.db.models import Sum
+
+    from chatmedia.media.models import Blob
+    from chatmedia.tenancy.models import Tenant
+
+    used = dict(Blob.objects.values_list("tenant").annotate(total=Sum("size")).values_list("tenant", "total"))
+    used_family = GaugeMetricFamily(
+        "chatmedia_storage_used_bytes", "Bytes stored per tenant (each object once).", labels=["tenant"]
+    )
+    quota_family = GaugeMetricFamily(
+        "chatmedia_storage_quota_bytes", "Storage quota per tenant.", labels=["tenant"]
+    )
+    for tenant in Tenant.objects.only("id", "slug", "storage_quota_bytes"):
+        used_family.add_metric([tenant.slug], used.get(tenant.pk) or 0)
+        quota_family.add_metric([tenant.slug], tenant.effective_storage_quota_bytes)
+    yield used_family
+    yield quota_family
+
+
+def _shared_cache():
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        return  # the embedded default (per-process memory) has no shared size to report
+    client = cache._cache.get_client(write=False)
+    info = client.info("memory")
+    used = GaugeMetricFamily("chatmedia_cache_used_bytes", "Memory used by the shared cache (Redis).")
+    used.add_metric([], info.get("used_memory", 0))
+    yield used
+    limit = GaugeMetricFamily(
+        "chatmedia_cache_max_bytes", "The shared cache's memory limit (Redis maxmemory; 0 = none)."
+    )
+    limit.add_metric([], info.get("maxmemory", 0))
+    yield limit
+
+
+def _queues():
+    from django.conf import settings
+
+    from chatmedia.celery import MEDIA_QUEUES, app
+
+    depth = GaugeMetricFamily("chatmedia_queue_depth", "Tasks waiting in each queue.", labels=["queue"])
+    consumers = GaugeMetricFamily(
+        "chatmedia_queue_consumers", "Workers consuming each queue.", labels=["queue"]
+    )
+    with app.connection_for_read() as connection:
+        connection.ensure_connection(max_retries=1, timeout=settings.BROKER_CONNECT_TIMEOUT_SECONDS)
+        channel = connection.default_channel
+        for name in MEDIA_QUEUES:
+            # Declared as Celery declares them (durable): a passive declare of a queue no worker
+            # made yet would close the channel; this one is a no-op for an existing queue.
+            _, messages, workers = channel.queue_declare(name, durable=True, auto_delete=False)
+            depth.add_metric([name], messages)
+            consumers.add_metric([name], workers)
+    yield depth
+    yield consumers
+
+
+def exposition() -> bytes:
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    registry.register(SnapshotCollector())
+    return generate_latest(registry)
