@@ -21,14 +21,18 @@ from django.conf import settings  # noqa: E402
 from chatmedia.body_limits import BodyLimitMiddleware  # noqa: E402
 from chatmedia.media.serving import media_app  # noqa: E402
 from chatmedia.realtime.routing import websocket_urlpatterns  # noqa: E402
+from chatmedia.whatsapp import webhook_app  # noqa: E402
 
 http_application = BodyLimitMiddleware(django_application)
 
 
 async def http_router(scope, receive, send):
-    """Media reads skip Django's request cycle (design §5); everything else is Django."""
+    """Media reads (design §5) and webhooks that fit the queue skip Django's request cycle;
+    everything else is Django."""
     if scope["path"].startswith("/media/"):
         return await media_app(scope, receive, send)
+    if scope["path"].startswith("/webhooks/") and webhook_app.wants(scope):
+        return await webhook_app.webhook_app(scope, receive, send)
     return await http_application(scope, receive, send)
 
 

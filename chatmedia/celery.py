@@ -1,7 +1,7 @@
 """The Celery application and its queues.
 
 Queues (durable, declared here so every worker and producer agrees on them):
-- `media_priority`: profile pictures and agents' text messages, small and user-visible at once;
+- `media_priority`: accepted webhooks, profile pictures, agents' text messages: small, seen at once;
 - `media_download`: incoming WhatsApp media;
 - `media_upload`: media agents send to WhatsApp.
 
@@ -30,6 +30,7 @@ app.conf.update(
         "whatsapp.fetch_incoming_media": {"queue": "media_download"},
         "whatsapp.send_outgoing": {"queue": "media_upload"},
         "whatsapp.send_text": {"queue": "media_priority"},
+        "whatsapp.ingest_webhook": {"queue": "media_priority"},
         "media.housekeeping": {"queue": "media_upload"},
         "whatsapp.recover": {"queue": "media_priority"},
     },

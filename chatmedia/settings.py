@@ -245,6 +245,14 @@ QUEUE_IS_EMBEDDED = CELERY_BROKER_URL.startswith("memory://")
 if QUEUE_IS_EMBEDDED:
     # The in-process transport is polled; kombu's 1 s default would add up to a second per task.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.05}
+else:
+    # Publisher confirms: a publish returns once RabbitMQ has the message, so a webhook is answered
+    # 200 only when its queued copy is safe.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+# After a broker connection loss Celery lowers the prefetch count and restores it as acks of the new
+# connection arrive; acks of tasks started before the loss never arrive there, and the worker was
+# seen to stop consuming for good after a RabbitMQ restart (tools/faults.py). Keep the full count.
+CELERY_WORKER_ENABLE_PREFETCH_COUNT_REDUCTION = False
 # Seconds a readiness probe or an enqueue waits for the broker before calling it down.
 BROKER_CONNECT_TIMEOUT_SECONDS = float(env("BROKER_CONNECT_TIMEOUT_SECONDS", "3"))
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT_SECONDS
@@ -426,6 +434,12 @@ MEDIA_ACCEL_PRESIGN_SECONDS = env_int("MEDIA_ACCEL_PRESIGN_SECONDS", 60)
 # Largest webhook body: Evolution can inline a whole file as base64 (4/3 of its size). Django's
 # 2.5 MB default would answer 400, which Evolution never retries: the media would be lost silently.
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", MEDIA_MAX_OBJECT_BYTES * 4 // 3 + 1024 * 1024)
+# Webhooks up to this size (every event but inline base64 media) are authenticated, checked and
+# queued by the ASGI fast path (chatmedia/whatsapp/webhook_app.py) and stored by a worker; bigger
+# ones are stored by the Django view, which writes the inline file straight to storage.
+WEBHOOK_QUEUE_MAX_BODY_BYTES = env_int("WEBHOOK_QUEUE_MAX_BODY_BYTES", 256 * 1024)
+# How long a web process trusts its copy of a tenant's webhook secret, JWT key and instance.
+WEBHOOK_TENANT_CACHE_SECONDS = env_int("WEBHOOK_TENANT_CACHE_SECONDS", 30)
 # Clock skew tolerated on Evolution's webhook JWT (`iat`/`exp`).
 WEBHOOK_JWT_LEEWAY_SECONDS = env_int("WEBHOOK_JWT_LEEWAY_SECONDS", 30)
 # Hosts media may be downloaded from: `host`, `host:port`, or `*.domain`. Wildcards need https and
@@ -510,13 +524,26 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- logging -----------------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
+# `json`: one JSON object per line with tenant, attachment, phase and duration (chatmedia/ops/logging.py);
+# `plain`: the same fields as text, for reading by eye.
+LOG_FORMAT = env("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact_secrets": {"()": "chatmedia.ops.logging.RedactSecrets"}},
+    "formatters": {
+        "json": {"()": "chatmedia.ops.logging.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "filters": {
+        "redact_secrets": {"()": "chatmedia.ops.logging.RedactSecrets"},
+        "context": {"()": "chatmedia.ops.logging.AddContext"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if LOG_FORMAT == "plain" else "json",
+            "filters": ["context", "redact_secrets"],
+        }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -524,8 +551,40 @@ LOGGING = {
         "botocore": {"level": "WARNING"},
         # one line per request with full URLs (signed CDN links): our own logs say what matters
         "httpx": {"level": "WARNING"},
+        # uvicorn's own lines (start, stop, errors) in the same JSON; its access log stays off
+        "uvicorn": {"handlers": ["console"], "propagate": False},
+        "uvicorn.error": {"handlers": [], "propagate": True},
+        # (named, or configuring "uvicorn" would switch it back on)
+        "uvicorn.access": {"handlers": [], "propagate": False},
     },
 }
+# Celery keeps Django's logging (JSON, redaction) instead of installing its own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- virus scan (optional) ---------------------------------------------------------------------------
+# "" = off; "clamd" = ClamAV's daemon (INSTREAM) before any attachment is stored and becomes ready.
+MEDIA_SCANNER = env("MEDIA_SCANNER", "")
+if MEDIA_SCANNER not in ("", "clamd"):
+    raise ValueError(f"MEDIA_SCANNER must be empty or 'clamd', not {MEDIA_SCANNER!r}")
+CLAMD_ADDRESS = env("CLAMD_ADDRESS", "tcp://127.0.0.1:3310")
+CLAMD_TIMEOUT_SECONDS = float(env("CLAMD_TIMEOUT_SECONDS", "30"))
+# Size of each INSTREAM piece (clamd's StreamMaxLength caps the whole file: set it >= MEDIA_MAX_OBJECT_BYTES).
+MEDIA_SCAN_CHUNK_BYTES = env_int("MEDIA_SCAN_CHUNK_BYTES", 256 * 1024)
+
+# --- metrics (Prometheus, /metrics) ------------------------------------------------------------------
+# Every process (web, workers, beat) writes its counters here and /metrics adds them up
+# (prometheus_client's multiprocess mode); one directory per machine, emptied before the machine's
+# processes start (`make run` and `make stack` do; in production, the service manager's pre-start).
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics"))
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR  # read by prometheus_client on import
+Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+# /metrics answers a request that carries `Authorization: Bearer <METRICS_TOKEN>` (when set) or that
+# comes from one of these networks (the client address as `TRUSTED_PROXY_COUNT` resolves it).
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+# How many reverse proxies (nginx, a load balancer) stand in front and append to X-Forwarded-For:
+# the client address is the entry that many places from the right. 0 = REMOTE_ADDR (no proxy).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # API and admin messages; the web UI carries its own pt-BR strings.
 LANGUAGE_CODE = env("LANGUAGE_CODE", "en-us")

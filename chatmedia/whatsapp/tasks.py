@@ -7,6 +7,7 @@ record a machine code and a human reason when they give up.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -14,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from chatmedia.celery import app
@@ -24,6 +25,7 @@ from chatmedia.media import pipeline
 from chatmedia.media.blobs import release_blob, store_blob
 from chatmedia.media.sniff import detect_file_mime_type
 from chatmedia.media.storage import StorageError
+from chatmedia.ops import logging as log_context
 from chatmedia.realtime import events
 from chatmedia.whatsapp import download, evolution
 from chatmedia.whatsapp.outbound import FetchError, fetch_to_spool
@@ -47,12 +49,20 @@ def _retry_while_left(task, exc: Exception) -> None:
     raise task.retry(countdown=backoff_seconds(task.request.retries), exc=exc, max_retries=None)
 
 
+def _storage_failure(exc: StorageError) -> tuple[str, str]:
+    """The reason recorded when storage (or the virus scanner) stayed down through every retry."""
+    return getattr(exc, "code", "storage"), getattr(
+        exc, "reason", "the file could not be stored; try again later"
+    )
+
+
 @app.task(bind=True, name="whatsapp.fetch_incoming_media")
 def fetch_incoming_media(self, attachment_id: str) -> str:
     started = time.monotonic()
     attachment = Attachment.objects.select_related("tenant", "original").filter(pk=attachment_id).first()
     if attachment is None:
         return "gone"
+    log_context.bind(tenant=attachment.tenant.slug)
     if attachment.status in (Attachment.Status.READY, Attachment.Status.FAILED):
         return attachment.status
     Attachment.objects.filter(pk=attachment.pk, status=Attachment.Status.PENDING).update(
@@ -64,9 +74,7 @@ def fetch_incoming_media(self, attachment_id: str) -> str:
         else:
             limit = settings.MEDIA_MAX_BYTES[attachment.category]
             with download.obtain(attachment.tenant, attachment.source, limit) as plain:
-                logger.info(
-                    "attachment %s fetched in %.0f ms", attachment_id, (time.monotonic() - started) * 1000
-                )
+                logger.info("fetched in %.0f ms", (time.monotonic() - started) * 1000)
                 finished = pipeline.process(attachment.pk, plain)
     except FetchError as exc:
         if exc.transient:
@@ -76,7 +84,7 @@ def fetch_incoming_media(self, attachment_id: str) -> str:
     except StorageError as exc:
         logger.warning("storing attachment %s failed: %s", attachment_id, exc)
         _retry_while_left(self, exc)
-        pipeline.fail(attachment.pk, "storage", "the file could not be stored; try again later")
+        pipeline.fail(attachment.pk, *_storage_failure(exc))
         return "failed"
     return finished.status if finished is not None else "gone"
 
@@ -88,6 +96,7 @@ def refresh_avatar(self, conversation_id: str, url: str | None = None) -> str:
     conversation = Conversation.objects.select_related("tenant").filter(pk=conversation_id).first()
     if conversation is None:
         return "gone"
+    log_context.bind(tenant=conversation.tenant.slug)
     now = timezone.now()
     only_if_unchecked_since = None
     if url is None:
@@ -168,15 +177,17 @@ def send_outgoing(self, attachment_id: str) -> str:
     from chatmedia.media import outgoing
     from chatmedia.whatsapp import sending
 
-    attachment = Attachment.objects.filter(pk=attachment_id).only("id", "message_id").first()
+    attachment = Attachment.objects.filter(pk=attachment_id).only("id", "message_id", "tenant__slug")
+    attachment = attachment.select_related("tenant").first()
     if attachment is None or attachment.message_id is None:
         return "gone"
+    log_context.bind(tenant=attachment.tenant.slug, message=attachment.message_id)
     try:
         attachment = outgoing.prepare(attachment.pk)
     except StorageError as exc:
         logger.warning("preparing attachment %s failed: %s", attachment_id, exc)
         _retry_while_left(self, exc)
-        attachment = pipeline.fail(attachment.pk, "storage", "the file could not be stored; try again later")
+        attachment = pipeline.fail(attachment.pk, *_storage_failure(exc))
     if attachment is None:
         return "gone"
     if attachment.status == Attachment.Status.FAILED:
@@ -207,6 +218,32 @@ def send_text(self, message_id: str) -> str:
         _retry_while_left(self, exc)
         sending.fail(message_id, exc.code, f"gave up after {self.request.retries} retries: {exc}")
         return "failed"
+
+
+@app.task(bind=True, name="whatsapp.ingest_webhook")
+def ingest_webhook(self, tenant_id: str, body: str, received_at: float | None = None) -> str:
+    """A webhook the web process accepted and queued (whatsapp.webhook_app): stored here. The
+    queued copy is the only one, so a database outage is retried for as long as it lasts."""
+    from chatmedia.tenancy.models import Tenant
+    from chatmedia.whatsapp.payloads import PayloadError, parse_webhook
+    from chatmedia.whatsapp.webhook import ingest_and_log
+
+    try:
+        tenant = Tenant.objects.filter(pk=tenant_id).first()
+        if tenant is None:
+            return "gone"
+        log_context.bind(tenant=tenant.slug)
+        try:
+            webhook = parse_webhook(json.loads(body))
+        except (ValueError, PayloadError) as exc:
+            logger.info("queued webhook not understood: %s", exc)
+            return "ignored"
+        started = time.monotonic() - (time.time() - received_at if received_at else 0)
+        outcome = ingest_and_log(tenant, webhook, started)
+    except DatabaseError as exc:
+        logger.warning("queued webhook not stored yet (database): %s", exc)
+        raise self.retry(countdown=backoff_seconds(self.request.retries), exc=exc, max_retries=None) from None
+    return f"{outcome.created} new, {outcome.duplicates} duplicate"
 
 
 @app.task(name="whatsapp.recover")

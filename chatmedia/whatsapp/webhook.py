@@ -29,17 +29,19 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 
 from chatmedia.errors import error_response
+from chatmedia.ops import logging as log_context
+from chatmedia.ops import metrics
 from chatmedia.tenancy.models import Tenant
 from chatmedia.whatsapp import ingest
-from chatmedia.whatsapp.payloads import PayloadError, parse_webhook
+from chatmedia.whatsapp.payloads import HANDLED_EVENTS, PayloadError, parse_webhook
 
 logger = logging.getLogger(__name__)
 
 EVENT_SEGMENT = re.compile(r"^[a-z0-9]+(?:[-._][a-z0-9]+)*$")
 
 
-def _bearer(request: HttpRequest) -> str | None:
-    kind, _, token = request.headers.get("Authorization", "").partition(" ")
+def bearer_token(authorization: str) -> str | None:
+    kind, _, token = authorization.partition(" ")
     return token.strip() if kind.lower() == "bearer" and token.strip() else None
 
 
@@ -57,17 +59,34 @@ def valid_jwt(token: str, key: str) -> bool:
     return claims.get("app") == "evolution" and claims.get("action") == "webhook"
 
 
+def admitted(tenant, segments: list[str], bearer: str | None) -> list[str] | None:
+    """The path segments after the secret when the request proves to be `tenant`'s (its secret, or
+    a valid JWT), else None. `tenant`: a Tenant, or anything with its webhook_secret and jwt_key."""
+    if segments and constant_time_compare(segments[0], tenant.webhook_secret):
+        return segments[1:]
+    if bearer and tenant.jwt_key and valid_jwt(bearer, tenant.jwt_key):
+        return segments
+    return None
+
+
+def valid_event_path(segments: list[str]) -> bool:
+    """At most one segment left, an event name (`/messages-upsert`, Evolution's "by events")."""
+    return len(segments) <= 1 and all(EVENT_SEGMENT.match(segment) for segment in segments)
+
+
+def foreign_instance(tenant, webhook) -> bool:
+    return bool(
+        tenant.evolution_instance and webhook.instance and webhook.instance != tenant.evolution_instance
+    )
+
+
 def authenticate(request: HttpRequest, slug: str, segments: list[str]) -> tuple[Tenant | None, list[str]]:
     """The tenant and the remaining path segments, or (None, _) when not authenticated."""
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is None:
         return None, segments
-    if segments and constant_time_compare(segments[0], tenant.webhook_secret):
-        return tenant, segments[1:]
-    token = _bearer(request)
-    if token and tenant.jwt_key and valid_jwt(token, tenant.jwt_key):
-        return tenant, segments
-    return None, segments
+    rest = admitted(tenant, segments, bearer_token(request.headers.get("Authorization", "")))
+    return (None, segments) if rest is None else (tenant, rest)
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytearray | None:
@@ -91,35 +110,54 @@ def _read_body(request: HttpRequest, limit: int) -> bytearray | None:
 def evolution_webhook(request: HttpRequest, slug: str, rest: str = "") -> JsonResponse:
     if request.method != "POST":
         return error_response(405, "method_not_allowed", "Webhooks are POSTed.", {"Allow": "POST"})
-    try:
-        return _receive(request, slug, rest)
-    except DatabaseError:
-        logger.exception("webhook for %s: database unavailable", slug)
-        return error_response(503, "unavailable", "Temporarily unavailable; retry.", {"Retry-After": "5"})
+    started = time.perf_counter()
+    event = "unknown"
+    with log_context.context(tenant=slug):
+        try:
+            response, event = _receive(request, slug, rest)
+        except DatabaseError:
+            logger.exception("webhook for %s: database unavailable", slug)
+            response = error_response(
+                503, "unavailable", "Temporarily unavailable; retry.", {"Retry-After": "5"}
+            )
+    metrics.WEBHOOKS.labels(event if event in HANDLED_EVENTS else "other", str(response.status_code)).inc()
+    metrics.WEBHOOK_SECONDS.observe(time.perf_counter() - started)
+    return response
 
 
-def _receive(request: HttpRequest, slug: str, rest: str) -> JsonResponse:
+def _receive(request: HttpRequest, slug: str, rest: str) -> tuple[JsonResponse, str]:
+    """The answer and the event it carried (for metrics; `unknown` before it is known)."""
     started = time.monotonic()
     tenant, segments = authenticate(request, slug, [s for s in rest.split("/") if s])
     if tenant is None:
-        return error_response(401, "unauthorized", "Unknown tenant, wrong secret or invalid token.")
-    if len(segments) > 1 or (segments and not EVENT_SEGMENT.match(segments[0])):
-        return error_response(404, "not_found", "Not found.")
+        return error_response(
+            401, "unauthorized", "Unknown tenant, wrong secret or invalid token."
+        ), "unknown"
+    if not valid_event_path(segments):
+        return error_response(404, "not_found", "Not found."), "unknown"
     body = _read_body(request, settings.WEBHOOK_MAX_BODY_BYTES)
     if body is None:
         logger.warning("webhook for %s over %s bytes refused", tenant.slug, settings.WEBHOOK_MAX_BODY_BYTES)
-        return error_response(
-            413, "too_large", f"The body is larger than {settings.WEBHOOK_MAX_BODY_BYTES} bytes."
-        )
+        too_large = f"The body is larger than {settings.WEBHOOK_MAX_BODY_BYTES} bytes."
+        return error_response(413, "too_large", too_large), "unknown"
     try:
         webhook = parse_webhook(json.loads(body))
     except (ValueError, PayloadError) as exc:  # JSONDecodeError is a ValueError
         logger.info("webhook for %s not understood: %s", tenant.slug, exc)
-        return JsonResponse({"ok": True, "ignored": [str(exc)[:200]]})
+        return JsonResponse({"ok": True, "ignored": [str(exc)[:200]]}), "unknown"
     del body
-    if tenant.evolution_instance and webhook.instance and webhook.instance != tenant.evolution_instance:
+    if foreign_instance(tenant, webhook):
         logger.warning("webhook for %s from instance %r refused", tenant.slug, webhook.instance[:100])
-        return error_response(401, "unauthorized", "This instance does not belong to this tenant.")
+        return error_response(
+            401, "unauthorized", "This instance does not belong to this tenant."
+        ), webhook.event
+    outcome = ingest_and_log(tenant, webhook, started)
+    answer = {"ok": True, "created": outcome.created, "duplicates": outcome.duplicates}
+    return JsonResponse(answer), webhook.event
+
+
+def ingest_and_log(tenant: Tenant, webhook, started: float) -> ingest.Outcome:
+    """Store what the webhook says (here, or in the `whatsapp.ingest_webhook` task) and log it."""
     outcome = ingest.handle(tenant, webhook)
     logger.info(
         "webhook %s for %s: %d new, %d duplicate, %d status, %d contact, %d ignored in %.1f ms",
@@ -132,4 +170,4 @@ def _receive(request: HttpRequest, slug: str, rest: str) -> JsonResponse:
         len(outcome.ignored),
         (time.monotonic() - started) * 1000,
     )
-    return JsonResponse({"ok": True, "created": outcome.created, "duplicates": outcome.duplicates})
+    return outcome

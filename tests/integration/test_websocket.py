@@ -4,6 +4,8 @@ that conversation's."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.test import Client
 from websockets.exceptions import InvalidStatus
@@ -48,6 +50,10 @@ def test_conversation_sockets_hear_only_their_conversation(
     tenant_stream = open_stream(live, member_a.token)
     from chatmedia.chat.models import Conversation
 
+    # a webhook is stored by a worker after it was answered (queued): wait for the row
+    deadline = time.monotonic() + 30
+    while not Conversation.objects.filter(tenant=member_a.tenant).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     first = Conversation.objects.get(tenant=member_a.tenant)
     chat_stream = open_stream(live, member_a.token, query=f"?conversation={first.id}")
     other = fake.webhook("messages-upsert-text.json", id="WS2", remote_jid="5511955554444@s.whatsapp.net")

@@ -1,0 +1,122 @@
+"""The webhook's fast path (ASGI, before Django): same rules as the view, then queued; the queued
+task stores it. On the real stack the queue is RabbitMQ (publisher confirms), embedded in-process."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import kombu.exceptions
+import pytest
+from asgiref.sync import async_to_sync
+from django.core.asgi import get_asgi_application
+
+from chatmedia.chat.models import Message
+from chatmedia.whatsapp import tasks, webhook_app
+from tests.whatsapp.conftest import WEBHOOK_SECRET, evolution_jwt
+from tests.whatsapp.fixtures import evolution
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tenant_cache():
+    webhook_app.forget_tenants()
+    yield
+    webhook_app.forget_tenants()
+
+
+@pytest.fixture
+def published(monkeypatch) -> list[tuple]:
+    """What the fast path handed to the broker (the task is then run here, as a worker would)."""
+    calls: list[tuple] = []
+    monkeypatch.setattr(tasks.ingest_webhook, "apply_async", lambda args, **kw: calls.append(tuple(args)))
+    return calls
+
+
+async def router(scope, receive, send):
+    """chatmedia.asgi's choice for webhooks (that module also starts the embedded worker: not here)."""
+    if webhook_app.wants(scope):
+        return await webhook_app.webhook_app(scope, receive, send)
+    return await get_asgi_application()(scope, receive, send)
+
+
+def post(path: str, body: bytes, headers: dict | None = None) -> httpx.Response:
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=router)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.post(
+                path, content=body, headers={"Content-Type": "application/json", **(headers or {})}
+            )
+
+    return async_to_sync(call)()
+
+
+def url(tenant, rest: str = "") -> str:
+    return f"/webhooks/evolution/{tenant.slug}/{WEBHOOK_SECRET}/{rest}"
+
+
+def test_a_webhook_is_queued_then_stored_by_the_task(tenant, published):
+    body = json.dumps(evolution("messages-upsert-text.json")).encode()
+    response = post(url(tenant), body)
+    assert response.status_code == 200 and response.json() == {"ok": True, "queued": True}
+    assert not Message.objects.exists()  # stored by the worker, not by the request
+    ((tenant_id, queued_body, received_at),) = published
+    assert tenant_id == str(tenant.pk) and queued_body == body.decode()
+    assert (
+        tasks.ingest_webhook.apply(args=[tenant_id, queued_body, received_at]).get() == "1 new, 0 duplicate"
+    )
+    assert Message.objects.get().text == "Olá, vocês entregam em Campinas?"
+    # a redelivered task stores nothing twice
+    assert tasks.ingest_webhook.apply(args=[tenant_id, queued_body]).get() == "0 new, 1 duplicate"
+
+
+def test_the_fast_path_refuses_what_the_view_refuses(tenant, published):
+    body = json.dumps(evolution("messages-upsert-text.json")).encode()
+    assert post(f"/webhooks/evolution/{tenant.slug}/wrong/", body).status_code == 401
+    assert post("/webhooks/evolution/nobody/x/", body).status_code == 401
+    assert post(url(tenant, "no/such/path"), body).status_code == 404
+    other = evolution("messages-upsert-text.json")
+    other["instance"] = "someone-else"
+    tenant.evolution_instance = "acme-vendas"
+    tenant.save()
+    webhook_app.forget_tenants()
+    refused = post(url(tenant), json.dumps(other).encode())
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthorized"
+    ignored = post(url(tenant), b"not json")
+    assert ignored.status_code == 200 and ignored.json()["ignored"]
+    assert published == []
+
+
+def test_a_jwt_instead_of_the_secret_and_an_event_segment(tenant, published):
+    body = json.dumps(evolution("messages-upsert-text.json")).encode()
+    token = evolution_jwt(tenant.jwt_key)
+    response = post(
+        f"/webhooks/evolution/{tenant.slug}/messages-upsert", body, {"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200 and response.json()["queued"] is True
+    forged = evolution_jwt("another-key-0123456789abcdef0123")
+    assert (
+        post(f"/webhooks/evolution/{tenant.slug}/", body, {"Authorization": f"Bearer {forged}"}).status_code
+        == 401
+    )
+    assert len(published) == 1
+
+
+def test_a_broker_that_refuses_gets_503_for_evolution_to_retry(tenant, monkeypatch):
+    def down(*args, **kwargs):
+        raise kombu.exceptions.OperationalError("[Errno 111] Connection refused")
+
+    monkeypatch.setattr(tasks.ingest_webhook, "apply_async", down)
+    response = post(url(tenant), json.dumps(evolution("messages-upsert-text.json")).encode())
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert response.json()["error"]["code"] == "unavailable"
+
+
+def test_bodies_over_the_queue_limit_are_stored_by_the_view(tenant, settings, published, monkeypatch):
+    monkeypatch.setattr(tasks.fetch_incoming_media, "delay", lambda *a: None)
+    settings.WEBHOOK_QUEUE_MAX_BODY_BYTES = 100
+    body = json.dumps(evolution("messages-upsert-text.json")).encode()
+    response = post(url(tenant), body)
+    assert response.status_code == 200 and response.json()["created"] == 1
+    assert published == [] and Message.objects.count() == 1
