@@ -21,7 +21,8 @@ FAKE_APIKEY := fake-evolution-instance-token
 UVICORN := $(VENV)/bin/uvicorn chatmedia.asgi:application --host 127.0.0.1 --port $(PORT) --no-server-header \
   --no-access-log
 
-.PHONY: run test install frontend lint format clean simulate send bench-processing bench-serving bench-outgoing
+.PHONY: run test faults stack install frontend lint format clean simulate send bench-processing bench-serving \
+  bench-outgoing bench-load
 
 # Install (or refresh) the virtualenv when pyproject.toml or constraints.txt change.
 $(STAMP): pyproject.toml constraints.txt
@@ -51,6 +52,7 @@ install: $(STAMP) $(S3_STAMP) $(WEB_STAMP)
 ## make run: the whole system on embedded defaults (SQLite, local disk, in-process cache/queue/channels).
 run: $(STAMP) $(WEB_BUILD)
 	@mkdir -p var
+	@rm -f var/metrics/*.db  # the counters of /metrics start again with the processes
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 ifdef FAKE_WHATSAPP
@@ -78,12 +80,23 @@ simulate: $(STAMP)
 	  --instance $(FAKE_INSTANCE)
 
 ## make test: lint, the web chat's type check and vitest, then every test (the Chromium e2e included) on
-## the real stack (PostgreSQL, Redis, RabbitMQ, S3) and embedded.
+## the real stack (PostgreSQL, Redis, RabbitMQ, S3) and embedded, then the fault suite (make faults).
 test: $(STAMP) $(S3_STAMP) $(WEB_BUILD)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	cd frontend && npm run --silent typecheck && npm run --silent test
 	$(PY) tools/run_tests.py $(ARGS)
+
+## make faults: the fault suite alone — private PostgreSQL, Redis, RabbitMQ and S3 broken and restored
+## under traffic; prints scenario / sent / ended right / lost / duplicated (tools/faults.py).
+faults: $(STAMP) $(S3_STAMP)
+	$(PY) tools/faults.py $(ARGS)
+
+## make stack: the real stack on one machine, each part its own process (private PostgreSQL, Redis,
+## RabbitMQ and S3 test server under var/stack/, then the Procfile: web, a worker per queue, beat).
+## FAKE_WHATSAPP=1 also starts the fake Evolution API (then `make simulate` works as with make run).
+stack: $(STAMP) $(S3_STAMP) $(WEB_BUILD)
+	$(PY) tools/stack.py --port $(PORT) $(if $(FAKE_WHATSAPP),--fake-whatsapp)
 
 ## make bench-processing: our image renditions vs plain Pillow vs libvips, and peak memory (bench/README.md).
 bench-processing: $(STAMP)

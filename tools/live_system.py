@@ -74,6 +74,7 @@ class LiveSystem:
                 "--port",
                 str(self.port),
                 "--no-access-log",
+                *(["--workers", str(web_workers)] if web_workers > 1 else []),
             ],
             self.env,
             log_dir,
@@ -99,17 +100,20 @@ class LiveSystem:
                 time.sleep(0.2)
         raise RuntimeError(f"web server did not start:\n{self.web.log()[-4000:]}")
 
-    def start_worker(self, **extra_env: str) -> Process:
-        """A Celery worker on every queue; `extra_env` overrides settings for this worker only."""
+    def start_worker(self, nice: int = 0, **extra_env: str) -> Process:
+        """A Celery worker on every queue; `extra_env` overrides settings for this worker only.
+        `nice`: its CPU priority below the web's (as the Procfile runs workers)."""
         self._workers += 1
         worker = Process(
             f"worker-{self._workers}",
             [
+                *(["nice", "-n", str(nice)] if nice else []),
                 sys.executable,
                 "-m",
                 "celery",
                 "-A",
                 "chatmedia",
+                "--quiet",  # no banner: every line of the log is JSON
                 "worker",
                 "-Q",
                 WORKER_QUEUES,
@@ -149,6 +153,7 @@ class LiveSystem:
                 "celery",
                 "-A",
                 "chatmedia",
+                "--quiet",
                 "beat",
                 "-s",
                 str(self.log_dir / "celerybeat-schedule"),

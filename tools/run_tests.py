@@ -1,7 +1,9 @@
-"""`make test`: the whole suite twice — on the real stack, then on the embedded defaults.
+"""`make test`: the whole suite twice — on the real stack, then on the embedded defaults — then
+the fault suite.
 
 1. real:     PostgreSQL + Redis + RabbitMQ (started if they do not answer) + an S3 test server;
-2. embedded: SQLite, local disk, in-process cache/queue/channel layer (what `make run` uses).
+2. embedded: SQLite, local disk, in-process cache/queue/channel layer (what `make run` uses);
+3. faults:   tools/faults.py on private instances of every service (skipped when ARGS narrow the run).
 
 Tests that need a real component always get it (the S3 contract tests start their own S3 server in
 the embedded run too); nothing is skipped because a service is missing: that is a failure.
@@ -75,13 +77,20 @@ def main() -> int:
     with S3TestServer() as s3:
         real_code, real = run_pytest("real", {**REAL_STACK, **s3.env()}, args)
     embedded_code, embedded = run_pytest("embedded", {}, args)
+    faults_code = 0
+    if not args:  # a narrowed run (`make test ARGS=…`) is about pytest tests only
+        print("\n===== the fault suite (tools/faults.py) =====", flush=True)
+        faults_code = subprocess.call([sys.executable, str(ROOT / "tools" / "faults.py")], cwd=ROOT)
     failed = sum(c["failures"] + c["errors"] for c in (real, embedded))
     skipped = sum(c["skipped"] for c in (real, embedded))
     passed = sum(c["tests"] for c in (real, embedded)) - failed - skipped
     elapsed = time.monotonic() - started
-    print(f"\nmake test took {elapsed:.0f}s (real exit {real_code}, embedded exit {embedded_code})")
+    print(
+        f"\nmake test took {elapsed:.0f}s (real exit {real_code}, embedded exit {embedded_code}, "
+        f"faults exit {faults_code})"
+    )
     print(f"total: {passed} passed, {failed} failed, {skipped} skipped")
-    return 0 if real_code == embedded_code == 0 else 1
+    return 0 if real_code == embedded_code == faults_code == 0 else 1
 
 
 if __name__ == "__main__":

@@ -63,9 +63,13 @@ def ensure_s3_package() -> None:
 
 
 class S3TestServer:
-    def __init__(self, port: int | None = None, bucket: str = S3_TEST_BUCKET) -> None:
+    def __init__(
+        self, port: int | None = None, bucket: str = S3_TEST_BUCKET, keep_in: Path | None = None
+    ) -> None:
+        """`keep_in`: a directory that keeps the objects across runs (default: a temporary one)."""
         self.port = port or free_port()
         self.bucket = bucket
+        self.keep_in = keep_in
         self.process: subprocess.Popen | None = None
         self.directory: tempfile.TemporaryDirectory | None = None
 
@@ -83,15 +87,19 @@ class S3TestServer:
         }
 
     def start(self) -> S3TestServer:
+        """Start (or, after `halt`, start again on the same port with the same objects)."""
         ensure_s3_package()
         if shutil.which("node") is None:
             raise RuntimeError("node is needed to run the S3 test server")
-        self.directory = tempfile.TemporaryDirectory(prefix="chatmedia-s3-")
+        if self.directory is None and self.keep_in is None:
+            self.directory = tempfile.TemporaryDirectory(prefix="chatmedia-s3-")
+        if self.keep_in is not None:
+            self.keep_in.mkdir(parents=True, exist_ok=True)
         command = [
             "node",
             str(S3_DIR / "run-s3rver.js"),
             "--directory",
-            self.directory.name,
+            str(self.keep_in) if self.keep_in is not None else self.directory.name,
             "--address",
             "127.0.0.1",
             "--port",
@@ -111,7 +119,8 @@ class S3TestServer:
             raise
         return self
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the server but keep its objects (a fault: storage down, then back)."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -119,6 +128,9 @@ class S3TestServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.process = None
+
+    def stop(self) -> None:
+        self.halt()
         if self.directory is not None:
             self.directory.cleanup()
             self.directory = None
@@ -198,11 +210,13 @@ SERVICES = {
 # Debian packages the tests need, what proves one is installed (a program, or a file's absolute path)
 # -> package: nginx for the X-Accel tests, Chromium for the web chat's end-to-end tests (Playwright
 # never downloads a browser of its own), and a colour emoji font so the chat's 📎 🎤 📷 and the list's
-# previews are drawn in Chromium's screenshots as agents see them (every desktop and phone has one).
+# previews are drawn in Chromium's screenshots as agents see them (every desktop and phone has one), and
+# ClamAV's daemon for the optional virus scan (run on a signature file of our own: no download).
 DEBIAN_PACKAGES = {
     "nginx": "nginx-light",
     "chromium": "chromium",
     "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf": "fonts-noto-color-emoji",
+    "clamd": "clamav-daemon",
 }
 
 

@@ -235,11 +235,33 @@ def post_webhook(state, event: str, data: dict) -> int | None:
         "server_url": "http://fake-evolution",
         "apikey": None,
     }
+    status = _post_once(state.webhook_url, payload)
+    if status is None or status >= 500 or status == 413:
+        # Evolution retries everything but 400/401/403/404/422 (spec §3.3), 10 tries with a doubling
+        # delay (5 s there; WEBHOOK_RETRY_FIRST_DELAY_SECONDS here, so tests need not wait minutes).
+        threading.Thread(target=_retry, args=(state.webhook_url, payload), daemon=True).start()
+    return status
+
+
+WEBHOOK_RETRY_TRIES = 10
+WEBHOOK_RETRY_FIRST_DELAY_SECONDS = 0.5
+
+
+def _post_once(url: str, payload: dict) -> int | None:
     try:
-        response = httpx.post(state.webhook_url, json=payload, timeout=10)
+        return httpx.post(url, json=payload, timeout=10).status_code
     except httpx.HTTPError:
         return None
-    return response.status_code
+
+
+def _retry(url: str, payload: dict) -> None:
+    delay = WEBHOOK_RETRY_FIRST_DELAY_SECONDS
+    for _ in range(WEBHOOK_RETRY_TRIES - 1):
+        time.sleep(delay)
+        status = _post_once(url, payload)
+        if status is not None and status < 500 and status != 413:
+            return
+        delay = min(delay * 2, 30)
 
 
 def ack(state, message_id: str, status: str = "DELIVERY_ACK", remote_jid: str = "") -> int | None:
