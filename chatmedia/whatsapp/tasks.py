@@ -2,7 +2,9 @@
 
 Tasks take ids, are idempotent (a redelivered task finds the attachment ready and stops), retry
 only transient errors (network, 5xx, storage hiccups) with exponential backoff and jitter, and
-record a machine code and a human reason when they give up.
+record a machine code and a human reason when they give up. The number of retries is ours
+(MEDIA_TASK_MAX_RETRIES): the tasks set Celery's own cap to none, whose default of 3 re-raised the
+error after the third retry and left the attachment unfinished (found by the fault suite).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def _storage_failure(exc: StorageError) -> tuple[str, str]:
     )
 
 
-@app.task(bind=True, name="whatsapp.fetch_incoming_media")
+@app.task(bind=True, max_retries=None, name="whatsapp.fetch_incoming_media")
 def fetch_incoming_media(self, attachment_id: str) -> str:
     started = time.monotonic()
     attachment = Attachment.objects.select_related("tenant", "original").filter(pk=attachment_id).first()
@@ -89,7 +91,7 @@ def fetch_incoming_media(self, attachment_id: str) -> str:
     return finished.status if finished is not None else "gone"
 
 
-@app.task(bind=True, name="whatsapp.refresh_avatar")
+@app.task(bind=True, max_retries=None, name="whatsapp.refresh_avatar")
 def refresh_avatar(self, conversation_id: str, url: str | None = None) -> str:
     """Copy a contact's profile picture into our storage. `url` None: ask Evolution for it;
     "": the contact has no (visible) picture."""
@@ -171,7 +173,7 @@ def _set_avatar(conversation_id, blob, source_hash: str, only_if_unchecked_since
         events.conversation_updated(conversation)
 
 
-@app.task(bind=True, name="whatsapp.send_outgoing")
+@app.task(bind=True, max_retries=None, name="whatsapp.send_outgoing")
 def send_outgoing(self, attachment_id: str) -> str:
     """An agent's verified upload → prepared for WhatsApp (media.outgoing) → sent (whatsapp.sending)."""
     from chatmedia.media import outgoing
@@ -205,7 +207,7 @@ def send_outgoing(self, attachment_id: str) -> str:
     return outcome.state
 
 
-@app.task(bind=True, name="whatsapp.send_text")
+@app.task(bind=True, max_retries=None, name="whatsapp.send_text")
 def send_text(self, message_id: str) -> str:
     """An agent's text message (chat.compose) → Evolution `sendText`, exactly once (whatsapp.sending)."""
     from chatmedia.whatsapp import sending
@@ -220,7 +222,7 @@ def send_text(self, message_id: str) -> str:
         return "failed"
 
 
-@app.task(bind=True, name="whatsapp.ingest_webhook")
+@app.task(bind=True, max_retries=None, name="whatsapp.ingest_webhook")
 def ingest_webhook(self, tenant_id: str, body: str, received_at: float | None = None) -> str:
     """A webhook the web process accepted and queued (whatsapp.webhook_app): stored here. The
     queued copy is the only one, so a database outage is retried for as long as it lasts."""

@@ -114,6 +114,16 @@ def test_evolution_5xx_is_retried_then_sent(send, fake_whatsapp, storage, settin
     assert attachment.message.status == "sent"
 
 
+def test_more_retries_than_celerys_default_of_three(send, fake_whatsapp, storage, settings):
+    # Celery's own cap (3) used to re-raise after the third retry, leaving the message unfinished.
+    settings.MEDIA_TASK_RETRY_BASE_SECONDS = 0.01
+    assert settings.MEDIA_TASK_MAX_RETRIES > 5
+    fake_whatsapp.fail("sendMedia", "5xx", times=5)
+    attachment = send(pdf_bytes(20_000), file_name="a.pdf", mime_type="application/pdf")
+    assert len(fake_whatsapp.calls("sendMedia")) == 6 and len(fake_whatsapp.sent()) == 1
+    assert attachment.message.status == "sent"
+
+
 def test_evolution_400_fails_with_the_reason(send, fake_whatsapp, storage, agent, published):
     agent.conversation.remote_jid = "5511955550000@s.whatsapp.net"  # not on WhatsApp (fake's rule)
     agent.conversation.save()
