@@ -107,6 +107,11 @@ bench-processing: $(STAMP)
 bench-serving: $(STAMP) $(S3_STAMP)
 	$(PY) bench/serving.py
 
+## make bench-load: webhooks at 200/s, webhook -> ready for 1 MB images, 20 concurrent 25 MB uploads, on
+## the real stack (bench/load.py; numbers in bench/README.md).
+bench-load: $(STAMP) $(S3_STAMP)
+	$(PY) bench/load.py $(ARGS)
+
 ## make bench-outgoing: complete → sent for a 1 MB photo and a 25 MB PDF on the real stack (bench/README.md).
 bench-outgoing: $(STAMP) $(S3_STAMP)
 	$(PY) bench/outgoing.py

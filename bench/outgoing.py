@@ -71,37 +71,27 @@ def baseline_relay(storage, data: bytes) -> float:
 
 
 STEPS = ("prepare", "process", "store", "send")
-_STAMP = r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})"
-
-
-def _ms(stamp: str) -> float:
-    from datetime import datetime
-
-    return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp() * 1000
 
 
 def breakdown(logs: str) -> dict[str, dict[str, list[float]]]:
-    """Per kind of file: prepare / process / store times, and the Evolution call (from the
-    `sending …` line to the `message … sent` line), from the INFO log lines of the worker."""
-    kinds, result = {}, {}
-    for attachment, kind, process, store in re.findall(
-        r"attachment (\S+) (\w+) processed in (\d+) ms, stored in (\d+) ms", logs
-    ):
-        kinds[attachment] = kind
+    """Per kind of file: prepare / process / store times and the Evolution call, from the worker's
+    JSON log lines (phase lines carry the attachment id, phase and duration_ms)."""
+    records = []
+    for line in logs.splitlines():
+        with contextlib.suppress(ValueError):
+            records.append(json.loads(line))
+    kinds = {r["attachment"]: r["category"] for r in records if "category" in r and "attachment" in r}
+    result: dict[str, dict[str, list[float]]] = {}
+    for record in records:
+        kind = kinds.get(record.get("attachment", ""))
+        if kind is None:
+            continue
         steps = result.setdefault(kind, {step: [] for step in STEPS})
-        steps["process"].append(float(process))
-        steps["store"].append(float(store))
-    for attachment, prepare in re.findall(r"attachment (\S+) prepared in (\d+) ms", logs):
-        if attachment in kinds:
-            result[kinds[attachment]]["prepare"].append(float(prepare))
-    started = dict(
-        (message, (_ms(stamp), kind))
-        for stamp, message, kind in re.findall(_STAMP + r"[^\n]*? sending (\S+) \((\w+),", logs)
-    )
-    for stamp, message in re.findall(_STAMP + r"[^\n]*? message (\S+) sent", logs):
-        if message in started:
-            began, kind = started[message]
-            result.setdefault(kind, {step: [] for step in STEPS})["send"].append(_ms(stamp) - began)
+        if record.get("phase") in ("process", "store", "send") and record.get("outcome") == "ok":
+            steps[record["phase"]].append(record["duration_ms"])
+        prepared = re.search(r"prepared in (\d+) ms", record.get("message", ""))
+        if prepared:
+            steps["prepare"].append(float(prepared.group(1)))
     return result
 
 
