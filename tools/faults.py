@@ -20,6 +20,7 @@ import hashlib
 import os
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -496,6 +497,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the logs and data directory")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmedia.settings")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a killed run still stops its services
     root = Path(tempfile.mkdtemp(prefix="chatmedia-faults-"))
     os.chmod(root, 0o755)  # PostgreSQL runs as `postgres` under it
     stack = Stack(root)

@@ -11,7 +11,9 @@ Procfile with honcho: uvicorn web, one Celery worker per queue, beat. Ctrl-C sto
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +35,9 @@ def main() -> int:
         "--fake-whatsapp", action="store_true", help="also run the fake Evolution API on 8081"
     )
     args = parser.parse_args()
+    # `kill` or a closed terminal stops everything as Ctrl-C does (the services are ours to stop).
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
     base = ROOT / "var" / "stack"
     base.mkdir(parents=True, exist_ok=True)
     os.chmod(base, 0o755)  # noqa: S103 - the PostgreSQL and RabbitMQ users work below it
@@ -101,16 +106,31 @@ def main() -> int:
             "-d",
             str(ROOT),
         ]
+        # its own session: honcho signals its children's process group, which must not be ours
+        processes = subprocess.Popen(
+            [*honcho, "-p", str(args.port)], cwd=ROOT, env=env, start_new_session=True
+        )
         try:
-            return subprocess.call([*honcho, "-p", str(args.port)], cwd=ROOT, env=env)
+            return processes.wait()
         except KeyboardInterrupt:
+            _stop()
+        except SystemExit:
             return 0
         finally:
+            processes.terminate()  # honcho stops every Procfile process
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                processes.wait(30)
             if fake is not None:
                 fake.terminate()
     finally:
         for service in reversed(started):
             service.stop()
+
+
+def _stop(*_) -> None:
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, signal.SIG_IGN)  # a second signal must not cut the cleanup short
+    sys.exit(0)
 
 
 if __name__ == "__main__":
