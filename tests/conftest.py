@@ -133,6 +133,23 @@ def world_a(db, django_user_model) -> TenantWorld:
 
 
 @pytest.fixture
+def pending(world_a):
+    """`pending(category, **fields)`: an attachment of world_a's message, waiting to be processed."""
+
+    def make(category: str, **fields) -> Attachment:
+        return Attachment.objects.create(
+            tenant=world_a.tenant,
+            conversation=world_a.conversation,
+            message=world_a.message,
+            category=category,
+            status=Attachment.Status.PROCESSING,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
 def world_b(db, django_user_model) -> TenantWorld:
     return make_world("tenant-b", django_user_model)
 

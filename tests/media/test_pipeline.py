@@ -14,21 +14,6 @@ from chatmedia.media.storage import media_storage
 from tests.media import corpus
 
 
-@pytest.fixture
-def pending(world_a):
-    def make(category: str, **fields) -> Attachment:
-        return Attachment.objects.create(
-            tenant=world_a.tenant,
-            conversation=world_a.conversation,
-            message=world_a.message,
-            category=category,
-            status=Attachment.Status.PROCESSING,
-            **fields,
-        )
-
-    return make
-
-
 def _process(attachment, data: bytes | None):
     return pipeline.process(attachment.pk, None if data is None else io.BytesIO(data))
 

@@ -32,21 +32,6 @@ def scanning_on(clamd, settings):
     return clamd
 
 
-@pytest.fixture
-def pending(world_a):
-    def make(category: str, **fields) -> Attachment:
-        return Attachment.objects.create(
-            tenant=world_a.tenant,
-            conversation=world_a.conversation,
-            message=world_a.message,
-            category=category,
-            status=Attachment.Status.PROCESSING,
-            **fields,
-        )
-
-    return make
-
-
 def test_scanning_is_off_by_default(settings):
     assert settings.MEDIA_SCANNER == ""
     assert scanning.scanner() is None and scanning.scan("/nonexistent") is None

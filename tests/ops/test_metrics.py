@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
-from chatmedia.chat.models import Attachment
 from chatmedia.media import pipeline
 from chatmedia.media.models import Blob
 from chatmedia.ops.clients import client_address
@@ -59,16 +58,7 @@ def test_client_address_behind_proxies(settings):
     assert client_address(meta) == "192.0.2.1"
 
 
-def test_uploads_phases_storage_and_queues_are_reported(world_a, django_capture_on_commit_callbacks):
-    def pending(category):
-        return Attachment.objects.create(
-            tenant=world_a.tenant,
-            conversation=world_a.conversation,
-            message=world_a.message,
-            category=category,
-            status=Attachment.Status.PROCESSING,
-        )
-
+def test_uploads_phases_storage_and_queues_are_reported(world_a, pending, django_capture_on_commit_callbacks):
     before = scrape()
     with django_capture_on_commit_callbacks(execute=True):
         assert pipeline.process(pending("image").pk, io.BytesIO(corpus.jpeg())).status == "ready"
