@@ -7,11 +7,14 @@ Authentication (per tenant; anything else is 401 and nothing is read or stored):
 The payload's `instance` must be the tenant's instance when one is configured: a JWT is not bound
 to an instance, so a key shared by mistake cannot post into another tenant.
 
-The body may carry a whole file as base64, so it is read from the stream with our own limit
-(WEBHOOK_MAX_BODY_BYTES; 413 beyond it, which Evolution retries) instead of Django's 2.5 MB
-`request.body` limit (400, never retried: media lost). The answer comes in milliseconds: parse,
-upsert, queue after commit, 200. Shapes we do not know get 200 and a log line (a 4xx would only
-make Evolution drop or retry an event we cannot use anyway). A database outage gets 503: retried.
+Most webhooks never reach this view: the ASGI fast path (`webhook_app.py`) applies the same rules
+(`admitted`, `valid_event_path`, `foreign_instance`, here) and queues them for `ingest_and_log`.
+This view takes the rest — bodies over WEBHOOK_QUEUE_MAX_BODY_BYTES, which carry a whole file as
+base64 — and stores them in the request, the inline file going straight to storage, not through
+the broker. Such a body is read from the stream with our own limit (WEBHOOK_MAX_BODY_BYTES; 413
+beyond it, which Evolution retries) instead of Django's 2.5 MB `request.body` limit (400, never
+retried: media lost). Shapes we do not know get 200 and a log line (a 4xx would only make Evolution
+drop or retry an event we cannot use anyway). A database outage gets 503: retried.
 """
 
 from __future__ import annotations

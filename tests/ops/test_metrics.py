@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
-from chatmedia.media import pipeline
+from chatmedia.media import pipeline, quota
 from chatmedia.media.models import Blob
 from chatmedia.ops.clients import client_address
 from tests.media import corpus
@@ -63,6 +63,7 @@ def test_uploads_phases_storage_and_queues_are_reported(world_a, pending, django
     with django_capture_on_commit_callbacks(execute=True):
         assert pipeline.process(pending("image").pk, io.BytesIO(corpus.jpeg())).status == "ready"
         assert pipeline.process(pending("image").pk, io.BytesIO(corpus.HTML_PAGE)).status == "failed"
+    quota.record_usage()  # what housekeeping does every HOUSEKEEPING_INTERVAL_SECONDS
     after = scrape()
 
     def grew(name, **labels):
