@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync
 from django.core.asgi import get_asgi_application
 
 from chatmedia.chat.models import Message
+from chatmedia.media import blocking
 from chatmedia.whatsapp import tasks, webhook_app
 from tests.whatsapp.conftest import WEBHOOK_SECRET, evolution_jwt
 from tests.whatsapp.fixtures import evolution
@@ -24,6 +25,7 @@ def _fresh_tenant_cache():
     webhook_app.forget_tenants()
     yield
     webhook_app.forget_tenants()
+    blocking.shutdown()  # its threads' database connections close before the database is flushed
 
 
 @pytest.fixture
