@@ -58,6 +58,18 @@ class Row:
     notes: list[str] = field(default_factory=list)
     expectation_met: bool = True
 
+    def count(self, direction: str, done: bool, status: str, code: str, reason: str) -> None:
+        """One message at the end: done (ready / sent), failed with a code and a reason, or lost."""
+        if done:
+            self.right += 1
+            self.ready += 1
+        elif status == "failed" and code and reason:
+            self.right += 1
+            self.failed += 1
+            self.notes.append(f"{direction} failed: {code}")
+        else:
+            self.lost += 1
+
     @property
     def ok(self) -> bool:
         return self.lost == 0 and self.duplicated == 0 and self.right == self.sent and self.expectation_met
@@ -254,26 +266,10 @@ class Stack:
             if per_id[wa_id] > 1:
                 row.duplicated += 1
             _, status, code, reason = found[0]
-            if status == "ready":
-                row.right += 1
-                row.ready += 1
-            elif status == "failed" and code and reason:
-                row.right += 1
-                row.failed += 1
-                row.notes.append(f"in failed: {code}")
-            else:
-                row.lost += 1
+            row.count("in", status == "ready", status, code, reason)
         sent_sha = Counter(s.sha256 for s in self.fake.sent())
         for _, _, status, code, reason in outgoing:
-            if status in ("sent", "delivered", "read", "played"):
-                row.right += 1
-                row.ready += 1
-            elif status == "failed" and code and reason:
-                row.right += 1
-                row.failed += 1
-                row.notes.append(f"out failed: {code}")
-            else:
-                row.lost += 1
+            row.count("out", status in ("sent", "delivered", "read", "played"), status, code, reason)
         row.lost += len(uploads) - len(outgoing)
         row.duplicated += sum(1 for upload in uploads if sent_sha[self.upload_sha[upload]] > 1)
         return row
