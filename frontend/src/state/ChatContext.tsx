@@ -52,13 +52,17 @@ export function ChatProvider({ policy, children }: { policy: UploadPolicy | null
 
   const sendText = useCallback(async (conversation: string, text: string) => {
     const message = await api.sendText(conversation, text)
-    dispatch({ type: 'message/upserted', message })
+    dispatch({ type: 'message/answered', message, before: null })
   }, [])
 
-  const retryMessage = useCallback(async (id: string) => {
-    const message = await api.retryMessage(id)
-    dispatch({ type: 'message/upserted', message })
-  }, [])
+  const retryMessage = useCallback(
+    async (id: string) => {
+      const before = Object.values(state.threads).find((t) => t.byId[id])?.byId[id]?.status ?? null
+      const message = await api.retryMessage(id)
+      dispatch({ type: 'message/answered', message, before })
+    },
+    [state.threads],
+  )
 
   const retryAttachment = useCallback(
     async (conversation: string, messageId: string, attachmentId: string) => {

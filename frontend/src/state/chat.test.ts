@@ -85,6 +85,22 @@ describe('chat reducer', () => {
     expect(orderedMessages(state.threads.c1)).toEqual([])
   })
 
+  it('drops an API answer that events overtook (a fast failure stays failed)', () => {
+    let state = loaded([])
+    const failed = message({ id: 'm3', direction: 'out', status: 'processing' })
+    state = chatReducer(state, { type: 'event', event: { type: 'message.created', data: failed } })
+    state = chatReducer(state, {
+      type: 'event',
+      event: { type: 'message.status', data: { id: 'm3', conversation: 'c1', status: 'failed', error: { code: 'evolution_refused', message: 'no' }, wa_message_id: '' } },
+    })
+    // the answer of the POST that created it arrives last, still saying "processing"
+    state = chatReducer(state, { type: 'message/answered', message: failed, before: null })
+    expect(state.threads.c1.byId.m3.status).toBe('failed')
+    // a retry answered before any event moved it is applied
+    state = chatReducer(state, { type: 'message/answered', message: { ...failed, status: 'processing' }, before: 'failed' })
+    expect(state.threads.c1.byId.m3.status).toBe('processing')
+  })
+
   it('keeps how far back it loaded when the newest page is fetched again (catch-up)', () => {
     let state = chatReducer(initialChat, { type: 'messages/loaded', conversation: 'c1', messages: [], older: '/page2', append: false })
     state = chatReducer(state, { type: 'messages/loaded', conversation: 'c1', messages: [], older: '/page3', append: true })

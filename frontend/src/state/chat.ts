@@ -1,6 +1,6 @@
 // Server state of the chat (conversations, messages) as one pure reducer, fed by REST pages and by
 // /ws/chat/ events in any order: upserts are idempotent, statuses only move forward.
-import type { Attachment, ChatEvent, Conversation, Message } from '../api/types'
+import type { Attachment, ChatEvent, Conversation, Message, MessageStatus } from '../api/types'
 import { mergeStatus } from '../lib/status'
 
 export interface Thread {
@@ -22,6 +22,10 @@ export type ChatAction =
   | { type: 'conversations/loaded'; conversations: Conversation[]; older: string | null; append: boolean }
   | { type: 'messages/loaded'; conversation: string; messages: Message[]; older: string | null; append: boolean }
   | { type: 'message/upserted'; message: Message }
+  // The API's answer to an action (send, retry) taken when the message had status `before` (null:
+  // it did not exist yet). Events can overtake the answer: if one moved the message since, the
+  // answer is older news and is dropped (a fast "failed" must not go back to "processing").
+  | { type: 'message/answered'; message: Message; before: MessageStatus | null }
   | { type: 'attachment/replaced'; conversation: string; message: string; attachment: Attachment }
   | { type: 'event'; event: ChatEvent }
 
@@ -143,6 +147,11 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case 'message/upserted':
       return withMessage(state, action.message)
+    case 'message/answered': {
+      const current = state.threads[action.message.conversation]?.byId[action.message.id]
+      if (current && current.status !== action.before) return state
+      return withMessage(state, action.message)
+    }
     case 'attachment/replaced':
       return replaceAttachment(state, action.conversation, action.message, action.attachment)
     case 'event':
