@@ -358,12 +358,7 @@ def worker_killed(stack: Stack) -> Row:
     burst.join()
     stack.worker = stack.system.start_worker()
     stack.settle(row, payloads, uploads)
-    # Incoming media is redelivered and finished. A send killed in the middle of its Evolution call
-    # may end `send_unconfirmed` (Evolution < 2.4 cannot be asked whether it sent it): right, not lost.
-    row.expectation_met = in_flight > 0 and not any(
-        note.startswith("in failed") or (note.startswith("out failed") and "send_unconfirmed" not in note)
-        for note in row.notes
-    )
+    row.expectation_met = in_flight > 0 and _only_unconfirmed_sends_failed(row)
     return row
 
 
@@ -414,8 +409,18 @@ def postgres_restarted(stack: Stack) -> Row:
     connection.close()
     burst.join()
     stack.settle(row, payloads, uploads)
-    row.expectation_met = row.failed == 0
+    row.expectation_met = _only_unconfirmed_sends_failed(row)
     return row
+
+
+def _only_unconfirmed_sends_failed(row: Row) -> bool:
+    """Incoming media rides the outage out. A send whose Evolution call was under way when the
+    worker died or could not record the answer may end `send_unconfirmed` (Evolution < 2.4 cannot be
+    asked whether it sent it): failed with a reason the agent can act on, not lost."""
+    return not any(
+        note.startswith("in failed") or (note.startswith("out failed") and "send_unconfirmed" not in note)
+        for note in row.notes
+    )
 
 
 def storm(stack: Stack) -> Row:
