@@ -95,6 +95,25 @@ def live(live_system, fake_whatsapp_server, transactional_db, settings):
         settings.STORAGES = {**settings.STORAGES, "default": local_storage_setting(live_system.media_root)}
     yield live_system
     fake_whatsapp_server.reset()
+    if REAL_BROKER:
+        _wait_until_the_worker_is_idle()
+
+
+def _wait_until_the_worker_is_idle(seconds: float = 20) -> None:
+    """Webhooks are stored by the worker after they were answered: let it finish what a test set off
+    before the test database is flushed (a TRUNCATE next to its queries can deadlock)."""
+    from chatmedia.celery import MEDIA_QUEUES
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with celery_app.connection_for_read() as connection_:
+            channel = connection_.default_channel
+            waiting = sum(channel.queue_declare(q, durable=True, auto_delete=False)[1] for q in MEDIA_QUEUES)
+        inspect = celery_app.control.inspect(timeout=0.5)
+        busy = [tasks for reply in (inspect.active(), inspect.reserved()) for tasks in (reply or {}).values()]
+        if waiting == 0 and not any(busy):
+            return
+        time.sleep(0.2)
 
 
 class Member:
