@@ -209,9 +209,17 @@ class Stack:
             client = UploadClient(api)
             for _ in range(count):
                 data = unique_jpeg()
-                started, status, body = client.send(
-                    conversation.id, data, file_name="f.jpg", mime_type="image/jpeg"
-                )
+                for attempt in range(3):
+                    try:
+                        started, status, body = client.send(
+                            conversation.id, data, file_name="f.jpg", mime_type="image/jpeg"
+                        )
+                        break
+                    except AssertionError as exc:  # the S3 server refused a PUT (s3rver: seen once
+                        # "InternalError" 500); the agent uploads again, as the web chat's retry does
+                        print(f"[faults] upload attempt {attempt + 1} failed at S3: {exc}", flush=True)
+                else:
+                    raise RuntimeError("S3 refused the upload three times")
                 if status != 202:
                     raise RuntimeError(f"upload refused: {status} {body}")
                 ids.append(started.id)
