@@ -78,7 +78,9 @@ class Message(models.Model):
     error_message = models.CharField(max_length=500, blank=True)
     # When WhatsApp says it was sent (messageTimestamp); the chat is ordered by it.
     timestamp = models.DateTimeField(default=timezone.now)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When we learned of it: for an incoming message, when its webhook arrived (not when a worker
+    # got to it), so messages of the same second keep the order WhatsApp sent them in.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -51,7 +51,7 @@ class LastMessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Message
-        fields = ["id", "direction", "text", "status", "timestamp", "attachment"]
+        fields = ["id", "direction", "text", "status", "timestamp", "created_at", "attachment"]
 
     @extend_schema_field(serializers.DictField(allow_null=True))
     def get_attachment(self, obj) -> dict | None:

@@ -173,11 +173,16 @@ def attachment_changed(attachment) -> None:
 
 
 def conversation_updated(conversation) -> None:
+    """Serialized after the commit, not before: two messages stored at once in one chat each see
+    the other's row then, so neither event carries a stale `last_message`."""
     from chatmedia.chat.serializers import ConversationSerializer
 
-    publish(
-        conversation.tenant_id,
-        conversation.id,
-        CONVERSATION_UPDATED,
-        ConversationSerializer(conversation).data,
-    )
+    def send() -> None:
+        send_now(
+            conversation.tenant_id,
+            conversation.id,
+            CONVERSATION_UPDATED,
+            ConversationSerializer(conversation).data,
+        )
+
+    transaction.on_commit(send, robust=True)

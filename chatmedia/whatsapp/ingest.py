@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from chatmedia.chat import status as message_status
 from chatmedia.chat.models import Attachment, Conversation, Message
@@ -46,11 +48,14 @@ class Outcome:
     ignored: list[str] = field(default_factory=list)
 
 
-def handle(tenant: Tenant, webhook: Webhook) -> Outcome:
+def handle(tenant: Tenant, webhook: Webhook, received_at: datetime | None = None) -> Outcome:
+    """`received_at`: when the webhook reached us (it may be stored later, by a worker). It orders
+    messages within WhatsApp's one-second timestamps; items of one webhook keep their order."""
     outcome = Outcome()
-    for item in webhook.items:
+    received_at = received_at or timezone.now()
+    for index, item in enumerate(webhook.items):
         if isinstance(item, IncomingMessage):
-            if record_message(tenant, item):
+            if record_message(tenant, item, received_at + timedelta(microseconds=index)):
                 outcome.created += 1
             else:
                 outcome.duplicates += 1
@@ -151,7 +156,7 @@ def _store_inline_media(tenant: Tenant, incoming: IncomingMessage, source: dict)
         return None
 
 
-def record_message(tenant: Tenant, incoming: IncomingMessage) -> bool:
+def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datetime | None = None) -> bool:
     """Create the message (and its attachment) once; False when it was already there."""
     if incoming.event == "send.message":
         from chatmedia.whatsapp import sending
@@ -184,6 +189,7 @@ def record_message(tenant: Tenant, incoming: IncomingMessage) -> bool:
                     text=incoming.text,
                     status=Message.Status.SENT if incoming.from_me else Message.Status.DELIVERED,
                     timestamp=incoming.timestamp,
+                    created_at=received_at or timezone.now(),
                 )
         except IntegrityError:
             return False

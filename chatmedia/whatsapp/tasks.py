@@ -13,7 +13,7 @@ import json
 import logging
 import random
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -241,7 +241,8 @@ def ingest_webhook(self, tenant_id: str, body: str, received_at: float | None = 
             logger.info("queued webhook not understood: %s", exc)
             return "ignored"
         started = time.monotonic() - (time.time() - received_at if received_at else 0)
-        outcome = ingest_and_log(tenant, webhook, started)
+        arrived = datetime.fromtimestamp(received_at, tz=UTC) if received_at else None
+        outcome = ingest_and_log(tenant, webhook, started, arrived)
     except DatabaseError as exc:
         logger.warning("queued webhook not stored yet (database): %s", exc)
         raise self.retry(countdown=backoff_seconds(self.request.retries), exc=exc, max_retries=None) from None

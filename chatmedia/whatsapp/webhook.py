@@ -159,9 +159,9 @@ def _receive(request: HttpRequest, slug: str, rest: str) -> tuple[JsonResponse, 
     return JsonResponse(answer), webhook.event
 
 
-def ingest_and_log(tenant: Tenant, webhook, started: float) -> ingest.Outcome:
+def ingest_and_log(tenant: Tenant, webhook, started: float, received_at=None) -> ingest.Outcome:
     """Store what the webhook says (here, or in the `whatsapp.ingest_webhook` task) and log it."""
-    outcome = ingest.handle(tenant, webhook)
+    outcome = ingest.handle(tenant, webhook, received_at)
     logger.info(
         "webhook %s for %s: %d new, %d duplicate, %d status, %d contact, %d ignored in %.1f ms",
         webhook.event,

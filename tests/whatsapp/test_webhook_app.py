@@ -11,7 +11,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.core.asgi import get_asgi_application
 
-from chatmedia.chat.models import Message
+from chatmedia.chat.models import NEWEST_FIRST, Message
 from chatmedia.media import blocking
 from chatmedia.whatsapp import tasks, webhook_app
 from tests.whatsapp.conftest import WEBHOOK_SECRET, evolution_jwt
@@ -122,3 +122,18 @@ def test_bodies_over_the_queue_limit_are_stored_by_the_view(tenant, settings, pu
     response = post(url(tenant), body)
     assert response.status_code == 200 and response.json()["created"] == 1
     assert published == [] and Message.objects.count() == 1
+
+
+def test_messages_of_one_second_keep_the_order_their_webhooks_arrived_in(tenant, published):
+    """Workers may store queued webhooks in any order; the chat shows them as WhatsApp sent them."""
+    for n in (1, 2):
+        payload = evolution("messages-upsert-text.json")  # both in the same second (messageTimestamp)
+        payload["data"]["key"]["id"] = f"3A00AA11BB22CC33DD4{n}"
+        payload["data"]["message"]["conversation"] = f"mensagem {n}"
+        assert post(url(tenant), json.dumps(payload).encode()).status_code == 200
+    first, second = published
+    assert first[2] < second[2]
+    for queued in (second, first):  # the second webhook is stored first
+        tasks.ingest_webhook.apply(args=list(queued)).get()
+    newest_first = Message.objects.order_by(*NEWEST_FIRST).values_list("text", flat=True)
+    assert list(newest_first) == ["mensagem 2", "mensagem 1"]

@@ -60,6 +60,7 @@ export interface LastMessage {
   text: string
   status: MessageStatus
   timestamp: string
+  created_at: string
   attachment: { category: Category; file_name: string; duration: number | null } | null
 }
 

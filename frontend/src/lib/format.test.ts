@@ -9,6 +9,7 @@ const last = (attachment: LastMessage['attachment'], text = ''): LastMessage => 
   text,
   status: 'delivered',
   timestamp: '2026-11-26T10:00:00Z',
+  created_at: '2026-11-26T10:00:01Z',
   attachment,
 })
 

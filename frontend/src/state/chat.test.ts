@@ -128,4 +128,38 @@ describe('chat reducer', () => {
     state = chatReducer(state, { type: 'event', event: { type: 'conversation.updated', data: conversation('old', '2026-11-26T11:00:00Z') } })
     expect(sortedConversations(state).map((c) => c.id)).toEqual(['old', 'new'])
   })
+
+  it('keeps the newest message as the list preview, whatever the order of the events', () => {
+    const video = message({ id: 'v', direction: 'in', created_at: '2026-11-26T10:00:01.100000Z', attachments: [attachment({ id: 'av', category: 'video' })] })
+    const sticker = message({ id: 's', direction: 'in', created_at: '2026-11-26T10:00:01.200000Z', attachments: [attachment({ id: 'as', category: 'sticker' })] })
+    const snapshot = (m: Message) => ({
+      ...conversation('c1', m.timestamp),
+      last_message: { id: m.id, direction: m.direction, text: '', status: m.status, timestamp: m.timestamp, created_at: m.created_at, attachment: { category: m.attachments[0].category, file_name: '', duration: null } },
+    })
+    let state = chatReducer(initialChat, { type: 'conversations/loaded', conversations: [conversation('c1', '2026-11-26T09:00:00Z')], older: null, append: false })
+    state = chatReducer(state, { type: 'event', event: { type: 'message.created', data: video } })
+    expect(state.conversations.c1.last_message?.attachment?.category).toBe('video')
+    state = chatReducer(state, { type: 'event', event: { type: 'message.created', data: sticker } })
+    expect(state.conversations.c1.last_message?.attachment?.category).toBe('sticker')
+    // the video's snapshot was taken before the sticker was stored, and is announced last
+    state = chatReducer(state, { type: 'event', event: { type: 'conversation.updated', data: snapshot(sticker) } })
+    state = chatReducer(state, { type: 'event', event: { type: 'conversation.updated', data: { ...snapshot(video), display_name: 'Renamed' } } })
+    expect(state.conversations.c1.last_message?.id).toBe('s')
+    expect(state.conversations.c1.display_name).toBe('Renamed')
+    // an older message arriving late does not take the preview either
+    state = chatReducer(state, { type: 'event', event: { type: 'message.created', data: message({ id: 'o', timestamp: '2026-11-26T09:59:00Z' }) } })
+    expect(state.conversations.c1.last_message?.id).toBe('s')
+    // a status of the previewed message still shows
+    state = chatReducer(state, { type: 'event', event: { type: 'message.status', data: { id: 's', conversation: 'c1', status: 'read', error: null, wa_message_id: '' } } })
+    expect(state.conversations.c1.last_message?.status).toBe('read')
+  })
+
+  it('shows the message before a deleted one as the list preview', () => {
+    let state = chatReducer(initialChat, { type: 'conversations/loaded', conversations: [conversation('c1', '2026-11-26T09:00:00Z')], older: null, append: false })
+    state = chatReducer(state, { type: 'messages/loaded', conversation: 'c1', messages: [message({ id: 'first', text: 'oi' })], older: null, append: false })
+    state = chatReducer(state, { type: 'event', event: { type: 'message.created', data: message({ id: 'upload', created_at: '2026-11-26T10:00:09Z' }) } })
+    expect(state.conversations.c1.last_message?.id).toBe('upload')
+    state = chatReducer(state, { type: 'event', event: { type: 'message.deleted', data: { id: 'upload', conversation: 'c1' } } })
+    expect(state.conversations.c1.last_message?.text).toBe('oi')
+  })
 })

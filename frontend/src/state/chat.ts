@@ -1,6 +1,6 @@
 // Server state of the chat (conversations, messages) as one pure reducer, fed by REST pages and by
 // /ws/chat/ events in any order: upserts are idempotent, statuses only move forward.
-import type { Attachment, ChatEvent, Conversation, Message, MessageStatus } from '../api/types'
+import type { Attachment, ChatEvent, Conversation, LastMessage, Message, MessageStatus } from '../api/types'
 import { mergeStatus } from '../lib/status'
 
 export interface Thread {
@@ -68,6 +68,65 @@ function patchMessage(state: ChatState, conversation: string, id: string, patch:
   return next
 }
 
+type Ordered = Pick<Message, 'id' | 'timestamp' | 'created_at'>
+
+/** The server's order (NEWEST_FIRST reversed): WhatsApp's one-second timestamp, then arrival, then id. */
+function compareMessages(a: Ordered, b: Ordered): number {
+  return a.timestamp.localeCompare(b.timestamp) || (a.created_at ?? '').localeCompare(b.created_at ?? '') || a.id.localeCompare(b.id)
+}
+
+function later(a: string | null, b: string | null): string | null {
+  if (!a || !b) return a ?? b
+  return a.localeCompare(b) >= 0 ? a : b
+}
+
+/** What the conversation list shows of a message (the server's LastMessageSerializer). */
+function previewOf(m: Message): LastMessage {
+  const first = m.attachments[0]
+  return {
+    id: m.id,
+    direction: m.direction,
+    text: m.text,
+    status: m.status,
+    timestamp: m.timestamp,
+    created_at: m.created_at,
+    attachment: first ? { category: first.category, file_name: first.file_name, duration: first.metadata.duration ?? null } : null,
+  }
+}
+
+/** A conversation.updated snapshot is taken when its sender committed; another message of the
+ * same chat may have been committed and announced since. The list never goes back to an older
+ * last message, nor an earlier activity time. */
+function mergeConversation(old: Conversation | undefined, incoming: Conversation): Conversation {
+  if (!old) return incoming
+  const a = old.last_message
+  const b = incoming.last_message
+  let last = b
+  if (a && b && a.id === b.id) last = { ...b, status: mergeStatus(a.status, b.status) }
+  else if (a && (!b || compareMessages(a, b) > 0)) last = a
+  return { ...incoming, last_message: last, last_activity_at: later(old.last_activity_at, incoming.last_activity_at) }
+}
+
+/** A new message becomes the list's preview when it is the newest of its chat. */
+function previewNewMessage(state: ChatState, message: Message): ChatState {
+  const conversation = state.conversations[message.conversation]
+  if (!conversation) return state
+  const last = conversation.last_message
+  if (last && (last.id === message.id || compareMessages(last, message) > 0)) return state
+  const updated = { ...conversation, last_message: previewOf(message), last_activity_at: later(conversation.last_activity_at, message.timestamp) }
+  return { ...state, conversations: { ...state.conversations, [conversation.id]: updated } }
+}
+
+/** The list's preview was the deleted message: show the newest one left (the server's next
+ * conversation.updated, or the next page load, confirms it). */
+function previewAfterDelete(state: ChatState, conversationId: string, id: string): ChatState {
+  const conversation = state.conversations[conversationId]
+  if (conversation?.last_message?.id !== id) return state
+  const left = orderedMessages(state.threads[conversationId]).filter((m) => m.id !== id)
+  const newest = left.length ? previewOf(left[left.length - 1]) : null
+  return { ...state, conversations: { ...state.conversations, [conversationId]: { ...conversation, last_message: newest } } }
+}
+
 function patchPreviewStatus(state: ChatState, event: Extract<ChatEvent, { type: 'message.status' }>): ChatState {
   const conversation = state.conversations[event.data.conversation]
   const last = conversation?.last_message
@@ -91,9 +150,12 @@ function replaceAttachment(state: ChatState, conversation: string, message: stri
 function applyEvent(state: ChatState, event: ChatEvent): ChatState {
   switch (event.type) {
     case 'conversation.updated':
-      return { ...state, conversations: { ...state.conversations, [event.data.id]: event.data } }
+      return {
+        ...state,
+        conversations: { ...state.conversations, [event.data.id]: mergeConversation(state.conversations[event.data.id], event.data) },
+      }
     case 'message.created':
-      return withMessage(state, event.data)
+      return previewNewMessage(withMessage(state, event.data), event.data)
     case 'message.status': {
       const { id, conversation, status, error, wa_message_id } = event.data
       const next = patchMessage(state, conversation, id, (m) => {
@@ -103,11 +165,12 @@ function applyEvent(state: ChatState, event: ChatEvent): ChatState {
       return patchPreviewStatus(next, event)
     }
     case 'message.deleted': {
-      const thread = state.threads[event.data.conversation]
-      if (!thread?.byId[event.data.id]) return state
+      const next = previewAfterDelete(state, event.data.conversation, event.data.id)
+      const thread = next.threads[event.data.conversation]
+      if (!thread?.byId[event.data.id]) return next
       const byId = { ...thread.byId }
       delete byId[event.data.id]
-      return { ...state, threads: { ...state.threads, [event.data.conversation]: { ...thread, byId } } }
+      return { ...next, threads: { ...next.threads, [event.data.conversation]: { ...thread, byId } } }
     }
     case 'attachment.ready':
     case 'attachment.failed': {
@@ -169,9 +232,5 @@ export function sortedConversations(state: ChatState): Conversation[] {
 /** Messages of a thread, oldest first (the order they are drawn). */
 export function orderedMessages(thread: Thread | undefined): Message[] {
   if (!thread) return []
-  // WhatsApp timestamps have one-second resolution: within a second, the order of arrival.
-  return Object.values(thread.byId).sort(
-    (a, b) =>
-      a.timestamp.localeCompare(b.timestamp) || (a.created_at ?? '').localeCompare(b.created_at ?? '') || a.id.localeCompare(b.id),
-  )
+  return Object.values(thread.byId).sort(compareMessages)
 }
