@@ -28,10 +28,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import migrate_and_set_up_django, stack_env  # noqa: E402
-from tools.fake_whatsapp import WA_MEDIA, FakeWhatsApp  # noqa: E402
+from bench.stack import bench_tenant, open_stack  # noqa: E402
+from tools.fake_whatsapp import WA_MEDIA  # noqa: E402
 from tools.live_system import LiveSystem  # noqa: E402
-from tools.services import S3TestServer, ensure_local_services  # noqa: E402
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -54,32 +53,38 @@ def one_megabyte_jpeg() -> bytes:
     return photo[:2] + padding + photo[2:]
 
 
+def image_to_ready(socket, fake, post, photo: bytes) -> tuple[float, float]:
+    """One picture sent by WhatsApp, in seconds: (a plain download of its `.enc` from the fake CDN
+    (the baseline), its webhook -> `attachment.ready` on the WebSocket `socket`). `post` sends a
+    webhook payload to chatmedia and raises unless it is accepted."""
+    name = f"bench-{uuid.uuid4().hex}"
+    media = fake.add_media(name, photo, "image", "image/jpeg")
+    started = time.perf_counter()
+    httpx.get(fake.url + media.direct_path, headers={"Origin": "https://web.whatsapp.com"}).raise_for_status()
+    download = time.perf_counter() - started
+    wa_id = f"MB{uuid.uuid4().hex}"
+    payload = fake.webhook("messages-upsert-image-caption.json", name, id=wa_id)
+    started = time.perf_counter()
+    post(payload)
+    attachment_id = None
+    while True:
+        event = json.loads(socket.recv(timeout=60))
+        data = event["data"]
+        if event["type"] == "message.created" and data.get("wa_message_id") == wa_id:
+            attachment_id = data["attachments"][0]["id"]
+        elif event["type"] in ("attachment.ready", "attachment.failed") and (
+            data["attachment"]["id"] == attachment_id
+        ):
+            if event["type"] == "attachment.failed":
+                raise SystemExit(f"attachment failed: {data}")
+            return download, time.perf_counter() - started
+
+
 def run(args) -> None:
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="chatmedia-bench-") as var_dir:
-        env = {**os.environ, **stack_env(args.stack, Path(var_dir))}
-        if args.stack == "real":
-            ensure_local_services()
-            env.update(stack.enter_context(S3TestServer()).env())
-        fake = stack.enter_context(FakeWhatsApp())
-        env.update(
-            {
-                "WHATSAPP_MEDIA_BASE_URL": fake.url,
-                "WHATSAPP_MEDIA_HOSTS": fake.host,
-                "LOG_LEVEL": "WARNING",
-                "EMBEDDED_WORKER": "1",
-            }
-        )
-        migrate_and_set_up_django(env)
-        from django.contrib.auth import get_user_model
-
-        from chatmedia.celery import app as celery_app
-        from chatmedia.tenancy.models import ApiToken, Membership, Tenant
-
-        if args.stack == "real":
-            celery_app.control.purge()
-        tenant = Tenant.objects.create(slug=f"bench-{uuid.uuid4().hex[:6]}", name="Bench")
-        user = get_user_model().objects.create_user(f"bench-{tenant.slug}")
-        _, token = ApiToken.issue(Membership.objects.create(user=user, tenant=tenant))
+        extra_env = {"LOG_LEVEL": "WARNING", "EMBEDDED_WORKER": "1"}
+        env, fake = open_stack(stack, args.stack, Path(var_dir), extra_env)
+        tenant, token = bench_tenant()
 
         # Several web processes need the shared channel layer and queue of the real stack.
         web_workers = args.web_workers if args.stack == "real" else 1
@@ -143,30 +148,14 @@ def run(args) -> None:
             with contextlib.suppress(TimeoutError):
                 while True:
                     socket.recv(timeout=1)
-            for index in range(args.images):
-                media = fake.add_media(
-                    f"bench-{index}", photo + index.to_bytes(4, "big"), "image", "image/jpeg"
-                )
-                started = time.perf_counter()
-                httpx.get(
-                    fake.url + media.direct_path, headers={"Origin": "https://web.whatsapp.com"}
-                ).raise_for_status()
-                download.append(time.perf_counter() - started)
-                wa_id = f"MB{index}{uuid.uuid4().hex}"
-                payload = fake.webhook("messages-upsert-image-caption.json", f"bench-{index}", id=wa_id)
-                started = time.perf_counter()
+
+            def post(payload: dict) -> None:
                 httpx.post(webhook, json=payload, timeout=30).raise_for_status()
-                attachment_id = None
-                while True:
-                    event = json.loads(socket.recv(timeout=60))
-                    data = event["data"]
-                    if event["type"] == "message.created" and data.get("wa_message_id") == wa_id:
-                        attachment_id = data["attachments"][0]["id"]
-                    elif event["type"] == "attachment.ready" and data["attachment"]["id"] == attachment_id:
-                        ready.append(time.perf_counter() - started)
-                        break
-                    elif event["type"] == "attachment.failed" and data["attachment"]["id"] == attachment_id:
-                        raise SystemExit(f"attachment failed: {data}")
+
+            for index in range(args.images):
+                plain, to_ready = image_to_ready(socket, fake, post, photo + index.to_bytes(4, "big"))
+                download.append(plain)
+                ready.append(to_ready)
         print()
         print(describe(f"1 MB .enc plain download (baseline, n={args.images})", download))
         print(describe("1 MB image: webhook -> attachment.ready", ready, download))

@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -37,11 +36,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.incoming import describe, one_megabyte_jpeg, percentile  # noqa: E402
-from bench.stack import migrate_and_set_up_django, stack_env  # noqa: E402
-from tools.fake_whatsapp import FakeWhatsApp  # noqa: E402
+from bench.incoming import describe, image_to_ready, one_megabyte_jpeg, percentile  # noqa: E402
+from bench.stack import bench_tenant, open_stack  # noqa: E402
 from tools.live_system import LiveSystem  # noqa: E402
-from tools.services import S3TestServer, ensure_debian_packages, ensure_local_services, find_binary  # noqa: E402
+from tools.services import ensure_debian_packages, find_binary  # noqa: E402
 
 MiB = 1024 * 1024
 
@@ -102,39 +100,14 @@ def _children(pid: int) -> list[int]:
 
 def run(args) -> None:
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="chatmedia-bench-") as var_dir:
-        ensure_local_services()
         ensure_debian_packages({"wrk": "wrk"})
-        env = {**os.environ, **stack_env("real", Path(var_dir))}
-        s3 = stack.enter_context(S3TestServer())
-        env.update(s3.env())
-        fake = stack.enter_context(FakeWhatsApp())
-        env.update(
-            {
-                "WHATSAPP_MEDIA_BASE_URL": fake.url,
-                "WHATSAPP_MEDIA_HOSTS": fake.host,
-                "LOG_LEVEL": "WARNING",
-            }
-        )
-        migrate_and_set_up_django(env)
-        from django.contrib.auth import get_user_model
-
+        env, fake = open_stack(stack, "real", Path(var_dir), {"LOG_LEVEL": "WARNING"})
         from chatmedia.celery import app as celery_app
         from chatmedia.chat.models import Conversation
         from chatmedia.media.storage import media_storage
-        from chatmedia.tenancy.models import ApiToken, Membership, Tenant
         from tests.media.upload_client import UploadClient, pdf_bytes
 
-        celery_app.control.purge()
-        tenant = Tenant.objects.create(
-            slug=f"bench-{uuid.uuid4().hex[:6]}",
-            name="Bench",
-            evolution_url=fake.url,
-            evolution_instance=fake.state.instance,
-            evolution_token=fake.state.apikey,
-            storage_quota_bytes=50 * 1024 * MiB,
-        )
-        user = get_user_model().objects.create_user(f"bench-{tenant.slug}")
-        _, token = ApiToken.issue(Membership.objects.create(user=user, tenant=tenant))
+        tenant, token = bench_tenant(fake, storage_quota_bytes=50 * 1024 * MiB)
         system = LiveSystem(env, Path(var_dir), web_workers=args.web_workers).start()
         stack.callback(system.stop)
         worker = system.start_worker(nice=10)  # as the Procfile runs workers: answering first
@@ -180,31 +153,15 @@ def run(args) -> None:
             system.ws_url, additional_headers={"Origin": system.url, "Authorization": f"Token {token}"}
         ) as socket:
             socket.recv(timeout=10)
-            for index in range(args.images + 1):  # the first warms up
-                media = fake.add_media(
-                    f"load-{index}", photo + index.to_bytes(4, "big"), "image", "image/jpeg"
-                )
-                started = time.perf_counter()
-                httpx.get(fake.url + media.direct_path, headers={"Origin": "https://web.whatsapp.com"})
-                plain_download = time.perf_counter() - started
-                wa_id = f"MB{index}{uuid.uuid4().hex}"
-                payload = fake.webhook("messages-upsert-image-caption.json", f"load-{index}", id=wa_id)
-                started = time.perf_counter()
+
+            def post(payload: dict) -> None:
                 client.post(webhook, json=payload).raise_for_status()
-                attachment_id = None
-                while True:
-                    event = json.loads(socket.recv(timeout=60))
-                    data = event["data"]
-                    if event["type"] == "message.created" and data.get("wa_message_id") == wa_id:
-                        attachment_id = data["attachments"][0]["id"]
-                    elif event["type"] in ("attachment.ready", "attachment.failed") and (
-                        data["attachment"]["id"] == attachment_id
-                    ):
-                        assert event["type"] == "attachment.ready", data
-                        if index:
-                            ready.append(time.perf_counter() - started)
-                            download.append(plain_download)
-                        break
+
+            for index in range(args.images + 1):  # the first warms up
+                plain, to_ready = image_to_ready(socket, fake, post, photo + index.to_bytes(4, "big"))
+                if index:
+                    download.append(plain)
+                    ready.append(to_ready)
         print()
         print(describe(f"1 MB .enc plain download (baseline, n={args.images})", download))
         print(describe("1 MB image: webhook -> attachment.ready", ready, download))

@@ -32,10 +32,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import migrate_and_set_up_django, stack_env  # noqa: E402
-from tools.fake_whatsapp import FakeWhatsApp  # noqa: E402
+from bench.stack import bench_tenant, open_stack  # noqa: E402
 from tools.live_system import LiveSystem  # noqa: E402
-from tools.services import S3TestServer, ensure_local_services  # noqa: E402
 
 MiB = 1024 * 1024
 
@@ -97,32 +95,13 @@ def breakdown(logs: str) -> dict[str, dict[str, list[float]]]:
 
 def run(args) -> None:
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="chatmedia-bench-") as var_dir:
-        env = {**os.environ, **stack_env(args.stack, Path(var_dir))}
-        if args.stack == "real":
-            ensure_local_services()
-            env.update(stack.enter_context(S3TestServer()).env())
-        fake = stack.enter_context(FakeWhatsApp())
-        env.update({"LOG_LEVEL": "INFO", "EMBEDDED_WORKER": "1"})
-        migrate_and_set_up_django(env)
-        from django.contrib.auth import get_user_model
-
-        from chatmedia.celery import app as celery_app
+        extra_env = {"LOG_LEVEL": "INFO", "EMBEDDED_WORKER": "1"}
+        env, fake = open_stack(stack, args.stack, Path(var_dir), extra_env)
         from chatmedia.chat.models import Conversation
         from chatmedia.media.storage import media_storage
-        from chatmedia.tenancy.models import ApiToken, Membership, Tenant
         from tests.media.upload_client import UploadClient, pdf_bytes
 
-        if args.stack == "real":
-            celery_app.control.purge()
-        tenant = Tenant.objects.create(
-            slug=f"bench-{uuid.uuid4().hex[:6]}",
-            name="Bench",
-            evolution_url=fake.url,
-            evolution_instance=fake.state.instance,
-            evolution_token=fake.state.apikey,
-        )
-        user = get_user_model().objects.create_user(f"bench-{tenant.slug}")
-        _, token = ApiToken.issue(Membership.objects.create(user=user, tenant=tenant))
+        tenant, token = bench_tenant(fake)
         chat = Conversation.objects.create(tenant=tenant, remote_jid="5511999990000@s.whatsapp.net")
         system = LiveSystem(env, Path(var_dir)).start()
         stack.callback(system.stop)
