@@ -18,14 +18,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chatmedia.chat import status as message_status
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.media import pipeline
 from chatmedia.media.filenames import safe_file_name
 from chatmedia.realtime import events
 from chatmedia.tenancy.models import Tenant
-from chatmedia.whatsapp import download, tasks
-from chatmedia.whatsapp.models import EarlyReceipt
+from chatmedia.whatsapp import download, receipts, tasks
 from chatmedia.whatsapp.outbound import FetchError
 from chatmedia.whatsapp.payloads import (
     ContactUpdate,
@@ -60,7 +58,7 @@ def handle(tenant: Tenant, webhook: Webhook, received_at: datetime | None = None
             else:
                 outcome.duplicates += 1
         elif isinstance(item, StatusUpdate):
-            apply_status(tenant, item)
+            receipts.receive(tenant.pk, item.wa_message_id, item.from_me, item.status)
             outcome.statuses += 1
         elif isinstance(item, ContactUpdate):
             update_contact(tenant, item)
@@ -193,7 +191,7 @@ def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datet
                 )
         except IntegrityError:
             return False
-        _apply_early_receipt(tenant, message)
+        receipts.apply_early(message)
         attachment = None
         if incoming.media is not None:
             media = incoming.media
@@ -217,51 +215,6 @@ def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datet
         if conversation_created:  # groups have pictures too (fetchProfilePictureUrl takes group JIDs)
             enqueue(tasks.refresh_avatar, str(conversation.id))
     return True
-
-
-# --- statuses -----------------------------------------------------------------------------------------
-
-
-def _advance(message: Message, new_status: str) -> bool:
-    updated = Message.objects.filter(
-        pk=message.pk, status__in=message_status.replaceable_by(new_status)
-    ).update(status=new_status)
-    if updated:
-        message.status = new_status
-        events.message_status(message)
-    return bool(updated)
-
-
-def apply_status(tenant: Tenant, update: StatusUpdate) -> None:
-    direction = Message.Direction.OUTGOING if update.from_me else Message.Direction.INCOMING
-    with transaction.atomic():
-        messages = list(
-            Message.objects.filter(tenant=tenant, wa_message_id=update.wa_message_id, direction=direction)
-        )
-        for message in messages:
-            _advance(message, update.status)
-        if messages:
-            return
-        receipt, created = EarlyReceipt.objects.select_for_update().get_or_create(
-            tenant=tenant,
-            wa_message_id=update.wa_message_id,
-            from_me=update.from_me,
-            defaults={"status": update.status},
-        )
-        if not created:
-            receipt.status = message_status.best(receipt.status, update.status)
-            receipt.save(update_fields=["status", "received_at"])
-
-
-def _apply_early_receipt(tenant: Tenant, message: Message) -> None:
-    receipt = EarlyReceipt.objects.filter(
-        tenant=tenant,
-        wa_message_id=message.wa_message_id,
-        from_me=message.direction == Message.Direction.OUTGOING,
-    ).first()
-    if receipt is not None:
-        _advance(message, receipt.status)
-        receipt.delete()
 
 
 # --- contacts and profile pictures ----------------------------------------------------------------------

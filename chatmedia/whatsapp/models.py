@@ -2,7 +2,7 @@
 
 `EarlyReceipt`: a `messages.update` can arrive before the message it is about (Evolution retries and
 reorders webhooks; our own send's HTTP answer can come after the first receipt). The best status
-seen is kept here and applied when the message appears.
+seen is kept here and applied when the message appears (`whatsapp.receipts`).
 
 `OutgoingSend`: the idempotency record of one outgoing message (design in `whatsapp.sending`). It is
 written and committed *before* Evolution is called, so a worker that dies mid-call leaves a trace

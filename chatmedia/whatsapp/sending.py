@@ -36,8 +36,8 @@ from chatmedia.chat.models import Attachment, Message
 from chatmedia.ops import logging as log_context
 from chatmedia.ops import metrics
 from chatmedia.realtime import events
-from chatmedia.whatsapp import evolution
-from chatmedia.whatsapp.models import EarlyReceipt, OutgoingSend
+from chatmedia.whatsapp import evolution, receipts
+from chatmedia.whatsapp.models import OutgoingSend
 from chatmedia.whatsapp.outbound import FetchError
 from chatmedia.whatsapp.send_request import build_request
 
@@ -238,7 +238,7 @@ def confirm(message_id, wa_message_id: str | None) -> bool:
                 return False
             events.message_status(message)
         if message.wa_message_id:
-            _apply_early_receipt(message)
+            receipts.apply_early(message)
     logger.info("message %s sent (WhatsApp id %s)", message_id, wa_message_id or "unknown")
     return True
 
@@ -261,21 +261,6 @@ def _drop_echo(message: Message, wa_message_id: str) -> None:
         tenant_id, conversation_id, echo_id = echo.tenant_id, echo.conversation_id, echo.pk
         echo.delete()
         events.message_deleted(tenant_id, conversation_id, echo_id)
-
-
-def _apply_early_receipt(message: Message) -> None:
-    receipt = EarlyReceipt.objects.filter(
-        tenant_id=message.tenant_id, wa_message_id=message.wa_message_id, from_me=True
-    ).first()
-    if receipt is None:
-        return
-    updated = Message.objects.filter(
-        pk=message.pk, status__in=message_status.replaceable_by(receipt.status)
-    ).update(status=receipt.status)
-    if updated:
-        message.status = receipt.status
-        events.message_status(message)
-    receipt.delete()
 
 
 # --- reconciling with Evolution's send.message webhook ----------------------------------------------
