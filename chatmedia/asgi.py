@@ -20,6 +20,7 @@ from django.conf import settings  # noqa: E402
 
 from chatmedia.body_limits import BodyLimitMiddleware  # noqa: E402
 from chatmedia.media.serving import media_app  # noqa: E402
+from chatmedia.ops.runtime import freeze_startup_objects  # noqa: E402
 from chatmedia.realtime.routing import websocket_urlpatterns  # noqa: E402
 from chatmedia.whatsapp import webhook_app  # noqa: E402
 
@@ -42,6 +43,9 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+webhook_app.warm_up()
+freeze_startup_objects()
 
 if settings.QUEUE_IS_EMBEDDED and settings.EMBEDDED_WORKER:
     from chatmedia.embedded_worker import start_embedded_worker

@@ -438,7 +438,8 @@ WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", MEDIA_MAX_OBJECT_BYTE
 # queued by the ASGI fast path (chatmedia/whatsapp/webhook_app.py) and stored by a worker; bigger
 # ones are stored by the Django view, which writes the inline file straight to storage.
 WEBHOOK_QUEUE_MAX_BODY_BYTES = env_int("WEBHOOK_QUEUE_MAX_BODY_BYTES", 256 * 1024)
-# How long a web process trusts its copy of a tenant's webhook secret, JWT key and instance.
+# How long a web process trusts its copy of a tenant's webhook secret, JWT key and instance (loaded
+# again in the background past half of it).
 WEBHOOK_TENANT_CACHE_SECONDS = env_int("WEBHOOK_TENANT_CACHE_SECONDS", 30)
 # Clock skew tolerated on Evolution's webhook JWT (`iat`/`exp`).
 WEBHOOK_JWT_LEEWAY_SECONDS = env_int("WEBHOOK_JWT_LEEWAY_SECONDS", 30)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import close_old_connections, connections
@@ -54,6 +54,12 @@ async def run(fn, *args):
 
 async def run_db(fn, *args):
     return await run(_with_db, fn, *args)
+
+
+def submit_db(fn, *args) -> Future:
+    """`run_db` for callers that do not wait, or that several requests wait for: the pool's own
+    future (await it with `asyncio.wrap_future`)."""
+    return _executor().submit(_with_db, fn, *args)
 
 
 def _with_db(fn, *args):

@@ -19,11 +19,13 @@ the Django view, which stores inline media straight to storage instead of throug
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -51,37 +53,95 @@ class TenantAuth:
     evolution_instance: str
 
 
+# slug -> (when it was loaded, what was loaded); slug -> the load in flight.
 _tenants: dict[str, tuple[float, TenantAuth]] = {}
+_loading: dict[str, Future] = {}
 _tenants_lock = threading.Lock()
 
 
-def _cached_tenant(slug: str) -> TenantAuth | None:
+async def _tenant(slug: str) -> TenantAuth | None:
+    """The tenant's auth from this process's cache. Past half of WEBHOOK_TENANT_CACHE_SECONDS it is
+    loaded again in the background, so steady traffic never waits for the database; past all of
+    it (or when it is not cached) the request waits. However many requests want a slug at once,
+    it is loaded once."""
     with _tenants_lock:
         cached = _tenants.get(slug)
-    return cached[1] if cached is not None and cached[0] > time.monotonic() else None
+    ttl = settings.WEBHOOK_TENANT_CACHE_SECONDS
+    age = time.monotonic() - cached[0] if cached is not None else ttl
+    if age < ttl / 2:
+        return cached[1]
+    loading = _start_loading(slug)
+    if age < ttl:
+        return cached[1]
+    return await asyncio.wrap_future(loading)
+
+
+def _start_loading(slug: str) -> Future:
+    # The lock is held until the future is recorded: the load's own `finally` (which takes the
+    # lock) cannot run before, so a finished load never stays recorded as in flight.
+    with _tenants_lock:
+        loading = _loading.get(slug)
+        if loading is None:
+            loading = _loading[slug] = blocking.submit_db(_load_tenant, slug)
+        return loading
 
 
 def _load_tenant(slug: str) -> TenantAuth | None:
     from chatmedia.tenancy.models import Tenant
 
-    now = time.monotonic()
-    row = (
-        Tenant.objects.filter(slug=slug)
-        .values_list("id", "slug", "webhook_secret", "jwt_key", "evolution_instance")
-        .first()
-    )
-    if row is None:
-        return None  # not cached: a slug that does not exist must not fill memory
-    auth = TenantAuth(str(row[0]), *row[1:])
-    with _tenants_lock:
-        _tenants[slug] = (now + settings.WEBHOOK_TENANT_CACHE_SECONDS, auth)
-    return auth
+    try:
+        loaded_at = time.monotonic()
+        row = (
+            Tenant.objects.filter(slug=slug)
+            .values_list("id", "slug", "webhook_secret", "jwt_key", "evolution_instance")
+            .first()
+        )
+        auth = TenantAuth(str(row[0]), *row[1:]) if row is not None else None
+        with _tenants_lock:
+            if auth is None:
+                _tenants.pop(slug, None)  # gone; and a slug that never existed must not fill memory
+            else:
+                _tenants[slug] = (loaded_at, auth)
+        return auth
+    except DatabaseError as exc:
+        logger.warning("tenant %s not loaded: %s", slug, exc)
+        raise
+    finally:
+        with _tenants_lock:
+            _loading.pop(slug, None)
 
 
 def forget_tenants() -> None:
     """Drop the cache (tests; a changed secret is otherwise picked up within the TTL)."""
     with _tenants_lock:
         _tenants.clear()
+
+
+def warm_up() -> None:
+    """Open the broker connections that webhooks publish on before the first webhook needs them.
+    A cold publish connects, opens a channel and declares its queue (tens of milliseconds under
+    load, with every request behind it waiting): measured as the worst answers of a run. Runs in
+    a background thread, best effort: a broker that is down is found by the first webhook (503)."""
+    if not settings.QUEUE_IS_EMBEDDED:
+        threading.Thread(target=_open_publishers, name="webhook-warm-up", daemon=True).start()
+
+
+def _open_publishers() -> None:
+    from chatmedia.celery import app
+
+    queue = app.amqp.router.route({}, "whatsapp.ingest_webhook")["queue"]
+    producers = []
+    try:
+        # As many as can publish at once: one per thread of the pool that runs `_queue`.
+        for _ in range(min(settings.MEDIA_SERVING_THREADS, app.conf.broker_pool_limit or 1)):
+            producer = app.producer_pool.acquire(block=False)
+            producers.append(producer)
+            producer.maybe_declare(queue)  # connects, opens the channel, declares once per connection
+    except Exception as exc:
+        logger.warning("broker connections for webhooks not opened ahead: %s", exc)
+    finally:
+        for producer in producers:
+            producer.release()
 
 
 def wants(scope) -> bool:
@@ -115,7 +175,7 @@ def _error(code: str, message: str) -> bytes:
 
 
 async def _accept(scope, receive, slug: str, rest: str) -> tuple[int, bytes, str]:
-    tenant = _cached_tenant(slug) or await blocking.run_db(_load_tenant, slug)
+    tenant = await _tenant(slug)
     authorization = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
     segments = [s for s in rest.split("/") if s]
     left = None if tenant is None else admitted(tenant, segments, bearer_token(authorization))

@@ -3,7 +3,10 @@ task stores it. On the real stack the queue is RabbitMQ (publisher confirms), em
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+import time
 
 import httpx
 import kombu.exceptions
@@ -50,6 +53,20 @@ def post(path: str, body: bytes, headers: dict | None = None) -> httpx.Response:
             return await client.post(
                 path, content=body, headers={"Content-Type": "application/json", **(headers or {})}
             )
+
+    return async_to_sync(call)()
+
+
+def post_at_once(path: str, body: bytes, count: int) -> list[int]:
+    """`count` identical posts in flight together; their status codes."""
+
+    async def call() -> list[int]:
+        transport = httpx.ASGITransport(app=router)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            headers = {"Content-Type": "application/json"}
+            posts = (client.post(path, content=body, headers=headers) for _ in range(count))
+            answers = await asyncio.gather(*posts)
+        return [answer.status_code for answer in answers]
 
     return async_to_sync(call)()
 
@@ -137,3 +154,78 @@ def test_messages_of_one_second_keep_the_order_their_webhooks_arrived_in(tenant,
         tasks.ingest_webhook.apply(args=list(queued)).get()
     newest_first = Message.objects.order_by(*NEWEST_FIRST).values_list("text", flat=True)
     assert list(newest_first) == ["mensagem 2", "mensagem 1"]
+
+
+@pytest.fixture
+def loads(monkeypatch) -> list[str]:
+    """Each database load of a tenant by the fast path (slowed, as under load)."""
+    seen: list[str] = []
+    load = webhook_app._load_tenant
+
+    def counted(slug):
+        seen.append(slug)
+        time.sleep(0.2)
+        return load(slug)
+
+    monkeypatch.setattr(webhook_app, "_load_tenant", counted)
+    return seen
+
+
+def test_many_webhooks_of_an_uncached_tenant_load_it_once(tenant, published, loads):
+    body = json.dumps(evolution("messages-upsert-text.json")).encode()
+    assert post_at_once(url(tenant), body, 20) == [200] * 20
+    assert loads == [tenant.slug]
+    assert post_at_once("/webhooks/evolution/nobody/x/", body, 5) == [401] * 5
+    assert loads.count("nobody") == 1
+
+
+def test_a_tenant_is_loaded_again_before_it_expires_and_a_changed_secret_applies(
+    tenant, published, loads, settings
+):
+    settings.WEBHOOK_TENANT_CACHE_SECONDS = 10
+    body = json.dumps(evolution("messages-upsert-text.json")).encode()
+    assert post(url(tenant), body).status_code == 200 and len(loads) == 1
+    # past half the TTL: answered from the cache at once, and loaded again behind it
+    loaded_at, auth = webhook_app._tenants[tenant.slug]
+    webhook_app._tenants[tenant.slug] = (loaded_at - 6, auth)
+    started = time.monotonic()
+    assert post(url(tenant), body).status_code == 200
+    assert time.monotonic() - started < 0.2  # did not wait for the (0.2 s) load
+    deadline = time.monotonic() + 5
+    while webhook_app._tenants[tenant.slug][0] == loaded_at - 6 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(loads) == 2 and webhook_app._tenants[tenant.slug][0] > loaded_at - 6
+    # a rotated secret: once the copy is older than the TTL the old secret is refused
+    tenant.webhook_secret = "rotated-webhook-secret-0123456789"
+    tenant.save()
+    loaded_at, auth = webhook_app._tenants[tenant.slug]
+    webhook_app._tenants[tenant.slug] = (loaded_at - 11, auth)
+    assert post(url(tenant), body).status_code == 401
+    rotated = f"/webhooks/evolution/{tenant.slug}/{tenant.webhook_secret}/"
+    assert post(rotated, body).status_code == 200
+    # a deleted tenant is forgotten
+    tenant.delete()
+    webhook_app._tenants[tenant.slug] = (loaded_at - 11, auth)
+    assert post(url(tenant), body).status_code == 401
+    assert tenant.slug not in webhook_app._tenants
+
+
+def test_broker_connections_are_open_before_the_first_webhook(settings):
+    """The real stack's web process opens a publishing connection per thread that can publish at
+    once (a cold one connects, opens a channel and declares the queue inside a webhook's answer)."""
+    from chatmedia.celery import app
+
+    if settings.QUEUE_IS_EMBEDDED:
+        webhook_app.warm_up()  # nothing to open: the embedded queue is in-process
+        assert not any(t.name == "webhook-warm-up" for t in threading.enumerate())
+        return
+    webhook_app._open_publishers()
+    queue = app.amqp.router.route({}, "whatsapp.ingest_webhook")["queue"]
+    at_once = [app.producer_pool.acquire(block=False) for _ in range(settings.MEDIA_SERVING_THREADS)]
+    try:
+        for producer in at_once:
+            assert producer.connection.connected
+            assert hash(queue) in producer.connection.declared_entities
+    finally:
+        for producer in at_once:
+            producer.release()
