@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from chatmedia.media.policy import Refusal
 from chatmedia.media.storage import StorageError
 from chatmedia.ops import metrics
 
@@ -30,12 +31,6 @@ logger = logging.getLogger(__name__)
 class ScanUnavailable(StorageError):
     code = "scan_unavailable"
     reason = "the virus scanner did not answer; try again later"
-
-
-@dataclass(frozen=True)
-class Refusal:
-    code: str
-    message: str
 
 
 @dataclass(frozen=True)
