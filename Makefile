@@ -17,9 +17,9 @@ FAKE_WHATSAPP_PORT ?= 8081
 FAKE_URL := http://127.0.0.1:$(FAKE_WHATSAPP_PORT)
 FAKE_INSTANCE := acme-vendas
 FAKE_APIKEY := fake-evolution-instance-token
-# No access log: webhook URLs carry the tenant's secret (our own logs redact it).
-UVICORN := $(VENV)/bin/uvicorn chatmedia.asgi:application --host 127.0.0.1 --port $(PORT) --no-server-header \
-  --no-access-log
+# uvicorn with our network settings (chatmedia/webserver.py: no proxy headers, header deadline, no
+# access log: webhook URLs carry the tenant's secret).
+UVICORN := $(PY) -m chatmedia.webserver --host 127.0.0.1 --port $(PORT)
 
 .PHONY: run test faults stack install frontend lint format clean simulate send bench-processing bench-serving \
   bench-outgoing bench-load

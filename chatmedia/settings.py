@@ -186,9 +186,11 @@ STORAGES = {
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 
-# Wrong passwords from one address at the web chat's login before it is refused (429) for the window.
+# Wrong passwords from one address at any login form (web chat, admin) before that address is refused
+# (429) for the window (chatmedia/tenancy/login_throttle.py).
 LOGIN_FAILURES_MAX = env_int("LOGIN_FAILURES_MAX", 10)
 LOGIN_FAILURES_WINDOW_SECONDS = env_int("LOGIN_FAILURES_WINDOW_SECONDS", 300)
+AUTHENTICATION_BACKENDS = ["chatmedia.tenancy.login_throttle.ThrottledModelBackend"]
 
 # --- the web chat (frontend/, built by Vite into frontend/dist, served under /static/app/) -----------
 FRONTEND_DIST_DIR = BASE_DIR / "frontend" / "dist"
@@ -238,6 +240,8 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The web chat only ever sends `{"type": "ping"}`; a longer frame is closed (1009), not parsed.
+REALTIME_CLIENT_FRAME_MAX_CHARS = env_int("REALTIME_CLIENT_FRAME_MAX_CHARS", 4096)
 
 # --- queue: Celery; in-process broker unless CELERY_BROKER_URL is set --------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "memory://")
@@ -287,6 +291,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["chatmedia.tenancy.scoping.IsTenantMember"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "chatmedia.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "chatmedia.chat.pagination.NewestFirstCursorPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
     "EXCEPTION_HANDLER": "chatmedia.errors.api_exception_handler",
@@ -586,6 +595,13 @@ METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1
 # How many reverse proxies (nginx, a load balancer) stand in front and append to X-Forwarded-For:
 # the client address is the entry that many places from the right. 0 = REMOTE_ADDR (no proxy).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# --- the web process (chatmedia/webserver.py) ----------------------------------------------------------
+# A request's headers must be complete this long after the connection opened or the request's first
+# byte arrived (slowloris); then 408 and the connection is closed.
+WEB_HEADER_TIMEOUT_SECONDS = float(env("WEB_HEADER_TIMEOUT_SECONDS", "10"))
+# An idle keep-alive connection is closed after this long.
+WEB_KEEP_ALIVE_SECONDS = env_int("WEB_KEEP_ALIVE_SECONDS", 5)
 
 # API and admin messages; the web UI carries its own pt-BR strings.
 LANGUAGE_CODE = env("LANGUAGE_CODE", "en-us")

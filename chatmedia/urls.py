@@ -7,7 +7,7 @@ from chatmedia.media import local_upload
 from chatmedia.ops import health
 from chatmedia.ops.views import prometheus_metrics
 from chatmedia.tenancy.views import Me
-from chatmedia.web.views import Session
+from chatmedia.web.views import Session, admin_login
 from chatmedia.whatsapp.webhook import evolution_webhook
 
 handler404 = "chatmedia.errors.handler404"
@@ -34,5 +34,6 @@ urlpatterns = [
     path("uploads/local/<str:token>", local_upload.receive, name="local-upload"),
     path("webhooks/evolution/<slug:slug>/", evolution_webhook, name="evolution-webhook"),
     path("webhooks/evolution/<slug:slug>/<path:rest>", evolution_webhook, name="evolution-webhook-path"),
+    path("admin/login/", admin_login, name="admin-login"),  # the admin's form, throttled
     path("admin/", admin.site.urls),
 ]

@@ -38,8 +38,11 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_urls(self, obj) -> dict[str, str]:
-        """A signed same-origin URL per variant that exists (`original` once the bytes are stored)."""
-        variants = ["original"] if obj.original_id else []
+        """A signed same-origin URL per variant that exists, once the file is `ready` (it passed every
+        check); none before, so nothing unscreened ever reaches a browser."""
+        if obj.status != Attachment.Status.READY or not obj.original_id:
+            return {}
+        variants = ["original"]
         variants += sorted(rendition.variant for rendition in obj.renditions.all())
         return {variant: signing.signed_url(obj.tenant_id, obj.id, variant) for variant in variants}
 

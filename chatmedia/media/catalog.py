@@ -5,9 +5,15 @@ or a `Refused` (404 with a clear code). Every query is filtered by tenant: anoth
 an id that never existed give the same answer. Small bodies (up to MEDIA_CACHE_MAX_BYTES) are read
 here, once, so they can be cached whole; larger ones are streamed by the caller.
 
-A missing variant falls back to the original where the original can stand in for it: an image's
-thumb or preview (when the original is an inline-safe picture), the playback copy of a recording.
-Otherwise (a video without poster, a PDF without preview) the answer is a clear 404 `no_variant`.
+Nothing of an attachment is served before it is `ready`, that is before its bytes passed every
+check (type, size, markup, virus scan): until then every variant is 404 `not_ready` (or `failed`
+with its reason), even when inline bytes from a webhook are already stored. So nothing unscreened
+is ever cached either.
+
+A missing variant falls back to the original only where the original is safe for a browser to take
+in its place: the playback copy of a recording or a video. A picture without thumb or preview (over
+the pixel cap, or one no decoder could read), a video without poster, a PDF without preview: 404
+`no_variant`; the web chat shows such a file as a card with its download.
 """
 
 from __future__ import annotations
@@ -17,14 +23,12 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from chatmedia.chat.models import Attachment, Conversation, Rendition
-from chatmedia.media import delivery, signing
+from chatmedia.media import signing
 from chatmedia.media.filenames import extension_for
 from chatmedia.media.models import Blob
 from chatmedia.media.storage import StorageError, media_storage
 
-_IMAGE_CATEGORIES = {Attachment.Category.IMAGE, Attachment.Category.STICKER}
 _PLAYABLE_CATEGORIES = {Attachment.Category.AUDIO, Attachment.Category.VOICE, Attachment.Category.VIDEO}
-_FINAL = {Attachment.Status.READY, Attachment.Status.FAILED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,10 @@ def _resolve_attachment(tenant_id, attachment_id, variant: str) -> Entry | Refus
     )
     if attachment is None:
         return NOT_FOUND
+    if attachment.status == Attachment.Status.FAILED:
+        return Refused("failed", attachment.error_message or "This file could not be received.")
+    if attachment.status != Attachment.Status.READY or attachment.original is None:
+        return Refused("not_ready", "This file is not available yet; it is still being received.")
     ttls = settings.MEDIA_CACHE_SECONDS
     max_age = ttls.get(attachment.category, min(ttls.values()))
     original = attachment.original
@@ -103,22 +111,11 @@ def _resolve_attachment(tenant_id, attachment_id, variant: str) -> Entry | Refus
             content_type = rendition.blob.content_type
             name = f"{stem}-{variant}{_extension(content_type)}"
             return _entry(tenant_id, rendition.blob, content_type, name, max_age, immutable=True)
-        stands_in = (
-            variant in ("thumb", "preview")
-            and attachment.category in _IMAGE_CATEGORIES
-            and delivery.is_inline(attachment.mime_type)
-        ) or (variant == "playback" and attachment.category in _PLAYABLE_CATEGORIES)
-        if not stands_in:
+        if not (variant == "playback" and attachment.category in _PLAYABLE_CATEGORIES):
             return Refused("no_variant", f"This {attachment.category} has no {variant}.")
-    if original is None:
-        if attachment.status == Attachment.Status.FAILED:
-            return Refused("failed", attachment.error_message or "This file could not be received.")
-        return Refused("not_ready", "This file is not available yet; it is still being received.")
     content_type = attachment.mime_type or original.content_type
     name = attachment.file_name or f"{attachment.category}-{str(attachment.id)[:8]}{_extension(content_type)}"
-    # A stand-in for a variant that may still be made must not be kept as if it were final.
-    immutable = variant == "original" or attachment.status in _FINAL
-    return _entry(tenant_id, original, content_type, name, max_age if immutable else 0, immutable)
+    return _entry(tenant_id, original, content_type, name, max_age, immutable=True)
 
 
 def _resolve_avatar(tenant_id, conversation_id) -> Entry | Refused:

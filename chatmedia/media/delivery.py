@@ -35,6 +35,15 @@ CSP = f"{_CSP}; sandbox"
 CSP_PDF = f"{_CSP}; object-src 'self'"
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# A byte position with more digits than this is past the end of any file we store (10^18 bytes);
+# Python refuses to convert a string of over 4 300 digits to an int at all.
+POSITION_MAX_DIGITS = 18
+_BEYOND_ANY_FILE = 10**POSITION_MAX_DIGITS
+
+
+def _position(digits: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= POSITION_MAX_DIGITS else _BEYOND_ANY_FILE
 
 
 @dataclass(frozen=True)
@@ -76,14 +85,14 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
     if not first and not last:
         return None
     if not first:  # suffix: the last n bytes
-        n = int(last)
+        n = _position(last)
         if n == 0 or size == 0:
             return False
         return max(0, size - n), size - 1
-    start = int(first)
+    start = _position(first)
     if start >= size:
         return False
-    end = size - 1 if not last else min(int(last), size - 1)
+    end = size - 1 if not last else min(_position(last), size - 1)
     if end < start:
         return None  # invalid (a-b with b < a): ignore, per RFC 9110
     return start, end

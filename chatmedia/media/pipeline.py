@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chatmedia.chat.models import Attachment, Message, Rendition
-from chatmedia.media import processing, scanning
+from chatmedia.media import cache, processing, scanning
 from chatmedia.media.blobs import release_blob, store_blob
 from chatmedia.media.filenames import default_file_name, extension_for, safe_file_name
 from chatmedia.media.models import Blob
@@ -166,6 +166,8 @@ def fail(attachment_id, code: str, message: str, *, release_original: bool = Fal
             fields.append("original")
         attachment.save(update_fields=fields)
         events.attachment_changed(attachment)
+        # Nothing is served or cached before `ready`; dropped all the same, in every tier we reach.
+        transaction.on_commit(lambda: cache.forget_attachment(attachment_id), robust=True)
     metrics.upload_finished(_direction(attachment), False)
     if refused is not None:
         release_blob(refused)

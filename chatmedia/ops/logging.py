@@ -4,9 +4,10 @@
   a webhook): `AddContext` copies them onto every record, so a line deep in the download code still
   says whose file it was.
 - `JsonFormatter` writes `time level logger message` plus those fields and any `extra=`.
-- `RedactSecrets` scrubs what must never reach a log even by accident: webhook secrets travel in
-  URL paths (Django logs paths), signed media URLs carry a signature, S3 presigned URLs a
-  credential and a signature, and a base64 run long enough to be media bytes or a key is cut.
+- `RedactSecrets` scrubs what must never reach a log even by accident: webhook secrets and local
+  upload tokens travel in URL paths (Django logs paths), signed media URLs carry a signature, S3
+  presigned URLs a credential and a signature, and a base64 run long enough to be media bytes or a
+  key is cut.
 Log only ids and sizes — never a token, a media key, a URL's query or file bytes.
 """
 
@@ -20,6 +21,8 @@ import re
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 _WEBHOOK_SECRET = re.compile(r"(/webhooks/evolution/[^/\s]+/)[^/\s?]+")
+# A local upload/download URL is its own bearer credential (media.storage.upload_tokens).
+_UPLOAD_TOKEN = re.compile(r"(/uploads/local/)[^/\s?\"']+")
 # Query strings of signed URLs (ours: sig/exp/t; S3's: X-Amz-*; CDN: oh/oe) and bearer tokens.
 _SIGNED_QUERY = re.compile(
     r"([?&](?:sig|signature|token|t|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|oh|apikey)=)"
@@ -35,6 +38,7 @@ _context: contextvars.ContextVar[dict] = contextvars.ContextVar("chatmedia_log_c
 
 def redact(text: str) -> str:
     text = _WEBHOOK_SECRET.sub(r"\1<secret>", text)
+    text = _UPLOAD_TOKEN.sub(r"\1<token>", text)
     text = _SIGNED_QUERY.sub(r"\1<redacted>", text)
     text = _BEARER.sub(r"\1<redacted>", text)
     return _BASE64_RUN.sub("<base64 redacted>", text)

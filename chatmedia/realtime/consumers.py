@@ -4,16 +4,20 @@ Authentication is the same as the API: the session cookie (browsers) or `Authori
 (other clients). The tenant is decided exactly as for the API (`tenancy.scoping`). Connect to
 `/ws/chat/` for every event of the tenant, or `/ws/chat/?conversation=<uuid>` for one chat of it.
 Anything else is refused before the handshake completes. Messages to the client:
-`{"type": <event name>, "data": <payload>}`; the client may send `{"type": "ping"}`.
+`{"type": <event name>, "data": <payload>}`; the client may send `{"type": "ping"}`. A frame the
+client has no reason to send is answered with a clean close, never a crash: binary (1003), not
+JSON (1007), over REALTIME_CLIENT_FRAME_MAX_CHARS (1009).
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from chatmedia.chat.models import Conversation
 from chatmedia.realtime import events
@@ -22,6 +26,9 @@ from chatmedia.tenancy.scoping import tenant_for_session
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_NOT_FOUND = 4404
+CLOSE_UNSUPPORTED_DATA = 1003
+CLOSE_INVALID_PAYLOAD = 1007
+CLOSE_TOO_BIG = 1009
 
 
 @database_sync_to_async
@@ -79,6 +86,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None:
+            await self.close(code=CLOSE_UNSUPPORTED_DATA)
+            return
+        if len(text_data) > settings.REALTIME_CLIENT_FRAME_MAX_CHARS:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):
+            await self.close(code=CLOSE_INVALID_PAYLOAD)
+            return
+        await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "ping":

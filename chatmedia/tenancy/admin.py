@@ -43,6 +43,12 @@ class TenantForm(forms.ModelForm):
             raise forms.ValidationError(f"Use at least {MIN_WEBHOOK_SECRET_LENGTH} characters.")
         return secret
 
+    def clean_jwt_key(self):
+        key = self.cleaned_data.get("jwt_key", "")
+        if key and len(key) < MIN_WEBHOOK_SECRET_LENGTH:
+            raise forms.ValidationError(f"Use at least {MIN_WEBHOOK_SECRET_LENGTH} characters.")
+        return key
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:

@@ -38,6 +38,15 @@ class Tenant(models.Model):
 
     class Meta:
         ordering = ["slug"]
+        constraints = [
+            # Evolution's webhook JWT names no instance: the key alone says whose webhook it is.
+            models.UniqueConstraint(
+                fields=["jwt_key"],
+                condition=~models.Q(jwt_key=""),
+                name="tenant_unique_jwt_key",
+                violation_error_message="Another tenant already uses this JWT key; each needs its own.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.slug

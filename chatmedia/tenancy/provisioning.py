@@ -10,7 +10,8 @@ from django.db import transaction
 
 from chatmedia.tenancy.models import ApiToken, Membership, Tenant, new_webhook_secret
 
-# Shortest webhook secret we accept: it is the only thing between the internet and the webhook.
+# Shortest webhook secret (and JWT key) we accept: it is the only thing between the internet and
+# the webhook.
 MIN_WEBHOOK_SECRET_LENGTH = 16
 
 
@@ -42,8 +43,12 @@ def create_tenant(
         raise ProvisioningError(
             f"the webhook secret must have at least {MIN_WEBHOOK_SECRET_LENGTH} characters"
         )
+    if jwt_key and len(jwt_key) < MIN_WEBHOOK_SECRET_LENGTH:
+        raise ProvisioningError(f"the JWT key must have at least {MIN_WEBHOOK_SECRET_LENGTH} characters")
     if Tenant.objects.filter(slug=slug).exists():
         raise ProvisioningError(f"tenant {slug!r} already exists")
+    if jwt_key and Tenant.objects.filter(jwt_key=jwt_key).exists():
+        raise ProvisioningError("another tenant already uses this JWT key; each needs its own")
     return Tenant.objects.create(
         slug=slug,
         name=name or slug,

@@ -8,8 +8,8 @@ out. Everything else the app does goes through the same API and WebSocket as any
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import authenticate, login, logout
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatmedia.errors import error_response
-from chatmedia.ops.clients import client_address
+from chatmedia.tenancy import login_throttle
 
 NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>chatmedia</title>
 <p>The web chat is not built yet. Run <code>make run</code> (it builds <code>frontend/</code>), or
@@ -49,41 +49,47 @@ def app_shell(request):
     return response
 
 
+def _throttled_message() -> str:
+    minutes = login_throttle.window_minutes()
+    return f"Too many wrong passwords; try again in {minutes} minute{'s' if minutes > 1 else ''}."
+
+
+def _retry_after() -> dict:
+    return {"Retry-After": str(settings.LOGIN_FAILURES_WINDOW_SECONDS)}
+
+
+@never_cache
+def admin_login(request, **kwargs):
+    """The admin's login page behind the same throttle: a locked-out address gets 429 (the backend
+    would refuse it anyway; this says why)."""
+    if request.method == "POST" and login_throttle.locked_out(request):
+        return HttpResponse(
+            _throttled_message(), status=429, content_type="text/plain; charset=utf-8", headers=_retry_after()
+        )
+    return admin.site.login(request, **kwargs)
+
+
 class CredentialsSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
-def _failures_key(request) -> str:
-    return f"chatmedia:login-failures:{client_address(request.META)}"
-
-
 @method_decorator(csrf_protect, name="dispatch")
 class Session(APIView):
-    """POST: log in with username and password (CSRF-protected; after LOGIN_FAILURES_MAX wrong
-    passwords from one address, refused for LOGIN_FAILURES_WINDOW_SECONDS); DELETE: log out.
-    Only failures count: an agent who logs in and out all day is never locked out."""
+    """POST: log in with username and password (CSRF-protected; throttled like every password form,
+    `tenancy.login_throttle`); DELETE: log out."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
 
     @extend_schema(request=CredentialsSerializer, responses={204: None})
     def post(self, request):
-        key = _failures_key(request)
-        if cache.get(key, 0) >= settings.LOGIN_FAILURES_MAX:
-            window = settings.LOGIN_FAILURES_WINDOW_SECONDS
-            return error_response(
-                429, "throttled", "Too many wrong passwords; try again later.", {"Retry-After": str(window)}
-            )
+        if login_throttle.locked_out(request):
+            return error_response(429, "throttled", _throttled_message(), _retry_after())
         credentials = CredentialsSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
         user = authenticate(request._request, **credentials.validated_data)
         if user is None:
-            if not cache.add(key, 1, settings.LOGIN_FAILURES_WINDOW_SECONDS):
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired between add and incr: this failure starts a new window
-                    cache.set(key, 1, settings.LOGIN_FAILURES_WINDOW_SECONDS)
             return error_response(400, "invalid_login", "Wrong username or password.")
         login(request._request, user)
         return Response(status=204)

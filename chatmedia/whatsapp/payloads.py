@@ -10,6 +10,7 @@ with a reason, never an exception the webhook would turn into a 500.
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -173,13 +174,28 @@ class Webhook:
 # --- parsing ----------------------------------------------------------------------------------------
 
 
+EVENT_NAME_MAX_CHARS = 64  # Evolution's longest is `messages.edited`-sized; more is not an event name
+
+
+def parse_webhook_body(raw: bytes | str) -> Webhook:
+    """`parse_webhook` of a request body. Not JSON, or JSON nested deeper than the interpreter
+    recurses (`[[[[…` of a few kilobytes), is a PayloadError like any other shape we cannot use."""
+    try:
+        body = json.loads(raw)
+    except RecursionError:
+        raise PayloadError("the JSON is nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, and bytes that are not UTF-8
+        raise PayloadError(f"the body is not JSON ({str(exc)[:100]})") from None
+    return parse_webhook(body)
+
+
 def parse_webhook(body: Any) -> Webhook:
     if not isinstance(body, dict):
         raise PayloadError("the body is not a JSON object")
     event = body.get("event")
     if not isinstance(event, str) or not event:
         raise PayloadError("no event name")
-    event = event.strip().lower().replace("_", ".")
+    event = event.strip().lower().replace("_", ".")[:EVENT_NAME_MAX_CHARS]
     instance = body.get("instance") if isinstance(body.get("instance"), str) else ""
     data = body.get("data")
     entries = data if isinstance(data, list) else [data]

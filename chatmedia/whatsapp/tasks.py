@@ -9,7 +9,6 @@ error after the third retry and left the attachment unfinished (found by the fau
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -17,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from chatmedia.celery import app
@@ -225,9 +224,10 @@ def send_text(self, message_id: str) -> str:
 @app.task(bind=True, max_retries=None, name="whatsapp.ingest_webhook")
 def ingest_webhook(self, tenant_id: str, body: str, received_at: float | None = None) -> str:
     """A webhook the web process accepted and queued (whatsapp.webhook_app): stored here. The
-    queued copy is the only one, so a database outage is retried for as long as it lasts."""
+    queued copy is the only one, so a database outage is retried for as long as it lasts; what the
+    database refuses for its content (DataError, IntegrityError) is not."""
     from chatmedia.tenancy.models import Tenant
-    from chatmedia.whatsapp.payloads import PayloadError, parse_webhook
+    from chatmedia.whatsapp.payloads import PayloadError, parse_webhook_body
     from chatmedia.whatsapp.webhook import ingest_and_log
 
     try:
@@ -236,13 +236,18 @@ def ingest_webhook(self, tenant_id: str, body: str, received_at: float | None = 
             return "gone"
         log_context.bind(tenant=tenant.slug)
         try:
-            webhook = parse_webhook(json.loads(body))
-        except (ValueError, PayloadError) as exc:
+            webhook = parse_webhook_body(body)
+        except PayloadError as exc:
             logger.info("queued webhook not understood: %s", exc)
             return "ignored"
         started = time.monotonic() - (time.time() - received_at if received_at else 0)
         arrived = datetime.fromtimestamp(received_at, tz=UTC) if received_at else None
         outcome = ingest_and_log(tenant, webhook, started, arrived)
+    except (DataError, IntegrityError) as exc:
+        # The same rows would be refused again: a permanent error is never retried (parsing should
+        # have caught it; this is the net under it).
+        logger.warning("queued webhook refused by the database, not retried: %s", str(exc)[:300])
+        return "refused"
     except DatabaseError as exc:
         logger.warning("queued webhook not stored yet (database): %s", exc)
         raise self.retry(countdown=backoff_seconds(self.request.retries), exc=exc, max_retries=None) from None

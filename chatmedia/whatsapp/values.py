@@ -70,15 +70,23 @@ def decode_long(value: Any) -> int | None:
     return None
 
 
+# What a JID is (`user[:device]@server`): a phone number or LID of up to 20 digits, a group id
+# (`120363…` or the old `5511…-1600000000`), `status@broadcast`; servers are WhatsApp's few names.
+# Bounded so that nothing longer than our columns (255) is ever stored: a 10 000-character
+# `remoteJid` is not a chat, it is an error in the payload.
+JID_MAX_CHARS = 128
+_JID = re.compile(r"[0-9a-z][0-9a-z._-]{0,79}(?::[0-9]{1,5})?@[a-z][a-z0-9.-]{0,39}")
+
+
 def normalize_jid(jid: Any) -> str:
     """`5511...:12@s.whatsapp.net` -> `5511...@s.whatsapp.net`; '' for anything that is not a JID."""
-    if not isinstance(jid, str) or "@" not in jid:
+    if not isinstance(jid, str) or "@" not in jid or len(jid) > JID_MAX_CHARS:
         return ""
-    user, _, server = jid.strip().lower().partition("@")
-    user = user.split(":", 1)[0]
-    if not user or not server:
+    jid = jid.strip().lower()
+    if not _JID.fullmatch(jid):
         return ""
-    return f"{user}@{server}"
+    user, _, server = jid.partition("@")
+    return f"{user.split(':', 1)[0]}@{server}"
 
 
 def is_phone_jid(jid: str) -> bool:

@@ -4,8 +4,10 @@ Authentication (per tenant; anything else is 401 and nothing is read or stored):
 - the tenant's webhook secret as the path segment after the slug (constant-time compare), or
 - `Authorization: Bearer <JWT>`, HS256 with the tenant's `jwt_key` (Evolution >= 2.3.0 sends it
   when `jwt_key` is in the webhook headers), claims `app: evolution`, `action: webhook`, `exp`.
-The payload's `instance` must be the tenant's instance when one is configured: a JWT is not bound
-to an instance, so a key shared by mistake cannot post into another tenant.
+The payload's `instance` must be the tenant's instance when one is configured, and a request that
+proved itself with a JWT must name it (Evolution's JWT carries no instance claim, so the body is what
+binds it). Each tenant's `jwt_key` is unique (a database constraint), so one tenant's token never
+verifies as another's whatever the body says.
 
 Most webhooks never reach this view: the ASGI fast path (`webhook_app.py`) applies the same rules
 (`admitted`, `valid_event_path`, `foreign_instance`, here) and queues them for `ingest_and_log`.
@@ -14,19 +16,20 @@ base64 — and stores them in the request, the inline file going straight to sto
 the broker. Such a body is read from the stream with our own limit (WEBHOOK_MAX_BODY_BYTES; 413
 beyond it, which Evolution retries) instead of Django's 2.5 MB `request.body` limit (400, never
 retried: media lost). Shapes we do not know get 200 and a log line (a 4xx would only make Evolution
-drop or retry an event we cannot use anyway). A database outage gets 503: retried.
+drop or retry an event we cannot use anyway), and so does content the database refuses. A database
+outage gets 503: retried.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
+from dataclasses import dataclass
 
 import jwt
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError, IntegrityError
 from django.http import HttpRequest, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
@@ -36,7 +39,7 @@ from chatmedia.ops import logging as log_context
 from chatmedia.ops import metrics
 from chatmedia.tenancy.models import Tenant
 from chatmedia.whatsapp import ingest
-from chatmedia.whatsapp.payloads import HANDLED_EVENTS, PayloadError, parse_webhook
+from chatmedia.whatsapp.payloads import HANDLED_EVENTS, PayloadError, parse_webhook_body
 
 logger = logging.getLogger(__name__)
 
@@ -62,13 +65,19 @@ def valid_jwt(token: str, key: str) -> bool:
     return claims.get("app") == "evolution" and claims.get("action") == "webhook"
 
 
-def admitted(tenant, segments: list[str], bearer: str | None) -> list[str] | None:
-    """The path segments after the secret when the request proves to be `tenant`'s (its secret, or
-    a valid JWT), else None. `tenant`: a Tenant, or anything with its webhook_secret and jwt_key."""
+@dataclass(frozen=True)
+class Admission:
+    rest: list[str]  # the path segments after the secret (an event name, or nothing)
+    by_token: bool  # proved by a JWT, not by the secret in the path
+
+
+def admitted(tenant, segments: list[str], bearer: str | None) -> Admission | None:
+    """How the request proves to be `tenant`'s (its secret, or a valid JWT), or None.
+    `tenant`: a Tenant, or anything with its webhook_secret and jwt_key."""
     if segments and constant_time_compare(segments[0], tenant.webhook_secret):
-        return segments[1:]
+        return Admission(segments[1:], by_token=False)
     if bearer and tenant.jwt_key and valid_jwt(bearer, tenant.jwt_key):
-        return segments
+        return Admission(segments, by_token=True)
     return None
 
 
@@ -77,19 +86,22 @@ def valid_event_path(segments: list[str]) -> bool:
     return len(segments) <= 1 and all(EVENT_SEGMENT.match(segment) for segment in segments)
 
 
-def foreign_instance(tenant, webhook) -> bool:
-    return bool(
-        tenant.evolution_instance and webhook.instance and webhook.instance != tenant.evolution_instance
-    )
+def foreign_instance(tenant, webhook, admission: Admission) -> bool:
+    """The body names another instance than the tenant's, or (JWT) does not name the tenant's."""
+    if not tenant.evolution_instance:
+        return False
+    if not webhook.instance:
+        return admission.by_token
+    return webhook.instance != tenant.evolution_instance
 
 
-def authenticate(request: HttpRequest, slug: str, segments: list[str]) -> tuple[Tenant | None, list[str]]:
-    """The tenant and the remaining path segments, or (None, _) when not authenticated."""
+def authenticate(request: HttpRequest, slug: str, segments: list[str]) -> tuple[Tenant, Admission] | None:
+    """The tenant and how it was proved, or None when not authenticated."""
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is None:
-        return None, segments
-    rest = admitted(tenant, segments, bearer_token(request.headers.get("Authorization", "")))
-    return (None, segments) if rest is None else (tenant, rest)
+        return None
+    admission = admitted(tenant, segments, bearer_token(request.headers.get("Authorization", "")))
+    return None if admission is None else (tenant, admission)
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytearray | None:
@@ -118,6 +130,9 @@ def evolution_webhook(request: HttpRequest, slug: str, rest: str = "") -> JsonRe
     with log_context.context(tenant=slug):
         try:
             response, event = _receive(request, slug, rest)
+        except (DataError, IntegrityError) as exc:  # its content, not an outage: retrying cannot help
+            logger.warning("webhook for %s refused by the database: %s", slug, str(exc)[:300])
+            response = JsonResponse({"ok": True, "ignored": ["the database refused its content"]})
         except DatabaseError:
             logger.exception("webhook for %s: database unavailable", slug)
             response = error_response(
@@ -131,12 +146,13 @@ def evolution_webhook(request: HttpRequest, slug: str, rest: str = "") -> JsonRe
 def _receive(request: HttpRequest, slug: str, rest: str) -> tuple[JsonResponse, str]:
     """The answer and the event it carried (for metrics; `unknown` before it is known)."""
     started = time.monotonic()
-    tenant, segments = authenticate(request, slug, [s for s in rest.split("/") if s])
-    if tenant is None:
+    authenticated = authenticate(request, slug, [s for s in rest.split("/") if s])
+    if authenticated is None:
         return error_response(
             401, "unauthorized", "Unknown tenant, wrong secret or invalid token."
         ), "unknown"
-    if not valid_event_path(segments):
+    tenant, admission = authenticated
+    if not valid_event_path(admission.rest):
         return error_response(404, "not_found", "Not found."), "unknown"
     body = _read_body(request, settings.WEBHOOK_MAX_BODY_BYTES)
     if body is None:
@@ -144,12 +160,12 @@ def _receive(request: HttpRequest, slug: str, rest: str) -> tuple[JsonResponse, 
         too_large = f"The body is larger than {settings.WEBHOOK_MAX_BODY_BYTES} bytes."
         return error_response(413, "too_large", too_large), "unknown"
     try:
-        webhook = parse_webhook(json.loads(body))
-    except (ValueError, PayloadError) as exc:  # JSONDecodeError is a ValueError
+        webhook = parse_webhook_body(bytes(body))
+    except PayloadError as exc:
         logger.info("webhook for %s not understood: %s", tenant.slug, exc)
         return JsonResponse({"ok": True, "ignored": [str(exc)[:200]]}), "unknown"
     del body
-    if foreign_instance(tenant, webhook):
+    if foreign_instance(tenant, webhook, admission):
         logger.warning("webhook for %s from instance %r refused", tenant.slug, webhook.instance[:100])
         return error_response(
             401, "unauthorized", "This instance does not belong to this tenant."

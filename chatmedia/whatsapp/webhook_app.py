@@ -34,7 +34,7 @@ from django.db import DatabaseError
 from chatmedia.media import blocking
 from chatmedia.ops import logging as log_context
 from chatmedia.ops import metrics
-from chatmedia.whatsapp.payloads import HANDLED_EVENTS, PayloadError, parse_webhook
+from chatmedia.whatsapp.payloads import HANDLED_EVENTS, PayloadError, parse_webhook_body
 from chatmedia.whatsapp.webhook import admitted, bearer_token, foreign_instance, valid_event_path
 
 logger = logging.getLogger(__name__)
@@ -178,20 +178,20 @@ async def _accept(scope, receive, slug: str, rest: str) -> tuple[int, bytes, str
     tenant = await _tenant(slug)
     authorization = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
     segments = [s for s in rest.split("/") if s]
-    left = None if tenant is None else admitted(tenant, segments, bearer_token(authorization))
-    if left is None:
+    admission = None if tenant is None else admitted(tenant, segments, bearer_token(authorization))
+    if admission is None:
         return 401, _error("unauthorized", "Unknown tenant, wrong secret or invalid token."), "unknown"
-    if not valid_event_path(left):
+    if not valid_event_path(admission.rest):
         return 404, _error("not_found", "Not found."), "unknown"
     raw = await _read(receive, settings.WEBHOOK_QUEUE_MAX_BODY_BYTES)
     if raw is None:
         return 413, _error("too_large", "The body is larger than its Content-Length."), "unknown"
     try:
-        webhook = parse_webhook(json.loads(raw))
-    except (ValueError, PayloadError) as exc:
+        webhook = parse_webhook_body(raw)
+    except PayloadError as exc:
         logger.info("webhook for %s not understood: %s", slug, exc)
         return 200, json.dumps({"ok": True, "ignored": [str(exc)[:200]]}).encode(), "unknown"
-    if foreign_instance(tenant, webhook):
+    if foreign_instance(tenant, webhook, admission):
         logger.warning("webhook for %s from instance %r refused", slug, webhook.instance[:100])
         return 401, _error("unauthorized", "This instance does not belong to this tenant."), webhook.event
     try:

@@ -102,6 +102,12 @@ def test_a_full_flow_is_counted_and_logged_without_secrets(live, member_a, fake_
     for url in (started.upload.get("url"), *(p.get("url") for p in started.upload.get("parts") or [])):
         if url and "Signature=" in url:
             signatures.add(url.split("Signature=")[1][:20])
+        if url and "/uploads/local/" in url:
+            # a local upload URL is a bearer credential: a refused request logs its path, never the token
+            token = url.split("/uploads/local/")[1].split("?")[0]
+            signatures.add(token[-24:])
+            refused = httpx.put(url, content=b"x", headers={"Content-Type": "text/html"})
+            assert refused.status_code == 403
 
     after = samples(httpx.get(f"{live.url}/metrics").text)
 

@@ -229,12 +229,19 @@ def test_other_tenant_is_404_like_an_unknown_id(storage, a, b):
 
 # --- missing variants and objects ------------------------------------------------------------------------
 def test_missing_variant_falls_back_to_the_original_or_says_so(storage, a):
+    # stored (inline bytes from a webhook) but not screened yet: nothing of it is served
     still = client.attachment(a, THUMB, status=Attachment.Status.PROCESSING)
-    response = client.get(url(a, still, "thumb"))
-    assert (response.status_code, response.content) == (200, THUMB)
-    assert "immutable" not in response.headers["cache-control"]  # the thumb may still come
+    for variant in ("original", "thumb", "preview"):
+        response = client.get(url(a, still, variant))
+        assert response.status_code == 404, variant
+        assert response.json()["error"]["code"] == "not_ready"
+    # a ready picture without renditions (over the pixel cap): never its original in their place
     done = client.attachment(a, THUMB)
-    assert "immutable" in client.get(url(a, done, "preview")).headers["cache-control"]
+    for variant in ("thumb", "preview"):
+        response = client.get(url(a, done, variant))
+        assert response.status_code == 404, variant
+        assert response.json()["error"]["code"] == "no_variant"
+    assert "immutable" in client.get(url(a, done, "original")).headers["cache-control"]
     voice = client.attachment(a, b"OggS", category="voice", mime_type="audio/ogg", file_name="v.ogg")
     assert client.get(url(a, voice, "playback")).content == b"OggS"
     video = client.attachment(a, b"\x00\x00\x00\x18ftypmp42", category="video", mime_type="video/mp4")

@@ -1,0 +1,152 @@
+"""Webhooks that try to post into another tenant or to break the storage of the rows (audit items 6
+and 9): a JWT bound to its tenant whatever the body says, and JIDs of any length or shape refused at
+parsing — on both webhook paths. (Item 9 on the running real stack: test_live_server.)"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import DataError, IntegrityError
+
+from chatmedia.chat.models import Conversation, Message
+from chatmedia.tenancy.models import Tenant
+from chatmedia.tenancy.provisioning import ProvisioningError, create_tenant
+from chatmedia.whatsapp import ingest, tasks, webhook_app
+from chatmedia.whatsapp.values import normalize_jid
+from tests.whatsapp.conftest import evolution_jwt, post_webhook, queued  # noqa: F401 - fixtures
+from tests.whatsapp.fixtures import evolution
+from tests.whatsapp.test_webhook_app import post as post_fast
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_errors")]
+
+KEY = "a-jwt-key-of-our-own-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tenant_cache():
+    webhook_app.forget_tenants()
+    yield
+    webhook_app.forget_tenants()
+
+
+@pytest.fixture
+def two_tenants(db):
+    acme = Tenant.objects.create(slug="acme", name="Acme", jwt_key=KEY, evolution_instance="acme-vendas")
+    other = Tenant.objects.create(
+        slug="other",
+        name="Other",
+        jwt_key="the-other-tenants-key-0123456789",
+        evolution_instance="other-inst",
+    )
+    return acme, other
+
+
+def _posts(tenant_slug: str, body: dict, token: str):
+    """The same webhook through the Django view (big body) and the fast path (queued, then run)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    raw = json.dumps(body).encode()
+    from django.test import Client
+
+    view = Client().post(
+        f"/webhooks/evolution/{tenant_slug}/",
+        data=raw + b" " * 300_000,
+        content_type="application/json",
+        headers=headers,
+    )
+    fast = post_fast(f"/webhooks/evolution/{tenant_slug}/", raw, headers)
+    return view, fast
+
+
+def test_a_jwt_key_cannot_be_shared_by_two_tenants(two_tenants, tried):
+    tried(2)
+    with pytest.raises(ProvisioningError, match="JWT key"):
+        create_tenant("copycat", jwt_key=KEY)
+    with pytest.raises(IntegrityError):
+        Tenant.objects.create(slug="copycat2", name="Copycat", jwt_key=KEY)
+
+
+@pytest.mark.parametrize("instance", [None, "", "acme-vendas", "other-inst", "x" * 5000])
+def test_one_tenants_token_never_posts_into_another(two_tenants, instance, tried):
+    tried()
+    acme, other = two_tenants
+    body = evolution("messages-upsert-text.json")
+    if instance is None:
+        body.pop("instance", None)
+    else:
+        body["instance"] = instance
+    for response in _posts(other.slug, body, evolution_jwt(acme.jwt_key)):
+        assert response.status_code == 401
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("instance", [None, "", "other-inst"])
+def test_a_token_webhook_must_name_its_tenants_instance(two_tenants, instance, tried):
+    tried()
+    acme, _ = two_tenants
+    body = evolution("messages-upsert-text.json")
+    if instance is None:
+        body.pop("instance", None)
+    else:
+        body["instance"] = instance
+    for response in _posts(acme.slug, body, evolution_jwt(acme.jwt_key)):
+        assert response.status_code == 401
+    body["instance"] = "acme-vendas"
+    view, fast = _posts(acme.slug, body, evolution_jwt(acme.jwt_key))
+    assert view.status_code == fast.status_code == 200
+
+
+JIDS = [
+    "5" * 10_000 + "@s.whatsapp.net",
+    "5511999990000@" + "s" * 10_000,
+    "x" * 300,
+    "<script>@s.whatsapp.net",
+    "5511 99999 0000@s.whatsapp.net",
+    "@s.whatsapp.net",
+    "5511999990000@",
+    "5511999990000@s.whatsapp.net\x00",
+    "../../etc/passwd@s.whatsapp.net",
+    "5511999990000:99999999@s.whatsapp.net",
+    "５５１１@s.whatsapp.net",
+]
+
+
+@pytest.mark.parametrize("jid", JIDS, ids=range(len(JIDS)))
+def test_a_jid_of_any_length_or_shape_is_refused_at_parsing(jid, tried):
+    tried()
+    assert normalize_jid(jid) == ""
+
+
+@pytest.mark.parametrize("field", ["remoteJid", "participant"])
+def test_a_10000_character_jid_stores_nothing_and_is_not_retried(db, field, tried, post_webhook, queued):
+    tried()
+    tenant = Tenant.objects.create(slug="acme", name="Acme", webhook_secret="a-secret-of-our-own-0123")
+    body = evolution(
+        "messages-upsert-group-image.json" if field == "participant" else "messages-upsert-text.json"
+    )
+    body["data"]["key"][field] = "5" * 10_000 + "@s.whatsapp.net"
+    body["data"]["key"].pop(f"{field}Alt", None)
+    response = post_webhook(tenant, body)
+    assert response.status_code == 200
+    assert not Message.objects.exists() or field == "participant"
+    for message in Message.objects.all():  # a group message keeps its chat, without an author
+        assert message.author_jid == ""
+    # the queued copy (fast path) is parsed the same way by the worker: refused, not retried
+    result = tasks.ingest_webhook.apply(args=[str(tenant.id), json.dumps(body)])
+    assert result.state == "SUCCESS", result.state  # a retry would be RETRY
+
+
+@pytest.mark.parametrize("error", [DataError, IntegrityError])
+def test_what_the_database_refuses_is_never_retried(db, monkeypatch, error, tried):
+    tried()
+    tenant = Tenant.objects.create(slug="acme", name="Acme")
+
+    def refuse(*args, **kwargs):
+        raise error("value too long for type character varying(255)")
+
+    monkeypatch.setattr(ingest, "handle", refuse)
+    result = tasks.ingest_webhook.apply(
+        args=[str(tenant.id), json.dumps(evolution("messages-upsert-text.json"))]
+    )
+    assert result.get() == "refused"
+    assert not Conversation.objects.exists()
