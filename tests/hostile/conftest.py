@@ -10,6 +10,8 @@ from collections import Counter
 
 import pytest
 
+from tests.whatsapp.conftest import post_webhook, queued  # noqa: F401 - the webhook families' fixtures
+
 _TRIED: Counter[str] = Counter()
 
 

@@ -14,7 +14,6 @@ from chatmedia.chat.models import Attachment
 from chatmedia.media import blocking, cache, catalog, pipeline, signing
 from chatmedia.whatsapp import tasks
 from tests.media import serving_client as client
-from tests.whatsapp.conftest import post_webhook, queued  # noqa: F401 - fixtures
 from tests.whatsapp.fixtures import evolution
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_errors")]

@@ -14,7 +14,7 @@ from chatmedia.tenancy.models import Tenant
 from chatmedia.tenancy.provisioning import ProvisioningError, create_tenant
 from chatmedia.whatsapp import ingest, tasks, webhook_app
 from chatmedia.whatsapp.values import normalize_jid
-from tests.whatsapp.conftest import evolution_jwt, post_webhook, queued  # noqa: F401 - fixtures
+from tests.whatsapp.conftest import evolution_jwt
 from tests.whatsapp.fixtures import evolution
 from tests.whatsapp.test_webhook_app import post as post_fast
 
@@ -107,7 +107,7 @@ JIDS = [
     "5511999990000@s.whatsapp.net\x00",
     "../../etc/passwd@s.whatsapp.net",
     "5511999990000:99999999@s.whatsapp.net",
-    "５５１１@s.whatsapp.net",
+    "\uff15\uff15\uff11\uff11@s.whatsapp.net",  # full-width digits
 ]
 
 
