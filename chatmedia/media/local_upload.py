@@ -6,7 +6,8 @@
   Checked like S3 does: a bad signature, an expired URL or a different Content-Type is refused with
   403 and nothing is written.
 - `GET <PUBLIC_BASE_URL>/uploads/local/<token>` with a download token: Evolution fetching a file we
-  send (local disk, or a voice note whose URL Evolution decorates with `?timestamp=`).
+  send (local disk, or a voice note whose URL Evolution decorates with `?timestamp=`), streamed in
+  constant memory.
 An upload token never reads and a download token never writes. No database query: the token is
 the whole authorization.
 """
@@ -22,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from chatmedia.errors import error_response
+from chatmedia.media import blocking
 from chatmedia.media.storage import ObjectNotFound, StorageError, media_storage, upload_tokens
 from chatmedia.media.storage.local import LocalMediaStorage
 
@@ -91,6 +93,20 @@ def receive(request, token: str):
     return response
 
 
+async def _stream(storage, key: str):
+    """The object chunk by chunk as an async iterator: Django's ASGI handler sends each as it comes
+    (a sync iterator it would first read whole into a list: a 100 MB file in RAM). Each read runs in
+    the media pool's threads, two chunks in memory at most; closed when the client goes."""
+    chunks = iter(storage.iter_chunks(key))
+    try:
+        while (chunk := await blocking.next_chunk(chunks)) is not None:
+            yield chunk
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            await blocking.run(close)
+
+
 def _download(request, claims: dict):
     storage = media_storage()
     try:
@@ -99,7 +115,7 @@ def _download(request, claims: dict):
         return error_response(404, "not_found", "That file does not exist any more.")
     except StorageError:
         return error_response(503, "storage_unavailable", "The storage is not answering; try again.")
-    body = [] if request.method == "HEAD" else storage.iter_chunks(claims["k"])
+    body = [] if request.method == "HEAD" else _stream(storage, claims["k"])
     response = StreamingHttpResponse(body, content_type=claims.get("ct") or "application/octet-stream")
     response["Content-Length"] = str(size)
     response["X-Content-Type-Options"] = "nosniff"

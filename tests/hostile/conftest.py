@@ -10,6 +10,7 @@ from collections import Counter
 
 import pytest
 
+from tests.integration.conftest import live, live_system, member_a  # noqa: F401 - the running system
 from tests.whatsapp.conftest import post_webhook, queued  # noqa: F401 - the webhook families' fixtures
 
 _TRIED: Counter[str] = Counter()

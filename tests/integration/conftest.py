@@ -68,6 +68,7 @@ def live_system(django_db_setup, django_db_blocker, fake_whatsapp_server, tmp_pa
         "EVOLUTION_TIMEOUT_SECONDS": "10",
         "AVATAR_REFRESH_MIN_SECONDS": "0",
         "HOUSEKEEPING_INTERVAL_SECONDS": "1",  # beat runs housekeeping every second here
+        "WEB_HEADER_TIMEOUT_SECONDS": "3",  # slow-header clients are cut off sooner (tests/hostile)
         "LOG_LEVEL": "INFO",
     }
     if REAL_BROKER:
