@@ -387,6 +387,21 @@ MEDIA_WEBP_QUALITY = env_int("MEDIA_WEBP_QUALITY", 80)
 # Audio: bitrate of the `playback` rendition made for sources Safari cannot play (OGG/Opus, WebM, AMR).
 MEDIA_PLAYBACK_VOICE_BITRATE = env_int("MEDIA_PLAYBACK_VOICE_BITRATE", 64_000)
 MEDIA_PLAYBACK_AUDIO_BITRATE = env_int("MEDIA_PLAYBACK_AUDIO_BITRATE", 128_000)
+# A waveform and a playback copy are made of at most this much of an incoming recording: one whose
+# declared (WhatsApp's `seconds`) or probed duration is longer is ready with its duration only, and
+# decoding stops here when a container lies. Bounds a worker's time on a small file of hours of
+# silence (measured here: a 15-minute voice note takes ~4 s; 3 hours unbounded took past the kill).
+MEDIA_AUDIO_ANALYSIS_MAX_SECONDS = float(env("MEDIA_AUDIO_ANALYSIS_MAX_SECONDS", "900"))
+# Incoming downloads of one tenant processed at once (chatmedia/ops/fairness.py): more wait their turn,
+# queued again after MEDIA_TENANT_BUSY_RETRY_SECONDS, so one tenant's heavy files never hold every
+# worker. Embedded (`make run`, EMBEDDED_WORKER_CONCURRENCY threads for every queue): half of them.
+MEDIA_TENANT_MAX_CONCURRENT_DOWNLOADS = env_int(
+    "MEDIA_TENANT_MAX_CONCURRENT_DOWNLOADS",
+    max(1, EMBEDDED_WORKER_CONCURRENCY // 2) if QUEUE_IS_EMBEDDED else 2,
+)
+MEDIA_TENANT_BUSY_RETRY_SECONDS = float(env("MEDIA_TENANT_BUSY_RETRY_SECONDS", "1"))
+# Packets of a video read looking for a first frame that decodes (its poster); then no poster.
+MEDIA_VIDEO_POSTER_MAX_PACKETS = env_int("MEDIA_VIDEO_POSTER_MAX_PACKETS", 600)
 # Every file is analysed in a separate process with a wall-clock limit and an address-space budget:
 # a hostile file that hangs or balloons a decoder kills that process, never a worker.
 MEDIA_PROCESS_TIMEOUT_SECONDS = float(env("MEDIA_PROCESS_TIMEOUT_SECONDS", "120"))

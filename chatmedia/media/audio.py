@@ -30,12 +30,45 @@ def open_container(path: str, what: str):
         raise Unprocessable(f"the {what} cannot be read (damaged or an unsupported format)") from exc
 
 
-def analyze_audio(path: str, policy: MediaPolicy, out_dir: str, *, mime_type: str, voice: bool) -> Analysis:
+def probed_seconds(container, stream) -> float | None:
+    """The duration the container states (libavformat reads an Ogg's last page for it)."""
+    if stream.duration is not None and stream.time_base is not None:
+        return round(float(stream.duration * stream.time_base), 3)
+    if container.duration is not None:
+        return round(container.duration / av.time_base, 3)
+    return None
+
+
+def _too_long(seconds: float, cap: float, duration: float | None) -> Unprocessable:
+    metadata = {"duration": duration} if duration else {}
+    return Unprocessable(
+        f"the recording lasts {seconds:.0f} s; waveforms and playback copies are made up to {cap:g} s",
+        metadata,
+        code="too_long",
+    )
+
+
+def analyze_audio(
+    path: str,
+    policy: MediaPolicy,
+    out_dir: str,
+    *,
+    mime_type: str,
+    voice: bool,
+    declared_duration: float | None = None,
+) -> Analysis:
+    """`declared_duration` (the sender's) and the probed one are checked before decoding; decoding
+    stops after `policy.audio_analysis_max_seconds` of sound whatever the container says."""
+    cap = policy.audio_analysis_max_seconds
     with open_container(path, "recording") as container:
         if not container.streams.audio:
             raise Unprocessable("the file has no audio track")
         stream = container.streams.audio[0]
         stream.codec_context.thread_count = 1
+        probed = probed_seconds(container, stream)
+        longest = max((d for d in (declared_duration, probed) if d), default=0)
+        if longest > cap:
+            raise _too_long(longest, cap, probed or declared_duration)
         playback = None
         if mime_type not in policy.browser_audio_types:
             playback = _PlaybackEncoder(
@@ -50,6 +83,8 @@ def analyze_audio(path: str, policy: MediaPolicy, out_dir: str, *, mime_type: st
             for frame in container.decode(stream):
                 samples += frame.samples
                 rate = frame.sample_rate or rate
+                if rate and samples > cap * rate:
+                    raise _too_long(samples / rate, cap, probed or declared_duration)
                 waveform.add(frame)
                 if playback is not None:
                     playback.add(frame)

@@ -21,7 +21,7 @@ def analyze_pdf(path: str, policy: MediaPolicy, out_dir: str) -> Analysis:
         document = pypdfium2.PdfDocument(path)
     except pypdfium2.PdfiumError as exc:
         if any(word in str(exc).lower() for word in _PASSWORD_ERRORS):
-            raise Unprocessable("the PDF is password-protected") from exc
+            raise Unprocessable("the PDF is password-protected", code="protected") from exc
         raise Unprocessable("the PDF is damaged and cannot be read") from exc
     try:
         pages = len(document)

@@ -96,7 +96,9 @@ def _check_pixels(image: Image.Image, policy: MediaPolicy, metadata: dict) -> No
     pixels = image.size[0] * image.size[1]
     if pixels > policy.image_max_pixels:
         raise Unprocessable(
-            f"the picture has {pixels} pixels; previews are made up to {policy.image_max_pixels}", metadata
+            f"the picture has {pixels} pixels; previews are made up to {policy.image_max_pixels}",
+            metadata,
+            code="too_many_pixels",
         )
 
 

@@ -86,6 +86,7 @@ def process(
                 category=attachment.category,
                 declared_type=attachment.declared_mime_type,
                 file_name=attachment.file_name,
+                declared_duration=(attachment.metadata or {}).get("duration"),
             )
         if not inspection.ok:
             return fail(attachment.pk, inspection.error_code, inspection.error, release_original=True)

@@ -46,6 +46,11 @@ class MediaPolicy:
     whatsapp_jpeg_quality: int = 85
     voice_note_bitrate: int = 32_000
     voice_note_max_seconds: int = 1800
+    # Incoming recordings: a waveform and a playback copy are made of at most this much sound (a
+    # recording that says, or turns out, to be longer is ready with its duration only).
+    audio_analysis_max_seconds: float = 900.0
+    # Videos: packets read looking for the first frame that decodes, for the poster.
+    video_poster_max_packets: int = 600
     timeout_seconds: float = 120.0
     max_memory_bytes: int = 1024 * 1024 * 1024
     # Types every browser (Safari included) plays; other audio gets a `playback` rendition.
@@ -73,6 +78,8 @@ class MediaPolicy:
             whatsapp_jpeg_quality=settings.WHATSAPP_IMAGE_JPEG_QUALITY,
             voice_note_bitrate=settings.VOICE_NOTE_OPUS_BITRATE,
             voice_note_max_seconds=settings.VOICE_NOTE_MAX_SECONDS,
+            audio_analysis_max_seconds=settings.MEDIA_AUDIO_ANALYSIS_MAX_SECONDS,
+            video_poster_max_packets=settings.MEDIA_VIDEO_POSTER_MAX_PACKETS,
             timeout_seconds=settings.MEDIA_PROCESS_TIMEOUT_SECONDS,
             max_memory_bytes=settings.MEDIA_PROCESS_MAX_MEMORY_BYTES,
         )

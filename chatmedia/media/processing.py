@@ -133,8 +133,11 @@ def screen_head(
     return Screening(mime_type, final_category, category is not None, size, refusal)
 
 
-def analyze(path: str, screening: Screening, policy: MediaPolicy, out_dir: str) -> Inspection:
-    """Decode and make renditions; runs in the isolated process."""
+def analyze(
+    path: str, screening: Screening, policy: MediaPolicy, out_dir: str, declared_duration: float | None = None
+) -> Inspection:
+    """Decode and make renditions; runs in the isolated process. `declared_duration`: what the
+    sender's app said (WhatsApp's `seconds`), checked against the analysis budget before decoding."""
     mime_type, category = screening.mime_type, screening.category
     if mime_type in AUDIO_TYPE_OF_CONTAINER and holds_video(path) is False:
         mime_type = AUDIO_TYPE_OF_CONTAINER[mime_type]
@@ -145,21 +148,35 @@ def analyze(path: str, screening: Screening, policy: MediaPolicy, out_dir: str) 
             return _refused(screening, refusal)
     inspection = Inspection(True, category, mime_type, screening.size)
     try:
-        analysis = _analyze_kind(path, mime_type, category, policy, out_dir)
+        analysis = _analyze_kind(path, mime_type, category, policy, out_dir, declared_duration)
     except Unprocessable as exc:
-        inspection.metadata = {**exc.metadata, "preview_error": exc.reason}
+        inspection.metadata = {**exc.metadata, "preview_error": exc.reason, "preview_error_code": exc.code}
         return inspection
     inspection.metadata = analysis.metadata
     inspection.renditions = analysis.renditions
     return inspection
 
 
-def _analyze_kind(path: str, mime_type: str, category: str, policy: MediaPolicy, out_dir: str) -> Analysis:
+def _analyze_kind(
+    path: str,
+    mime_type: str,
+    category: str,
+    policy: MediaPolicy,
+    out_dir: str,
+    declared_duration: float | None,
+) -> Analysis:
     kind = mime_type.split("/", 1)[0]
     if kind == "image":
         return analyze_image(path, policy, out_dir, sticker=category == "sticker")
     if kind == "audio":
-        return analyze_audio(path, policy, out_dir, mime_type=mime_type, voice=category == "voice")
+        return analyze_audio(
+            path,
+            policy,
+            out_dir,
+            mime_type=mime_type,
+            voice=category == "voice",
+            declared_duration=declared_duration,
+        )
     if kind == "video":
         return analyze_video(path, policy, out_dir)
     if mime_type == "application/pdf":
@@ -195,6 +212,7 @@ def inspect(
     category: str | None = None,
     declared_type: str = "",
     file_name: str = "",
+    declared_duration: float | None = None,
 ) -> Inspection:
     """Everything a worker does to a file but storing it. Renditions are written into `out_dir`."""
     screening = screen(path, policy, category=category, declared_type=declared_type, file_name=file_name)
@@ -206,6 +224,7 @@ def inspect(
         screening,
         policy,
         out_dir,
+        declared_duration,
         timeout=policy.timeout_seconds,
         memory_bytes=policy.max_memory_bytes,
     )
@@ -218,7 +237,7 @@ def inspect(
         screening.category,
         screening.mime_type,
         screening.size,
-        metadata={"preview_error": reason},
+        metadata={"preview_error": reason, "preview_error_code": outcome.failure},
     )
 
 

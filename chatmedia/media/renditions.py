@@ -12,12 +12,15 @@ from PIL import Image
 
 
 class Unprocessable(Exception):
-    """The file is what it claims and safe to download, but no preview can be made from it."""
+    """The file is what it claims and safe to download, but no preview can be made from it.
+    `code` says why, for the web chat's text (`metadata["preview_error_code"]`): `too_many_pixels`,
+    `too_long`, `protected`, or `unreadable` (damaged, or a variant no decoder reads)."""
 
-    def __init__(self, reason: str, metadata: dict | None = None) -> None:
+    def __init__(self, reason: str, metadata: dict | None = None, code: str = "unreadable") -> None:
         super().__init__(reason)
         self.reason = reason
         self.metadata = metadata or {}
+        self.code = code
 
 
 class Unsafe(Exception):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import av
 
-from chatmedia.media.audio import open_container
+from chatmedia.media.audio import open_container, probed_seconds
 from chatmedia.media.images import display_mode, still_renditions
 from chatmedia.media.policy import MediaPolicy
 from chatmedia.media.renditions import Analysis, Unprocessable
@@ -46,15 +46,19 @@ def analyze_video(path: str, policy: MediaPolicy, out_dir: str) -> Analysis:
             raise Unprocessable("the file has no video track")
         stream.codec_context.thread_count = 1
         metadata: dict = {}
-        duration = _duration(container, stream)
+        duration = probed_seconds(container, stream)
         if duration is not None:
             metadata["duration"] = duration
         width, height = stream.codec_context.width, stream.codec_context.height
         if width and height:
             metadata.update(width=width, height=height)
             if width * height > policy.image_max_pixels:
-                raise Unprocessable(f"the video frames have {width * height} pixels; too large to preview")
-        frame = _first_frame(container, stream, metadata)
+                raise Unprocessable(
+                    f"the video frames have {width * height} pixels; too large to preview",
+                    metadata,
+                    code="too_many_pixels",
+                )
+        frame = _first_frame(container, stream, metadata, policy.video_poster_max_packets)
         rotation = getattr(frame, "rotation", 0) or 0
         picture = frame.to_image()
         if rotation % 360:
@@ -67,18 +71,15 @@ def analyze_video(path: str, policy: MediaPolicy, out_dir: str) -> Analysis:
     return analysis
 
 
-def _duration(container, stream) -> float | None:
-    if stream.duration is not None and stream.time_base is not None:
-        return round(float(stream.duration * stream.time_base), 3)
-    if container.duration is not None:
-        return round(container.duration / av.time_base, 3)
-    return None
-
-
-def _first_frame(container, stream, metadata: dict):
+def _first_frame(container, stream, metadata: dict, max_packets: int):
+    """The first frame that decodes, reading at most `max_packets` packets (a crafted file of
+    undecodable packets would otherwise be read to its end)."""
     try:
-        for frame in container.decode(stream):
-            return frame
+        for count, packet in enumerate(container.demux(stream)):
+            if count >= max_packets:
+                break
+            for frame in packet.decode():
+                return frame
     except (av.FFmpegError, ValueError) as exc:
         raise Unprocessable("the video is damaged and cannot be decoded", metadata) from exc
     raise Unprocessable("the video has no frame that decodes", metadata)

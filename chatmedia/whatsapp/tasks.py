@@ -26,6 +26,7 @@ from chatmedia.media import pipeline
 from chatmedia.media.blobs import release_blob, store_blob
 from chatmedia.media.sniff import detect_file_mime_type
 from chatmedia.media.storage import StorageError
+from chatmedia.ops import fairness
 from chatmedia.ops import logging as log_context
 from chatmedia.realtime import events
 from chatmedia.whatsapp import download, evolution
@@ -59,13 +60,25 @@ def _storage_failure(exc: StorageError) -> tuple[str, str]:
 
 @app.task(bind=True, max_retries=None, name="whatsapp.fetch_incoming_media")
 def fetch_incoming_media(self, attachment_id: str) -> str:
-    started = time.monotonic()
     attachment = Attachment.objects.select_related("tenant", "original").filter(pk=attachment_id).first()
     if attachment is None:
         return "gone"
     log_context.bind(tenant=attachment.tenant.slug)
     if attachment.status in (Attachment.Status.READY, Attachment.Status.FAILED):
         return attachment.status
+    limit = settings.MEDIA_TENANT_MAX_CONCURRENT_DOWNLOADS
+    with fairness.tenant_slot("media_download", attachment.tenant_id, limit) as slot:
+        if not slot:  # this tenant has its share of the workers busy: its turn comes again soon
+            delay = settings.MEDIA_TENANT_BUSY_RETRY_SECONDS * random.uniform(0.5, 1.0)  # noqa: S311
+            fetch_incoming_media.apply_async(args=[attachment_id], countdown=delay)
+            logger.info("tenant busy: attachment queued again in %.1f s", delay)
+            return "deferred"
+        return _fetch_incoming_media(self, attachment)
+
+
+def _fetch_incoming_media(task, attachment: Attachment) -> str:
+    started = time.monotonic()
+    attachment_id = str(attachment.pk)
     Attachment.objects.filter(pk=attachment.pk, status=Attachment.Status.PENDING).update(
         status=Attachment.Status.PROCESSING
     )
@@ -79,12 +92,12 @@ def fetch_incoming_media(self, attachment_id: str) -> str:
                 finished = pipeline.process(attachment.pk, plain)
     except FetchError as exc:
         if exc.transient:
-            _retry_while_left(self, exc)
+            _retry_while_left(task, exc)
         pipeline.fail(attachment.pk, exc.code, str(exc))
         return "failed"
     except StorageError as exc:
         logger.warning("storing attachment %s failed: %s", attachment_id, exc)
-        _retry_while_left(self, exc)
+        _retry_while_left(task, exc)
         pipeline.fail(attachment.pk, *_storage_failure(exc))
         return "failed"
     return finished.status if finished is not None else "gone"

@@ -162,12 +162,9 @@ def test_a_refused_upload_url_never_writes_its_token_to_the_log(live, watched, t
     )[1]
     forged = "A" * 40 + ":" + "b" * 60
     for path in (token, forged):
-        assert (
-            httpx.put(
-                f"{live.url}/uploads/local/{path}", content=b"x", headers={"Content-Type": "text/html"}
-            ).status_code
-            == 403
-        )
+        headers = {"Content-Type": "text/html"}
+        answer = httpx.put(f"{live.url}/uploads/local/{path}", content=b"x", headers=headers)
+        assert answer.status_code in (403, 404)  # 404 on S3: uploads go there, not here
     assert httpx.get(f"{live.url}/uploads/local/{token}").status_code == 405
     text = _log_since(live, watched)
     assert "/uploads/local/<token>" in text

@@ -69,6 +69,8 @@ def live_system(django_db_setup, django_db_blocker, fake_whatsapp_server, tmp_pa
         "AVATAR_REFRESH_MIN_SECONDS": "0",
         "HOUSEKEEPING_INTERVAL_SECONDS": "1",  # beat runs housekeeping every second here
         "WEB_HEADER_TIMEOUT_SECONDS": "3",  # slow-header clients are cut off sooner (tests/hostile)
+        # one download per tenant at a time: the worker has 2 threads (tests/hostile/test_heavy_media)
+        "MEDIA_TENANT_MAX_CONCURRENT_DOWNLOADS": "1",
         "LOG_LEVEL": "INFO",
     }
     if REAL_BROKER:
