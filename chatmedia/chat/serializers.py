@@ -11,11 +11,16 @@ from rest_framework import serializers
 
 from chatmedia.chat.models import NEWEST_FIRST, Attachment, Conversation, Message
 from chatmedia.media import signing
+from chatmedia.whatsapp.recovery import can_fetch_again
 
 
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
+
+
+class AttachmentErrorSerializer(ErrorSerializer):
+    retryable = serializers.BooleanField(help_text="Fetching it again may work (not refused for what it is).")
 
 
 def _error_of(obj) -> dict | None:
@@ -32,9 +37,12 @@ class AttachmentSerializer(serializers.ModelSerializer):
         model = Attachment
         fields = ["id", "status", "category", "mime_type", "size", "file_name", "error", "metadata", "urls"]
 
-    @extend_schema_field(ErrorSerializer(allow_null=True))
+    @extend_schema_field(AttachmentErrorSerializer(allow_null=True))
     def get_error(self, obj) -> dict | None:
-        return _error_of(obj)
+        error = _error_of(obj)
+        if error is not None:
+            error["retryable"] = can_fetch_again(obj)
+        return error
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_urls(self, obj) -> dict[str, str]:

@@ -38,5 +38,21 @@ def safe_file_name(name: str) -> str:
     return name
 
 
+# The names WhatsApp itself gives files in Portuguese ("Imagem do WhatsApp de 2026-12-01 às 08.15.02").
+_KIND_NAMES = {
+    "image": "Imagem",
+    "sticker": "Figurinha",
+    "audio": "Áudio",
+    "voice": "Mensagem de voz",
+    "video": "Vídeo",
+    "document": "Documento",
+}
+
+
 def default_file_name(category: str, mime_type: str, when: datetime) -> str:
-    return f"whatsapp-{category}-{when:%Y%m%d-%H%M%S}{extension_for(mime_type)}"
+    """A name for a file sent without one, in the agents' language and local time (TIME_ZONE)."""
+    from django.utils import timezone
+
+    local = timezone.localtime(when) if timezone.is_aware(when) else when
+    kind = _KIND_NAMES.get(category, "Arquivo")
+    return f"{kind} do WhatsApp de {local:%Y-%m-%d} às {local:%H.%M.%S}{extension_for(mime_type)}"

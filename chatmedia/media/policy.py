@@ -20,6 +20,13 @@ CATEGORY_LABELS = {
 }
 
 
+# Refusals of the file itself: fetching or sending the same bytes again gets the same answer, so
+# nobody is offered to try again (the web chat hides "Tentar de novo" for them).
+FINAL_REFUSAL_CODES = frozenset(
+    {"empty", "too_large", "type_not_allowed", "unsafe_content", "infected", "unsendable"}
+)
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Why a file is not accepted at all (the attachment becomes `failed`)."""

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from chatmedia.chat.models import Attachment
+from chatmedia.media.policy import FINAL_REFUSAL_CODES
 from chatmedia.whatsapp.models import EarlyReceipt
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ def requeue_unfinished_media(older_than_seconds: int | None = None) -> int:
     return _queue_again(fetch_incoming_media, stalled, "unfinished incoming media")
 
 
-# Refusals of the file itself: fetching it again gives the same bytes and the same answer.
-FINAL_REFUSALS = ("empty", "too_large", "type_not_allowed", "unsafe_content")
+def can_fetch_again(attachment: Attachment) -> bool:
+    """An incoming file that failed for a reason that may heal (not refused for what it is)."""
+    return attachment.source.get("kind") == "whatsapp" and attachment.error_code not in FINAL_REFUSAL_CODES
 
 
 def retry_incoming(attachment: Attachment) -> bool:
@@ -46,7 +48,7 @@ def retry_incoming(attachment: Attachment) -> bool:
 
     from chatmedia.whatsapp.tasks import fetch_incoming_media
 
-    if attachment.source.get("kind") != "whatsapp" or attachment.error_code in FINAL_REFUSALS:
+    if not can_fetch_again(attachment):
         return False
     updated = Attachment.objects.filter(pk=attachment.pk, status=Attachment.Status.FAILED).update(
         status=Attachment.Status.PENDING, error_code="", error_message="", updated_at=timezone.now()

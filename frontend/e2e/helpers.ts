@@ -4,7 +4,7 @@ export const FAKE = process.env.E2E_FAKE_URL ?? 'http://127.0.0.1:8081'
 export const FILES = process.env.E2E_FILES ?? '/tmp'
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? 'e2e-artifacts'
 
-export type Kind = 'text' | 'image' | 'voice' | 'audio' | 'document' | 'video' | 'sticker' | 'picture'
+export type Kind = 'text' | 'image' | 'voice' | 'audio' | 'document' | 'video' | 'sticker' | 'picture' | 'huge-image'
 
 /** A new customer number (each test its own conversation). */
 export function newJid(): string {

@@ -179,6 +179,49 @@ test('a file that could not be fetched shows why, and “Tentar de novo” fetch
   await shot(page, '13b-incoming-retried')
 })
 
+test('a picture too large to preview is a card with its download, never drawn by the browser', async ({ page, request }) => {
+  const originals: string[] = []
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname
+    if (path.startsWith('/media/') && path.endsWith('/original')) originals.push(path)
+  })
+  const jid = await chatWithNewCustomer(page, request, 'Cliente Bomba')
+  await incoming(request, 'huge-image', jid, 'Cliente Bomba') // 20000 x 20000 pixels in ~50 KB
+  const ready = messages(page, 'image').locator('[data-testid=attachment][data-status=ready]')
+  await expect(ready).toHaveCount(1)
+  await expect(ready.getByTestId('no-preview-title')).toHaveText('Imagem muito grande para pré-visualizar')
+  await expect(ready.getByTestId('no-preview-details')).toContainText('20000 × 20000 px')
+  await expect(ready.getByRole('link', { name: 'Baixar' })).toHaveAttribute('href', /\/original\?/)
+  await expect(ready.locator('img')).toHaveCount(0)
+  await shot(page, '17-image-too-big')
+  // Opened again (the audit's tab froze for 8 s each time): frames keep coming, memory stays small.
+  await page.reload()
+  await openChat(page, 'Cliente Bomba')
+  await expect(ready).toHaveCount(1)
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Performance.enable')
+  const worstGap = await page.evaluate(
+    () =>
+      new Promise<number>((done) => {
+        const start = performance.now()
+        let last = start
+        let worst = 0
+        const tick = (now: number) => {
+          worst = Math.max(worst, now - last)
+          last = now
+          if (now - start < 2000) requestAnimationFrame(tick)
+          else done(worst)
+        }
+        requestAnimationFrame(tick)
+      }),
+  )
+  expect(worstGap).toBeLessThan(500)
+  const { metrics } = await cdp.send('Performance.getMetrics')
+  const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0
+  expect(heap).toBeLessThan(100 * 1024 * 1024)
+  expect(originals).toEqual([]) // the browser never even downloaded the picture
+})
+
 test('the conversation list loads older conversations as it scrolls', async ({ page, request }) => {
   for (let i = 0; i < 55; i++) await incoming(request, 'text', newJid(), `Lote ${String(i).padStart(2, '0')}`)
   await login(page)

@@ -9,7 +9,8 @@ export const t = {
     submit: 'Entrar',
     busy: 'Entrando…',
     failed: 'Usuário ou senha incorretos.',
-    throttled: 'Muitas tentativas. Aguarde um minuto e tente de novo.',
+    throttled: (minutes: number) =>
+      `Muitas tentativas. Aguarde ${minutes === 1 ? '1 minuto' : `${minutes} minutos`} e tente de novo.`,
     noTenant: 'Seu usuário não pertence a nenhuma conta.',
   },
   logout: 'Sair',
@@ -49,6 +50,13 @@ export const t = {
     open: 'Abrir',
     pages: (n: number) => (n === 1 ? '1 página' : `${n} páginas`),
     noPreview: 'Sem pré-visualização',
+    // A file the browser is not handed to draw (no safe rendition): a card with its download.
+    imageTooBig: 'Imagem muito grande para pré-visualizar',
+    imageNoPreview: 'Não foi possível pré-visualizar esta imagem',
+    stickerNoPreview: 'Figurinha sem pré-visualização',
+    videoNoPreview: 'Vídeo sem pré-visualização',
+    dimensions: (width: number, height: number) => `${width} × ${height} px`,
+    retryFailed: 'Não foi possível tentar de novo agora.',
     openImage: 'Abrir imagem',
     animated: 'Figurinha animada',
   },
@@ -139,6 +147,14 @@ export const t = {
     text_too_long: 'A mensagem é longa demais.',
     conversation_not_found: 'Conversa não encontrada.',
     network: 'Sem conexão com o servidor.',
+    infected: 'O arquivo foi recusado: o antivírus encontrou um vírus nele.',
+    scan_unavailable: 'A verificação de vírus não respondeu. Tente de novo em instantes.',
+    unsendable: 'Não foi possível preparar este arquivo para o WhatsApp.',
+    evolution_bad_response: 'O WhatsApp respondeu de um jeito inesperado. Tente de novo.',
+    not_retryable: 'Este arquivo não pode ser baixado de novo.',
+    throttled: 'Muitas tentativas. Aguarde alguns minutos e tente de novo.',
+    not_ready: 'O arquivo ainda está sendo recebido.',
+    failed: 'Não foi possível receber este arquivo.',
   } as Record<string, string>,
 } as const
 

@@ -39,7 +39,24 @@ KINDS = {
     "document": ("messages-upsert-document-pdf.json", "document-01"),
     "video": ("messages-upsert-video.json", "video-01"),
     "sticker": ("messages-upsert-sticker.json", "sticker-01"),
+    # What an audit sent: a 76 KB PNG of 20000 x 20000 pixels (1.6 GB once a browser decodes it).
+    "huge-image": ("messages-upsert-image-caption.json", "huge-image"),
 }
+
+
+def huge_png(side: int = 20_000) -> bytes:
+    """A valid one-bit PNG of side x side pixels, all black: ~70 KB for 20000 x 20000."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    row = b"\x00" + b"\x00" * ((side + 7) // 8)
+    packer = zlib.compressobj(9)
+    rows = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -196,6 +213,8 @@ class FakeWhatsApp:
         if spec["kind"] == "picture":
             return self._post_picture(spec)
         fixture, media = KINDS[spec["kind"]]
+        if media == "huge-image" and media not in self.state.media:
+            self.add_media(media, huge_png(), "image", "image/png")
         message_id = spec.get("id") or f"3A{random.randrange(16**16):016X}"  # noqa: S311
         changes = {"id": message_id, "timestamp": int(time.time())}
         if spec.get("remote_jid"):

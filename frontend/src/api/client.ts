@@ -15,10 +15,12 @@ export const CONVERSATIONS_PAGE = 50
 export class ApiFailure extends Error {
   status: number
   code: string
-  constructor(status: number, code: string, message: string) {
+  retryAfterSeconds: number | null
+  constructor(status: number, code: string, message: string, retryAfterSeconds: number | null = null) {
     super(message)
     this.status = status
     this.code = code
+    this.retryAfterSeconds = retryAfterSeconds
   }
 }
 
@@ -46,7 +48,13 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   const data = await response.json().catch(() => null)
   if (!response.ok) {
     const error = data?.error ?? {}
-    throw new ApiFailure(response.status, error.code ?? 'http_' + response.status, error.message ?? response.statusText)
+    const retryAfter = Number(response.headers.get('Retry-After'))
+    throw new ApiFailure(
+      response.status,
+      error.code ?? 'http_' + response.status,
+      error.message ?? response.statusText,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+    )
   }
   return data as T
 }

@@ -10,6 +10,7 @@ export type Variant = 'original' | 'thumb' | 'preview' | 'playback' | 'poster'
 export interface ApiError {
   code: string
   message: string
+  retryable?: boolean // attachments: fetching it again may work (not refused for what it is)
 }
 
 export interface AttachmentMetadata {
@@ -25,6 +26,8 @@ export interface AttachmentMetadata {
   frames?: number
   placeholder?: string // WhatsApp's own tiny JPEG (data: URL) of an incoming picture or video, until ours is ready
   preview_error?: string
+  // why there is no preview: too_many_pixels | too_long | protected | unreadable | timeout | memory | crashed | error
+  preview_error_code?: string
 }
 
 export interface Attachment {

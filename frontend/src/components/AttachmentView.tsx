@@ -1,5 +1,7 @@
 // One attachment by category and state: processing (spinner in a box of the final size; a document
 // draws its own card), failed (reason + retry), uploading (progress), or the ready media component.
+import { useState } from 'react'
+import { ApiFailure } from '../api/client'
 import type { Attachment, Message } from '../api/types'
 import { useChat } from '../state/ChatContext'
 import { errorText, t } from '../strings'
@@ -19,6 +21,7 @@ interface Props {
 
 export function AttachmentView({ attachment, message, onOpenImage }: Props) {
   const { retryAttachment } = useChat()
+  const [retryError, setRetryError] = useState('')
   const testAttrs = { 'data-testid': 'attachment', 'data-attachment': attachment.id, 'data-status': attachment.status }
   if (attachment.status === 'uploading') {
     return (
@@ -34,10 +37,20 @@ export function AttachmentView({ attachment, message, onOpenImage }: Props) {
         <span aria-hidden className="text-xl">⚠️</span>
         <span className="min-w-0 flex-1">
           <span className="block">{errorText(attachment.error, t.attachment.failed)}</span>
+          {retryError && <span className="block text-xs text-red-700">{retryError}</span>}
           {attachment.file_name && <span className="block truncate text-xs text-slate-500">{attachment.file_name}</span>}
         </span>
-        {message.direction === 'in' && (
-          <button type="button" onClick={() => void retryAttachment(message.conversation, message.id, attachment.id)} className="flex-none rounded bg-slate-700 px-2 py-1 text-xs font-medium text-white">
+        {message.direction === 'in' && attachment.error?.retryable && (
+          <button
+            type="button"
+            onClick={() => {
+              setRetryError('')
+              retryAttachment(message.conversation, message.id, attachment.id).catch((failure) =>
+                setRetryError(failure instanceof ApiFailure ? errorText(failure, t.attachment.retryFailed) : t.attachment.retryFailed),
+              )
+            }}
+            className="flex-none rounded bg-slate-700 px-2 py-1 text-xs font-medium text-white"
+          >
             {t.attachment.retry}
           </button>
         )}

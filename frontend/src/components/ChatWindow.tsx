@@ -7,6 +7,7 @@ import { conversationName } from '../lib/avatar'
 import { t } from '../strings'
 import { Avatar } from './Avatar'
 import { Composer } from './Composer'
+import { safeImageSource } from './NoPreviewCard'
 import { Lightbox } from './Lightbox'
 import { MessageBubble } from './MessageBubble'
 import { UploadTray } from './UploadTray'
@@ -45,7 +46,7 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
   const images = useMemo(
     () =>
       messages.flatMap((m) =>
-        m.attachments.filter((a): a is Attachment => a.category === 'image' && a.status === 'ready' && !!a.urls.original),
+        m.attachments.filter((a): a is Attachment => a.category === 'image' && a.status === 'ready' && !!safeImageSource(a, 'preview')),
       ),
     [messages],
   )

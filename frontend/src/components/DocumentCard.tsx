@@ -40,6 +40,8 @@ export function DocumentCard({ attachment, pending = false }: { attachment: Atta
     pending ? t.attachment.processing : label,
   ].filter(Boolean)
   const action = 'flex-1 py-2 text-center'
+  // A PDF whose preview could not be made is not opened in the browser's viewer either: download only.
+  const openable = !(expectsPreview(attachment.mime_type, attachment.file_name) && !preview)
   return (
     <div className="w-[300px] max-w-full overflow-hidden rounded-md bg-black/5" data-testid="document">
       {preview && !pending && (
@@ -72,10 +74,12 @@ export function DocumentCard({ attachment, pending = false }: { attachment: Atta
         </div>
       ) : (
         <div className="flex border-t border-black/10 text-sm">
-          <a href={attachment.urls.original} target="_blank" rel="noopener" className="flex-1 py-2 text-center text-teal-700 hover:bg-black/5">
-            {t.attachment.open}
-          </a>
-          <a href={attachment.urls.original} download={attachment.file_name || true} className="flex-1 border-l border-black/10 py-2 text-center text-teal-700 hover:bg-black/5">
+          {openable && (
+            <a href={attachment.urls.original} target="_blank" rel="noopener" className="flex-1 border-r border-black/10 py-2 text-center text-teal-700 hover:bg-black/5">
+              {t.attachment.open}
+            </a>
+          )}
+          <a href={attachment.urls.original} download={attachment.file_name || true} className="flex-1 py-2 text-center text-teal-700 hover:bg-black/5">
             {t.attachment.download}
           </a>
         </div>

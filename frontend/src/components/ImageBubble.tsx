@@ -4,11 +4,13 @@ import type { Attachment } from '../api/types'
 import { t } from '../strings'
 import { Blurhash } from './Blurhash'
 import { frameSize } from './mediaSize'
+import { NoPreviewCard, safeImageSource } from './NoPreviewCard'
 
 export function ImageBubble({ attachment, onOpen }: { attachment: Attachment; onOpen: () => void }) {
   const [loaded, setLoaded] = useState(false)
   const { width, height } = frameSize(attachment)
-  const src = attachment.urls.thumb ?? attachment.urls.preview ?? attachment.urls.original
+  const src = safeImageSource(attachment)
+  if (!src) return <NoPreviewCard attachment={attachment} />
   return (
     <button
       type="button"
@@ -25,16 +27,14 @@ export function ImageBubble({ attachment, onOpen }: { attachment: Attachment; on
             <img src={attachment.metadata.placeholder} alt="" aria-hidden className="absolute inset-0 h-full w-full scale-110 object-cover blur-md" />
           )
         ))}
-      {src && (
-        <img
-          src={src}
-          alt={attachment.file_name || ''}
-          data-testid="image-thumb"
-          decoding="async"
-          onLoad={() => setLoaded(true)}
-          className={`absolute inset-0 h-full w-full object-cover transition-opacity duration-300 ${loaded ? 'opacity-100' : 'opacity-0'}`}
-        />
-      )}
+      <img
+        src={src}
+        alt={attachment.file_name || ''}
+        data-testid="image-thumb"
+        decoding="async"
+        onLoad={() => setLoaded(true)}
+        className={`absolute inset-0 h-full w-full object-cover transition-opacity duration-300 ${loaded ? 'opacity-100' : 'opacity-0'}`}
+      />
     </button>
   )
 }

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react'
 import type { Attachment } from '../api/types'
 import { nextZoom, panLimit, pinchZoom, previousZoom, ZOOM_STEPS } from '../lib/zoom'
 import { t } from '../strings'
+import { safeImageSource } from './NoPreviewCard'
 
 const MAX_ZOOM = ZOOM_STEPS[ZOOM_STEPS.length - 1]
 const DRAG_SLOP_PX = 4 // a press that moves less than this is a click (zoom in), not a drag
@@ -85,7 +86,7 @@ export function Lightbox({ images, startId, onClose }: { images: Attachment[]; s
   }, [images.length, onClose])
 
   if (!current) return null
-  const src = current.urls.preview ?? current.urls.original
+  const src = safeImageSource(current, 'preview')
   const button = 'rounded-full bg-white/10 px-3 py-2 text-white hover:bg-white/25 disabled:opacity-30'
   return (
     <div role="dialog" aria-modal="true" aria-label={t.lightbox.counter(index + 1, images.length)} className="fixed inset-0 z-50 flex flex-col bg-black/95" data-testid="lightbox">

@@ -16,7 +16,11 @@ export function Login({ notice, onLoggedIn }: { notice?: string; onLoggedIn: () 
       await api.login(username, password)
       onLoggedIn()
     } catch (failure) {
-      setError(failure instanceof ApiFailure && failure.status === 429 ? t.login.throttled : t.login.failed)
+      setError(
+        failure instanceof ApiFailure && failure.status === 429
+          ? t.login.throttled(Math.ceil((failure.retryAfterSeconds ?? 60) / 60))
+          : t.login.failed,
+      )
     } finally {
       setBusy(false)
     }

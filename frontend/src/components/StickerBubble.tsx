@@ -1,10 +1,12 @@
 import type { Attachment } from '../api/types'
 import { t } from '../strings'
+import { NoPreviewCard } from './NoPreviewCard'
 
-/** A sticker: no bubble, 160 px; an animated one plays (the original WebP animates in <img>). */
+/** A sticker: no bubble, 160 px; an animated one plays (its thumb is an animated WebP of our own). */
 export function StickerBubble({ attachment }: { attachment: Attachment }) {
   const animated = !!attachment.metadata.animated
-  const src = animated ? (attachment.urls.original ?? attachment.urls.thumb) : (attachment.urls.thumb ?? attachment.urls.original)
+  const src = attachment.urls.thumb
+  if (!src) return <NoPreviewCard attachment={attachment} />
   return (
     <img
       src={src}

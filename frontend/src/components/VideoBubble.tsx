@@ -1,17 +1,20 @@
 import type { Attachment } from '../api/types'
 import { formatDuration } from '../lib/format'
 import { frameSize } from './mediaSize'
+import { NoPreviewCard } from './NoPreviewCard'
 
 /** A video: its poster in a box of the final size, the browser's own player (seeking by Range). */
 export function VideoBubble({ attachment }: { attachment: Attachment }) {
   const { width, height } = frameSize(attachment)
+  // No poster: no decoder could read a frame of it (or its frames are over the pixel cap).
+  if (!attachment.urls.poster) return <NoPreviewCard attachment={attachment} />
   return (
     <div className="relative max-w-full overflow-hidden rounded-md bg-black" style={{ width, aspectRatio: `${width} / ${height}` }}>
       <video
         controls
         preload="none"
         playsInline
-        poster={attachment.urls.poster ?? attachment.urls.thumb}
+        poster={attachment.urls.poster}
         src={attachment.urls.original}
         data-testid="video"
         className="h-full w-full object-contain"
