@@ -244,3 +244,44 @@ describe('Lightbox', () => {
     expect(onClose).toHaveBeenCalled()
   })
 })
+
+describe('media the browser is never handed to draw', () => {
+  const inbound = (attachment: Attachment) =>
+    ({ id: 'm-np', conversation: 'c1', direction: 'in', attachments: [attachment] }) as unknown as Message
+  const bomb: Attachment = {
+    id: 'np1',
+    status: 'ready',
+    category: 'image',
+    mime_type: 'image/png',
+    size: 48_685,
+    file_name: 'bomba.png',
+    error: null,
+    metadata: { width: 20000, height: 20000, preview_error_code: 'too_many_pixels' },
+    urls: { original: '/media/np1/original?sig=x' },
+  }
+  const show = (attachment: Attachment) =>
+    render(
+      <ChatProvider policy={policy}>
+        <AttachmentView attachment={attachment} message={inbound(attachment)} onOpenImage={() => {}} />
+      </ChatProvider>,
+    )
+
+  it('a picture without thumb or preview is a card with dimensions and a download, no <img>', () => {
+    const { container } = show(bomb)
+    expect(screen.getByTestId('no-preview-title').textContent).toBe('Imagem muito grande para pré-visualizar')
+    expect(screen.getByTestId('no-preview-details').textContent).toContain('20000 × 20000 px')
+    expect(screen.getByRole('link', { name: 'Baixar' }).getAttribute('href')).toBe('/media/np1/original?sig=x')
+    expect(container.querySelector('img')).toBeNull()
+  })
+  it('a video without poster and a sticker without thumb are cards too', () => {
+    const { container } = show({ ...bomb, id: 'np2', category: 'video', mime_type: 'video/mp4', metadata: { duration: 12 } })
+    expect(screen.getByTestId('no-preview-title').textContent).toBe('Vídeo sem pré-visualização')
+    expect(container.querySelector('video')).toBeNull()
+  })
+  it('"Tentar de novo" is offered only for a failure that may heal, with the reason in Portuguese', () => {
+    const refused = { ...bomb, status: 'failed' as const, urls: {}, error: { code: 'infected', message: 'x', retryable: false } }
+    show(refused)
+    expect(screen.queryByRole('button', { name: 'Tentar de novo' })).toBeNull()
+    expect(screen.getByRole('alert').textContent).toContain('antivírus')
+  })
+})
