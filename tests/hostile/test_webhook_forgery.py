@@ -58,6 +58,15 @@ def _posts(tenant_slug: str, body: dict, token: str):
     return view, fast
 
 
+def _text_from(instance: str | None) -> dict:
+    """A text webhook naming `instance` (None: no `instance` field at all)."""
+    body = evolution("messages-upsert-text.json")
+    body.pop("instance", None)
+    if instance is not None:
+        body["instance"] = instance
+    return body
+
+
 def test_a_jwt_key_cannot_be_shared_by_two_tenants(two_tenants, tried):
     tried(2)
     with pytest.raises(ProvisioningError, match="JWT key"):
@@ -70,11 +79,7 @@ def test_a_jwt_key_cannot_be_shared_by_two_tenants(two_tenants, tried):
 def test_one_tenants_token_never_posts_into_another(two_tenants, instance, tried):
     tried()
     acme, other = two_tenants
-    body = evolution("messages-upsert-text.json")
-    if instance is None:
-        body.pop("instance", None)
-    else:
-        body["instance"] = instance
+    body = _text_from(instance)
     for response in _posts(other.slug, body, evolution_jwt(acme.jwt_key)):
         assert response.status_code == 401
     assert not Message.objects.exists()
@@ -84,11 +89,7 @@ def test_one_tenants_token_never_posts_into_another(two_tenants, instance, tried
 def test_a_token_webhook_must_name_its_tenants_instance(two_tenants, instance, tried):
     tried()
     acme, _ = two_tenants
-    body = evolution("messages-upsert-text.json")
-    if instance is None:
-        body.pop("instance", None)
-    else:
-        body["instance"] = instance
+    body = _text_from(instance)
     for response in _posts(acme.slug, body, evolution_jwt(acme.jwt_key)):
         assert response.status_code == 401
     body["instance"] = "acme-vendas"
