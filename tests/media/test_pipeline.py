@@ -111,3 +111,15 @@ def test_hostile_file_names_are_sanitized(given, expected):
 def test_stored_file_name_is_sanitized(pending):
     done = _process(pending("document", file_name="../../\u202etxt.exe"), b"plain words\n")
     assert done.file_name == "_txt.exe"
+
+
+def test_a_file_sent_without_a_name_gets_a_portuguese_name_in_local_time(settings):
+    import datetime as dt
+
+    from chatmedia.media.filenames import default_file_name
+
+    settings.TIME_ZONE = "America/Sao_Paulo"
+    when = dt.datetime(2026, 12, 1, 11, 15, 2, tzinfo=dt.UTC)  # 08:15:02 in São Paulo
+    expected = "Imagem do WhatsApp de 2026-12-01 às 08.15.02.jpg"
+    assert default_file_name("image", "image/jpeg", when) == expected
+    assert default_file_name("voice", "audio/ogg", when).startswith("Mensagem de voz do WhatsApp de")
