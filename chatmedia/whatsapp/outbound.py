@@ -79,10 +79,20 @@ def host_rules() -> list[HostRule]:
     return [HostRule.parse(entry) for entry in settings.WHATSAPP_MEDIA_HOSTS]
 
 
+# IPv6 prefixes that carry an IPv4 address a gateway reaches for us (NAT64, 6to4): Python counts
+# them as global, but `64:ff9b::10.0.0.1` is 10.0.0.1 behind a NAT64 gateway. Never public.
+TRANSLATED_PREFIXES = tuple(
+    ipaddress.ip_network(prefix) for prefix in ("64:ff9b::/96", "64:ff9b:1::/48", "2002::/16")
+)
+
+
 def _is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        elif any(ip in prefix for prefix in TRANSLATED_PREFIXES):
+            return False
     return ip.is_global and not ip.is_multicast
 
 

@@ -151,3 +151,15 @@ def test_what_the_database_refuses_is_never_retried(db, monkeypatch, error, trie
     )
     assert result.get() == "refused"
     assert not Conversation.objects.exists()
+
+
+TRANSLATED = ["64:ff9b::a00:1", "64:ff9b::7f00:1", "64:ff9b:1::a9fe:a9fe", "2002:a00:1::1", "2002:7f00:1::"]
+
+
+@pytest.mark.parametrize("address", TRANSLATED)
+def test_nat64_and_6to4_addresses_are_never_public_for_server_side_fetches(address, tried):
+    from chatmedia.whatsapp.outbound import _is_public
+
+    tried()
+    assert not _is_public(address)
+    assert _is_public("2a03:2880:f12f:83:face:b00c::25de")  # a real WhatsApp CDN address stays public
