@@ -10,6 +10,7 @@ import pytest
 from django.db import DataError, IntegrityError
 
 from chatmedia.chat.models import Conversation, Message
+from chatmedia.media import blocking
 from chatmedia.tenancy.models import Tenant
 from chatmedia.tenancy.provisioning import ProvisioningError, create_tenant
 from chatmedia.whatsapp import ingest, tasks, webhook_app
@@ -28,6 +29,7 @@ def _fresh_tenant_cache():
     webhook_app.forget_tenants()
     yield
     webhook_app.forget_tenants()
+    blocking.shutdown()  # the fast path's threads close their database connections before the flush
 
 
 @pytest.fixture
