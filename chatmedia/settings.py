@@ -400,6 +400,9 @@ MEDIA_TENANT_MAX_CONCURRENT_DOWNLOADS = env_int(
     max(1, EMBEDDED_WORKER_CONCURRENCY // 2) if QUEUE_IS_EMBEDDED else 2,
 )
 MEDIA_TENANT_BUSY_RETRY_SECONDS = float(env("MEDIA_TENANT_BUSY_RETRY_SECONDS", "1"))
+# A slot is leased for this long and renewed every third of it while its job runs: a worker killed
+# mid-download (SIGKILL, OOM) holds its tenant's slot at most this long.
+MEDIA_TENANT_SLOT_LEASE_SECONDS = float(env("MEDIA_TENANT_SLOT_LEASE_SECONDS", "30"))
 # Packets of a video read looking for a first frame that decodes (its poster); then no poster.
 MEDIA_VIDEO_POSTER_MAX_PACKETS = env_int("MEDIA_VIDEO_POSTER_MAX_PACKETS", 600)
 # Every file is analysed in a separate process with a wall-clock limit and an address-space budget:

@@ -6,8 +6,9 @@ caller then queues the job again a little later instead of taking a worker from 
 tenant sending fifty hour-long recordings occupies at most `limit` of the workers, and the other
 tenants' media keeps flowing through the rest.
 
-Slots are keys in Django's cache (Redis in production: shared by every worker) with a short lease,
-renewed while the job runs: a worker killed mid-job frees its slot within the lease. A cache that is
+Slots are keys in Django's cache (Redis in production: shared by every worker) with a short lease
+(MEDIA_TENANT_SLOT_LEASE_SECONDS), renewed every third of it while the job runs: a worker killed
+mid-job frees its slot within the lease. A cache that is
 down grants every slot (fairness is lost for a while; work is never stopped for it).
 """
 
@@ -18,11 +19,14 @@ import logging
 import threading
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
-LEASE_SECONDS = 30  # a crashed worker's slot is free again after this; renewed every third of it
+
+def _lease() -> float:
+    return settings.MEDIA_TENANT_SLOT_LEASE_SECONDS
 
 
 def _key(kind: str, tenant_id, index: int) -> str:
@@ -32,7 +36,7 @@ def _key(kind: str, tenant_id, index: int) -> str:
 def _acquire(kind: str, tenant_id, limit: int, token: str) -> str | None:
     for index in range(limit):
         key = _key(kind, tenant_id, index)
-        if cache.add(key, token, LEASE_SECONDS):
+        if cache.add(key, token, _lease()):
             return key
     return None
 
@@ -43,9 +47,9 @@ class _Renewal(threading.Thread):
         self.key, self.stopped = key, threading.Event()
 
     def run(self) -> None:
-        while not self.stopped.wait(LEASE_SECONDS / 3):
+        while not self.stopped.wait(_lease() / 3):
             with contextlib.suppress(Exception):
-                cache.touch(self.key, LEASE_SECONDS)
+                cache.touch(self.key, _lease())
 
 
 @contextlib.contextmanager

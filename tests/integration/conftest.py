@@ -71,6 +71,8 @@ def live_system(django_db_setup, django_db_blocker, fake_whatsapp_server, tmp_pa
         "WEB_HEADER_TIMEOUT_SECONDS": "3",  # slow-header clients are cut off sooner (tests/hostile)
         # one download per tenant at a time: the worker has 2 threads (tests/hostile/test_heavy_media)
         "MEDIA_TENANT_MAX_CONCURRENT_DOWNLOADS": "1",
+        # a killed worker's slot frees sooner (test_a_worker_killed_mid_task_is_redelivered…)
+        "MEDIA_TENANT_SLOT_LEASE_SECONDS": "4",
         "LOG_LEVEL": "INFO",
     }
     if REAL_BROKER:

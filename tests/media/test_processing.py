@@ -235,16 +235,16 @@ def test_multi_page_pdf(run, policy):
 
 
 @pytest.mark.parametrize(
-    ("name", "reason"),
+    ("name", "reason", "code"),
     [
-        ("encrypted.pdf", "the PDF is password-protected"),
-        ("corrupt.pdf", "the PDF is damaged and cannot be read"),
+        ("encrypted.pdf", "the PDF is password-protected", "protected"),
+        ("corrupt.pdf", "the PDF is damaged and cannot be read", "unreadable"),
     ],
 )
-def test_unreadable_pdf_stays_downloadable_with_the_reason(run, name, reason):
+def test_unreadable_pdf_stays_downloadable_with_the_reason(run, name, reason, code):
     result = run(name, "document")
     assert result.ok and result.mime_type == "application/pdf" and result.renditions == {}
-    assert result.metadata == {"preview_error": reason}
+    assert result.metadata == {"preview_error": reason, "preview_error_code": code}
 
 
 def test_other_documents_have_type_and_size(run, files):
@@ -344,7 +344,10 @@ def test_timeout_leaves_the_file_downloadable(run, settings):
     settings.MEDIA_PROCESS_TIMEOUT_SECONDS = 0.001
     result = run("photo.jpg", "image", policy=MediaPolicy.from_settings())
     assert result.ok and result.renditions == {}
-    assert result.metadata == {"preview_error": "processing the file took longer than 0.001 s"}
+    assert result.metadata == {
+        "preview_error": "processing the file took longer than 0.001 s",
+        "preview_error_code": "timeout",
+    }
 
 
 def test_memory_budget_leaves_the_file_downloadable(run, files, tmp_path, settings):
