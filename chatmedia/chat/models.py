@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -82,6 +83,25 @@ class Message(models.Model):
     # got to it), so messages of the same second keep the order WhatsApp sent them in.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Deleted for everyone (a revoke): text, captions and bytes are no longer shown (chat.history).
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by_jid = models.CharField(max_length=255, blank=True)
+    # Edited: `text` is the newest; `edits` the earlier texts, oldest first: [{"text", "at"}].
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edits = models.JSONField(default=list, blank=True)
+    # A reply: the quoted message's WhatsApp id, and what the quote itself carried
+    # ({"author_jid", "text", "category", "placeholder"}) for when we never had the original.
+    reply_to_wa_id = models.CharField(max_length=128, blank=True)
+    quoted = models.JSONField(default=dict, blank=True)
+    # One of an album's photos or videos: the album announcement's WhatsApp id.
+    album_wa_id = models.CharField(max_length=128, blank=True)
+    forwarded = models.BooleanField(default=False)
+    forwarding_score = models.PositiveIntegerField(default=0)
+    is_view_once = models.BooleanField(default=False)
+    view_once_opened_at = models.DateTimeField(null=True, blank=True)
+    view_once_opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -92,10 +112,54 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "-timestamp"], name="message_timeline"),
             models.Index(fields=["tenant", "wa_message_id"], name="message_waid"),
+            models.Index(
+                fields=["conversation", "album_wa_id"],
+                name="message_album",
+                condition=~models.Q(album_wa_id=""),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.wa_message_id or self.id}"
+
+
+class Reaction(models.Model):
+    """One person's emoji on a message: a new one by the same author replaces it; '' is a removed
+    one (kept with its time, so an older reaction arriving late stays dropped).
+    Our own account's reactions (sent by an agent, or from the phone) have `from_me` and no JID."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    author_jid = models.CharField(max_length=255, blank=True)
+    author_name = models.CharField(max_length=255, blank=True)
+    from_me = models.BooleanField(default=False)
+    emoji = models.CharField(max_length=32)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "author_jid", "from_me"], name="reaction_one_per_author"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} on {self.message_id}"
+
+
+class Album(models.Model):
+    """An album's announcement: how many photos and videos it said would follow."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    wa_message_id = models.CharField(max_length=128)
+    expected_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "wa_message_id"], name="album_unique_waid")]
+
+    def __str__(self) -> str:
+        return f"album {self.wa_message_id}"
 
 
 class Attachment(models.Model):

@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Subquery
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chatmedia.chat.models import NEWEST_FIRST, Attachment, Conversation, Message
+from chatmedia.chat.models import NEWEST_FIRST, Album, Attachment, Conversation, Message
 from chatmedia.media import signing
 from chatmedia.whatsapp.recovery import can_fetch_again
 
@@ -138,10 +138,155 @@ class ConversationSerializer(serializers.ModelSerializer):
         return signing.signed_url(obj.tenant_id, obj.id, signing.AVATAR, v=version)
 
 
+def _thumb_url(message: Message) -> str | None:
+    """Signed URL of the small picture of a message's first attachment (thumb, else poster)."""
+    for attachment in message.attachments.all():
+        if attachment.status != Attachment.Status.READY or not attachment.original_id:
+            return None
+        variants = {rendition.variant for rendition in attachment.renditions.all()}
+        for variant in ("thumb", "poster"):
+            if variant in variants:
+                return signing.signed_url(attachment.tenant_id, attachment.id, variant)
+        return None
+    return None
+
+
+def _quoted_target(message: Message) -> Message | None:
+    if hasattr(message, "_reply_target"):
+        return message._reply_target
+    if not message.reply_to_wa_id:
+        return None
+    return (
+        Message.objects.filter(conversation_id=message.conversation_id, wa_message_id=message.reply_to_wa_id)
+        .prefetch_related("attachments__renditions")
+        .first()
+    )
+
+
+def _album_of(message: Message) -> dict | None:
+    if not message.album_wa_id:
+        return None
+    if hasattr(message, "_album"):
+        return message._album
+    positions = album_positions(message.tenant_id, message.conversation_id, [message.album_wa_id])
+    return positions.get((message.album_wa_id, message.pk))
+
+
+def album_positions(tenant_id, conversation_id, album_ids) -> dict:
+    """{(album id, message pk): {id, index, size}} for the given albums of one conversation."""
+    if not album_ids:
+        return {}
+    expected = dict(
+        Album.objects.filter(tenant_id=tenant_id, wa_message_id__in=album_ids).values_list(
+            "wa_message_id", "expected_count"
+        )
+    )
+    members: dict[str, list] = {}
+    rows = (
+        Message.objects.filter(conversation_id=conversation_id, album_wa_id__in=album_ids, deleted_at=None)
+        .order_by("timestamp", "created_at", "id")
+        .values_list("album_wa_id", "pk")
+    )
+    for album_id, pk in rows:
+        members.setdefault(album_id, []).append(pk)
+    positions = {}
+    for album_id, pks in members.items():
+        size = max(len(pks), expected.get(album_id, 0))
+        for index, pk in enumerate(pks):
+            positions[(album_id, pk)] = {"id": album_id, "index": index, "size": size}
+    return positions
+
+
+def with_message_context(messages: list) -> list:
+    """Fill in what a page of messages shows besides itself (the messages its replies quote, album
+    positions) in a few queries instead of some per message."""
+    by_conversation: dict = {}
+    for message in messages:
+        by_conversation.setdefault(message.conversation_id, []).append(message)
+    for conversation_id, group in by_conversation.items():
+        quoted_ids = {m.reply_to_wa_id for m in group if m.reply_to_wa_id}
+        targets = {}
+        if quoted_ids:
+            for target in Message.objects.filter(
+                conversation_id=conversation_id, wa_message_id__in=quoted_ids
+            ).prefetch_related("attachments__renditions"):
+                targets[target.wa_message_id] = target
+        album_ids = {m.album_wa_id for m in group if m.album_wa_id}
+        positions = album_positions(group[0].tenant_id, conversation_id, album_ids)
+        for message in group:
+            message._reply_target = targets.get(message.reply_to_wa_id) if message.reply_to_wa_id else None
+            message._album = positions.get((message.album_wa_id, message.pk))
+    return messages
+
+
+class ReplyToSerializer(serializers.Serializer):
+    id = serializers.UUIDField(allow_null=True, help_text="Our message, when we have the quoted one.")
+    wa_message_id = serializers.CharField()
+    direction = serializers.CharField(allow_null=True)
+    author_name = serializers.CharField()
+    text = serializers.CharField()
+    category = serializers.CharField(help_text="Attachment category of the quoted message; '' for text.")
+    thumb_url = serializers.CharField(allow_null=True)
+
+
+class ReactionSerializer(serializers.Serializer):
+    emoji = serializers.CharField()
+    author_jid = serializers.CharField()
+    author_name = serializers.CharField()
+    from_me = serializers.BooleanField()
+    at = serializers.DateTimeField()
+
+
+class AlbumSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    index = serializers.IntegerField()
+    size = serializers.IntegerField()
+
+
+class EditSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+def reply_to_of(message: Message) -> dict | None:
+    if not message.reply_to_wa_id:
+        return None
+    quoted = message.quoted or {}
+    target = _quoted_target(message)
+    if target is None:
+        return {
+            "id": None,
+            "wa_message_id": message.reply_to_wa_id,
+            "direction": None,
+            "author_name": "",
+            "text": quoted.get("text", ""),
+            "category": quoted.get("category", ""),
+            "thumb_url": quoted.get("placeholder") or None,
+        }
+    first = next(iter(target.attachments.all()), None)
+    deleted = target.deleted_at is not None
+    return {
+        "id": str(target.pk),
+        "wa_message_id": target.wa_message_id,
+        "direction": target.direction,
+        "author_name": target.author_name,
+        "text": "" if deleted else target.text,
+        "category": first.category if first is not None and not deleted else "",
+        "thumb_url": None if deleted else (_thumb_url(target) or quoted.get("placeholder") or None),
+    }
+
+
 class MessageSerializer(serializers.ModelSerializer):
+    """A message as agents see it. Deleted for everyone (`deleted_at`): no text, no edit history,
+    attachments without URLs, names or metadata (the bytes are purged or kept for admins only)."""
+
     conversation = serializers.UUIDField(source="conversation_id", read_only=True)
     error = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
+    reply_to = serializers.SerializerMethodField()
+    reactions = serializers.SerializerMethodField()
+    album = serializers.SerializerMethodField()
+    edits = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
@@ -158,8 +303,52 @@ class MessageSerializer(serializers.ModelSerializer):
             "timestamp",
             "created_at",
             "attachments",
+            "deleted_at",
+            "edited_at",
+            "edits",
+            "reply_to",
+            "reactions",
+            "album",
+            "forwarded",
+            "forwarding_score",
+            "is_view_once",
+            "view_once_opened_at",
         ]
 
     @extend_schema_field(ErrorSerializer(allow_null=True))
     def get_error(self, obj) -> dict | None:
         return _error_of(obj)
+
+    @extend_schema_field(ReplyToSerializer(allow_null=True))
+    def get_reply_to(self, obj) -> dict | None:
+        return reply_to_of(obj)
+
+    @extend_schema_field(ReactionSerializer(many=True))
+    def get_reactions(self, obj) -> list[dict]:
+        return [
+            {
+                "emoji": r.emoji,
+                "author_jid": r.author_jid,
+                "author_name": r.author_name,
+                "from_me": r.from_me,
+                "at": serializers.DateTimeField().to_representation(r.at),
+            }
+            for r in sorted(obj.reactions.all(), key=lambda r: r.at)
+            if r.emoji
+        ]
+
+    @extend_schema_field(AlbumSerializer(allow_null=True))
+    def get_album(self, obj) -> dict | None:
+        return _album_of(obj)
+
+    @extend_schema_field(EditSerializer(many=True))
+    def get_edits(self, obj) -> list[dict]:
+        return [] if obj.deleted_at else list(obj.edits or [])
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.deleted_at is not None:
+            data["text"] = ""
+            for attachment in data["attachments"]:
+                attachment.update(urls={}, file_name="", metadata={}, error=None)
+        return data

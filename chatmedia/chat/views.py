@@ -17,6 +17,7 @@ from chatmedia.chat.serializers import (
     ConversationSerializer,
     MessageSerializer,
     with_last_messages,
+    with_message_context,
 )
 from chatmedia.errors import error_response
 from chatmedia.tenancy.scoping import TenantScopedMixin
@@ -55,7 +56,16 @@ class MessageList(TenantScopedMixin, generics.ListAPIView):
         attachments = Prefetch(
             "attachments", queryset=Attachment.objects.order_by("created_at").prefetch_related("renditions")
         )
-        return super().get_queryset().filter(conversation=conversation).prefetch_related(attachments)
+        return (
+            super()
+            .get_queryset()
+            .filter(conversation=conversation)
+            .prefetch_related(attachments, "reactions")
+        )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return with_message_context(page) if page is not None else None
 
     @extend_schema(request=NewTextSerializer, responses={201: MessageSerializer})
     def post(self, request, pk):

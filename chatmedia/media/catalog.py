@@ -8,7 +8,7 @@ here, once, so they can be cached whole; larger ones are streamed by the caller.
 Nothing of an attachment is served before it is `ready`, that is before its bytes passed every
 check (type, size, markup, virus scan): until then every variant is 404 `not_ready` (or `failed`
 with its reason), even when inline bytes from a webhook are already stored. So nothing unscreened
-is ever cached either.
+is ever cached either. A message deleted for everyone: 410 `deleted` for every variant.
 
 A missing variant falls back to the original only where the original is safe for a browser to take
 in its place: the playback copy of a recording or a video. A picture without thumb or preview (over
@@ -60,6 +60,7 @@ class Entry:
 class Refused:
     code: str
     message: str
+    status: int = 404
 
 
 NOT_FOUND = Refused("not_found", "Not found.")
@@ -91,10 +92,14 @@ def _entry(tenant_id, blob: Blob, content_type: str, file_name: str, max_age: in
 
 def _resolve_attachment(tenant_id, attachment_id, variant: str) -> Entry | Refused:
     attachment = (
-        Attachment.objects.select_related("original").filter(tenant_id=tenant_id, pk=attachment_id).first()
+        Attachment.objects.select_related("original", "message")
+        .filter(tenant_id=tenant_id, pk=attachment_id)
+        .first()
     )
     if attachment is None:
         return NOT_FOUND
+    if attachment.message is not None and attachment.message.deleted_at is not None:
+        return Refused("deleted", "This message was deleted for everyone.", status=410)
     if attachment.status == Attachment.Status.FAILED:
         return Refused("failed", attachment.error_message or "This file could not be received.")
     if attachment.status != Attachment.Status.READY or attachment.original is None:

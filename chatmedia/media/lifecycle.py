@@ -21,7 +21,7 @@ from chatmedia.media.storage import StorageError
 logger = logging.getLogger(__name__)
 
 
-def _release_later(blob_id) -> None:
+def release_later(blob_id) -> None:
     if blob_id is None:
         return
 
@@ -38,17 +38,17 @@ def _release_later(blob_id) -> None:
 
 
 def attachment_deleted(sender, instance, **kwargs) -> None:
-    _release_later(instance.original_id)
+    release_later(instance.original_id)
     attachment_id = instance.id
     transaction.on_commit(lambda: cache.forget_attachment(attachment_id), robust=True)
 
 
 def rendition_deleted(sender, instance, **kwargs) -> None:
-    _release_later(instance.blob_id)
+    release_later(instance.blob_id)
 
 
 def conversation_deleted(sender, instance, **kwargs) -> None:
-    _release_later(instance.avatar_id)
+    release_later(instance.avatar_id)
     conversation_id = instance.id
     transaction.on_commit(lambda: cache.invalidate_avatar(conversation_id), robust=True)
 

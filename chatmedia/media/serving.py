@@ -171,7 +171,7 @@ async def _serve(scope, receive, send, labels: dict) -> None:
         except StorageError as exc:
             return await _storage_failed(send, exc)
         if isinstance(found, catalog.Refused):
-            return await _error(send, 404, found.code, found.message)
+            return await _error(send, found.status, found.code, found.message)
         entry = found
         if entry.immutable or variant == signing.AVATAR:
             await blocking.run(cache.put, key, entry)

@@ -2,8 +2,10 @@
 
 Groups: `tenant.<uuid>` (every event of a tenant: the conversation list) and `conversation.<uuid>`
 (only that chat). Each event goes to both; a socket is in exactly one of them.
-Events: message.created, message.status, message.deleted, attachment.ready, attachment.failed,
-conversation.updated.
+Events: message.created, message.status, message.deleted, message.edited, message.reactions,
+attachment.ready, attachment.failed, conversation.updated, conversation.merged.
+`message.deleted` without `message`: an outgoing message that never reached WhatsApp was dropped
+(remove it); with `message`: deleted for everyone on WhatsApp (show it as deleted).
 They are sent only after the surrounding transaction commits (`transaction.on_commit`), and
 attachment events only once the bytes are stored, so a browser never fetches what is not there.
 A failure to publish (Redis down) is logged and never breaks the caller: the REST API stays the
@@ -27,6 +29,9 @@ logger = logging.getLogger(__name__)
 MESSAGE_CREATED = "message.created"
 MESSAGE_STATUS = "message.status"
 MESSAGE_DELETED = "message.deleted"
+MESSAGE_EDITED = "message.edited"
+MESSAGE_REACTIONS = "message.reactions"
+CONVERSATION_MERGED = "conversation.merged"
 ATTACHMENT_READY = "attachment.ready"
 ATTACHMENT_FAILED = "attachment.failed"
 CONVERSATION_UPDATED = "conversation.updated"
@@ -34,9 +39,12 @@ EVENT_TYPES = (
     MESSAGE_CREATED,
     MESSAGE_STATUS,
     MESSAGE_DELETED,
+    MESSAGE_EDITED,
+    MESSAGE_REACTIONS,
     ATTACHMENT_READY,
     ATTACHMENT_FAILED,
     CONVERSATION_UPDATED,
+    CONVERSATION_MERGED,
 )
 
 # The event loop of the ASGI server, for the in-memory channel layer (embedded mode): its queues
@@ -152,6 +160,36 @@ def message_deleted(tenant_id, conversation_id, message_id) -> None:
     """An outgoing message that never reached WhatsApp was cancelled or abandoned."""
     payload = {"id": str(message_id), "conversation": str(conversation_id)}
     publish(tenant_id, conversation_id, MESSAGE_DELETED, payload)
+
+
+def message_changed(event: str, message_id) -> None:
+    """`message.deleted` (for everyone), `message.edited` or `message.reactions`: the message as it
+    is once the transaction committed (two changes at once each send the final state)."""
+    from chatmedia.chat.models import Message
+    from chatmedia.chat.serializers import MessageSerializer, with_message_context
+
+    def send() -> None:
+        message = (
+            Message.objects.filter(pk=message_id)
+            .prefetch_related("attachments__renditions", "reactions")
+            .first()
+        )
+        if message is None:
+            return
+        data = MessageSerializer(with_message_context([message])[0]).data
+        payload = {"id": data["id"], "conversation": data["conversation"], "message": data}
+        send_now(message.tenant_id, message.conversation_id, event, payload)
+
+    transaction.on_commit(send, robust=True)
+
+
+def conversation_merged(tenant_id, kept_id, merged_id) -> None:
+    """Two conversations were one person (a LID and a phone number): `merged` is gone, its
+    messages are in `id` now."""
+    payload = {"id": str(kept_id), "merged": str(merged_id)}
+    publish(tenant_id, merged_id, CONVERSATION_MERGED, payload)  # the list, and whoever had it open
+    message = {"type": "chat.event", "event": CONVERSATION_MERGED, "data": payload}
+    transaction.on_commit(lambda: _publisher.submit(conversation_group(kept_id), message), robust=True)
 
 
 def attachment_changed(attachment) -> None:

@@ -34,6 +34,12 @@ class Tenant(models.Model):
     # Counted by housekeeping (media.quota.record_usage); quota checks count live.
     storage_used_bytes = models.BigIntegerField(default=0)
     storage_counted_at = models.DateTimeField(null=True, blank=True)
+    # A message the customer deleted for everyone: its bytes are purged at once (0), or kept this
+    # many days for audit, readable by the tenant's admins only.
+    deleted_media_retention_days = models.PositiveIntegerField(default=0)
+    # View-once media: stored and shown blurred behind a tap that records who opened it (True), or
+    # never stored (False: the agent sees that a view-once file came, not the file).
+    store_view_once_media = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

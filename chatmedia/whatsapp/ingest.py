@@ -18,21 +18,27 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chatmedia.chat import merge
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.media import pipeline
 from chatmedia.media.filenames import safe_file_name
 from chatmedia.realtime import events
 from chatmedia.tenancy.models import Tenant
-from chatmedia.whatsapp import download, receipts, tasks
+from chatmedia.whatsapp import actions, download, receipts, tasks
 from chatmedia.whatsapp.outbound import FetchError
 from chatmedia.whatsapp.payloads import (
+    AlbumAnnouncement,
     ContactUpdate,
+    Edit,
+    GroupUpdate,
     Ignored,
     IncomingMessage,
+    Reaction,
+    Revoke,
     StatusUpdate,
     Webhook,
 )
-from chatmedia.whatsapp.values import is_phone_jid, picture_source_hash
+from chatmedia.whatsapp.values import is_group_jid, is_phone_jid, picture_source_hash
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +49,7 @@ class Outcome:
     duplicates: int = 0
     statuses: int = 0
     contacts: int = 0
+    actions: int = 0  # reactions, edits, revokes
     ignored: list[str] = field(default_factory=list)
 
 
@@ -58,10 +65,24 @@ def handle(tenant: Tenant, webhook: Webhook, received_at: datetime | None = None
             else:
                 outcome.duplicates += 1
         elif isinstance(item, StatusUpdate):
-            receipts.receive(tenant.pk, item.wa_message_id, item.from_me, item.status)
+            receipts.receive(
+                tenant.pk,
+                item.wa_message_id,
+                item.from_me,
+                item.status,
+                either_direction=not item.direction_known,
+            )
             outcome.statuses += 1
+        elif isinstance(item, (Reaction, Edit, Revoke)):
+            actions.receive(tenant, item)
+            outcome.actions += 1
+        elif isinstance(item, AlbumAnnouncement):
+            actions.announce_album(tenant, item)
         elif isinstance(item, ContactUpdate):
             update_contact(tenant, item)
+            outcome.contacts += 1
+        elif isinstance(item, GroupUpdate):
+            update_group(tenant, item)
             outcome.contacts += 1
         elif isinstance(item, Ignored):
             logger.info("webhook %s for %s: ignored: %s", webhook.event, tenant.slug, item.reason)
@@ -88,6 +109,9 @@ def find_conversation(tenant: Tenant, *jids: str) -> Conversation | None:
 
 
 def _upsert_conversation(tenant: Tenant, incoming: IncomingMessage) -> tuple[Conversation, bool]:
+    # One conversation per person, whatever came first: a webhook naming both addresses, or one
+    # whose address another conversation holds as alias (committed by a concurrent webhook).
+    merge.after_commit(tenant.pk, incoming.chat_jid, incoming.chat_alt_jid)
     conversation = find_conversation(tenant, incoming.chat_jid, incoming.chat_alt_jid)
     if conversation is None:
         name = "" if incoming.from_me or incoming.is_group else incoming.author_name
@@ -154,6 +178,54 @@ def _store_inline_media(tenant: Tenant, incoming: IncomingMessage, source: dict)
         return None
 
 
+VIEW_ONCE_NOT_STORED = "view_once_not_stored"
+
+
+def _stores_media(tenant: Tenant, incoming: IncomingMessage) -> bool:
+    """View-once media is stored only where the tenant allows it (README: view-once policy)."""
+    return not incoming.is_view_once or tenant.store_view_once_media
+
+
+def _history_fields(incoming: IncomingMessage) -> dict:
+    quote = incoming.reply_to
+    return {
+        "reply_to_wa_id": quote.wa_message_id if quote else "",
+        "quoted": (
+            {
+                "author_jid": quote.author_jid,
+                "text": quote.text,
+                "category": quote.category,
+                "placeholder": quote.placeholder,
+            }
+            if quote
+            else {}
+        ),
+        "album_wa_id": incoming.album_parent_id,
+        "forwarded": incoming.forwarded,
+        "forwarding_score": incoming.forwarding_score,
+        "is_view_once": incoming.is_view_once,
+    }
+
+
+def _create_attachment(tenant, conversation, message, incoming: IncomingMessage, source, inline_blob):
+    media = incoming.media
+    stored = _stores_media(tenant, incoming)
+    return Attachment.objects.create(
+        tenant=tenant,
+        conversation=conversation,
+        message=message,
+        category=media.category,
+        declared_mime_type=media.mime_type,
+        file_name=safe_file_name(media.file_name),
+        metadata={k: v for k, v in media.hints.items() if stored or k != "placeholder"},
+        source=source if stored else {},
+        original=inline_blob,
+        status=Attachment.Status.PENDING if stored else Attachment.Status.FAILED,
+        error_code="" if stored else VIEW_ONCE_NOT_STORED,
+        error_message="" if stored else "Visualização única: este arquivo não é guardado nesta conta.",
+    )
+
+
 def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datetime | None = None) -> bool:
     """Create the message (and its attachment) once; False when it was already there."""
     if incoming.event == "send.message":
@@ -169,7 +241,7 @@ def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datet
         already = Message.objects.filter(tenant=tenant, wa_message_id=incoming.wa_message_id).filter(
             Q(conversation__remote_jid=incoming.chat_jid) | Q(conversation__alt_jid=incoming.chat_jid)
         )
-        if incoming.media.inline_base64 and not already.exists():
+        if incoming.media.inline_base64 and not already.exists() and _stores_media(tenant, incoming):
             inline_blob = _store_inline_media(tenant, incoming, source)
 
     with transaction.atomic():
@@ -188,29 +260,19 @@ def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datet
                     status=Message.Status.SENT if incoming.from_me else Message.Status.DELIVERED,
                     timestamp=incoming.timestamp,
                     created_at=received_at or timezone.now(),
+                    **_history_fields(incoming),
                 )
         except IntegrityError:
             return False
         receipts.apply_early(message)
         attachment = None
         if incoming.media is not None:
-            media = incoming.media
-            attachment = Attachment.objects.create(
-                tenant=tenant,
-                conversation=conversation,
-                message=message,
-                category=media.category,
-                declared_mime_type=media.mime_type,
-                file_name=safe_file_name(media.file_name),
-                metadata=media.hints,
-                source=source,
-                original=inline_blob,
-                status=Attachment.Status.PENDING,
-            )
-        message = Message.objects.prefetch_related("attachments").get(pk=message.pk)
+            attachment = _create_attachment(tenant, conversation, message, incoming, source, inline_blob)
+        actions.apply_early(message)
+        message = Message.objects.prefetch_related("attachments", "reactions").get(pk=message.pk)
         events.message_created(message)
         events.conversation_updated(conversation)
-        if attachment is not None:
+        if attachment is not None and attachment.status == Attachment.Status.PENDING:
             enqueue(tasks.fetch_incoming_media, str(attachment.id))
         if conversation_created:  # groups have pictures too (fetchProfilePictureUrl takes group JIDs)
             enqueue(tasks.refresh_avatar, str(conversation.id))
@@ -221,12 +283,16 @@ def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datet
 
 
 def update_contact(tenant: Tenant, update: ContactUpdate) -> None:
-    conversation = find_conversation(tenant, update.jid)
+    """A contact's name and picture. A group's name never comes from here (after a group message
+    Evolution sends the author's push name for the group, spec §6.7): only from group metadata. A
+    picture that is null means "not looked up", never "removed"."""
+    if update.alt_jid:
+        merge.after_commit(tenant.pk, update.jid, update.alt_jid)
+    conversation = find_conversation(tenant, update.jid, update.alt_jid)
     if conversation is None:  # contact sync of people we never talked to: no chat to show them in
         return
     changed = []
-    # For a group the item describes the group itself, so its name is the group's name.
-    if update.push_name and conversation.display_name != update.push_name:
+    if not conversation.is_group and update.push_name and conversation.display_name != update.push_name:
         conversation.display_name = update.push_name
         changed.append("display_name")
     if changed:
@@ -241,3 +307,15 @@ def update_contact(tenant: Tenant, update: ContactUpdate) -> None:
     if conversation.avatar_id and conversation.avatar_source_hash == picture_source_hash(update.picture_url):
         return
     enqueue(tasks.refresh_avatar, str(conversation.id), update.picture_url)
+
+
+def update_group(tenant: Tenant, update: GroupUpdate) -> None:
+    """`groups.upsert` / `groups.update` / Evolution's findGroupInfos: the group's own subject."""
+    if not is_group_jid(update.jid):
+        return
+    conversation = find_conversation(tenant, update.jid)
+    if conversation is None or conversation.display_name == update.subject:
+        return
+    conversation.display_name = update.subject
+    conversation.save(update_fields=["display_name"])
+    events.conversation_updated(conversation)

@@ -4,6 +4,9 @@
 reorders webhooks; our own send's HTTP answer can come after the first receipt). The best status
 seen is kept here and applied when the message appears (`whatsapp.receipts`).
 
+`EarlyAction`: a reaction, an edit or a revoke can likewise come before its target message; it is
+kept here and applied when the message appears (`whatsapp.history`).
+
 `OutgoingSend`: the idempotency record of one outgoing message (design in `whatsapp.sending`). It is
 written and committed *before* Evolution is called, so a worker that dies mid-call leaves a trace
 that the next attempt reconciles instead of sending the message a second time.
@@ -32,6 +35,26 @@ class EarlyReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.wa_message_id} {self.status}"
+
+
+class EarlyAction(models.Model):
+    class Kind(models.TextChoices):
+        REACTION = "reaction"
+        EDIT = "edit"
+        REVOKE = "revoke"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    target_wa_id = models.CharField(max_length=128)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # What to apply: the parsed item's fields (chat, author, emoji / new text, time).
+    payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "target_wa_id"], name="early_action_target")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.target_wa_id}"
 
 
 class OutgoingSend(models.Model):

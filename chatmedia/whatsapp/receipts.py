@@ -35,14 +35,24 @@ def _direction(from_me: bool) -> str:
     return Message.Direction.OUTGOING if from_me else Message.Direction.INCOMING
 
 
-def receive(tenant_id, wa_message_id: str, from_me: bool, status: str) -> None:
-    """A receipt from WhatsApp: applied to its message, or kept until the message appears."""
+def receive(
+    tenant_id, wa_message_id: str, from_me: bool, status: str, either_direction: bool = False
+) -> None:
+    """A receipt from WhatsApp: applied to its message, or kept until the message appears.
+    `either_direction`: the event's fromMe cannot be trusted (a READ from Evolution's Cloud API
+    integration): the message of that id in the stated direction, else the other one."""
     with transaction.atomic():
         messages = list(
             Message.objects.filter(
                 tenant_id=tenant_id, wa_message_id=wa_message_id, direction=_direction(from_me)
             )
         )
+        if not messages and either_direction:
+            messages = list(
+                Message.objects.filter(
+                    tenant_id=tenant_id, wa_message_id=wa_message_id, direction=_direction(not from_me)
+                )
+            )
         for message in messages:
             advance(message, status)
         if messages:

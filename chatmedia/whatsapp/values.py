@@ -97,6 +97,19 @@ def is_group_jid(jid: str) -> bool:
     return jid.endswith("@g.us")
 
 
+def is_lid_jid(jid: str) -> bool:
+    return jid.endswith("@lid")
+
+
+_BARE_NUMBER = re.compile(r"\+?[\d\s().-]{6,24}")
+
+
+def looks_like_bare_number(name: str) -> bool:
+    """A phone number (or a JID's digits) where a name goes: Evolution fills contacts without a
+    name with their number. Never a name to show or keep."""
+    return bool(name) and bool(_BARE_NUMBER.fullmatch(name.strip())) and sum(c.isdigit() for c in name) >= 6
+
+
 def picture_source_hash(url: str) -> str:
     """WhatsApp re-signs picture URLs (the query changes); the path changes when the picture does."""
     return hashlib.sha256(urlsplit(url).path.encode()).hexdigest()

@@ -179,12 +179,13 @@ def ingest_and_log(tenant: Tenant, webhook, started: float, received_at=None) ->
     """Store what the webhook says (here, or in the `whatsapp.ingest_webhook` task) and log it."""
     outcome = ingest.handle(tenant, webhook, received_at)
     logger.info(
-        "webhook %s for %s: %d new, %d duplicate, %d status, %d contact, %d ignored in %.1f ms",
+        "webhook %s for %s: %d new, %d duplicate, %d status, %d action, %d contact, %d ignored in %.1f ms",
         webhook.event,
         tenant.slug,
         outcome.created,
         outcome.duplicates,
         outcome.statuses,
+        outcome.actions,
         outcome.contacts,
         len(outcome.ignored),
         (time.monotonic() - started) * 1000,

@@ -31,3 +31,12 @@ def plain_bytes(vector: dict) -> bytes:
 
 def evolution(name: str) -> dict:
     return copy.deepcopy(json.loads((EVOLUTION / name).read_text()))
+
+
+TRAFFIC = FIXTURES / "evolution-traffic"
+TRAFFIC_FILES = sorted(p.name for p in TRAFFIC.glob("*.json"))
+
+
+def traffic(name: str) -> dict:
+    """A webhook body of fixtures/evolution-traffic (its README names the version and source)."""
+    return copy.deepcopy(json.loads((TRAFFIC / name).read_text()))

@@ -154,7 +154,7 @@ def test_contacts_update_as_array_and_as_object():
     single = parse_webhook(evolution("contacts-update-single.json")).items
     assert [type(i) for i in array] == [ContactUpdate, ContactUpdate]
     assert array[0].picture_url.startswith("https://pps.whatsapp.net/")
-    assert array[1].picture_url == ""  # null: no picture
+    assert array[1].picture_url is None  # null: not looked up (or hidden): never "removed"
     assert single[0].jid == "5511999990000@s.whatsapp.net"
 
 

@@ -335,14 +335,27 @@ def test_encrypt_helper_is_what_the_fake_uses():
     assert len(fields["mediaKey"]) == 32
 
 
-def test_group_gets_its_name_and_picture_from_contact_updates(tenant, post_webhook, queued):
+def test_group_gets_its_picture_from_contact_updates_and_its_name_from_group_metadata(
+    tenant, post_webhook, queued
+):
     post_webhook(tenant, evolution("messages-upsert-group-image.json"))
     group = Conversation.objects.get(is_group=True)
     assert group.display_name == ""  # the author's name is not the group's
     assert (str(group.id),) in queued.avatars
+    # After a group message Evolution sends contacts.update with the *author's* push name (§6.7).
     update = evolution("contacts-update-single.json")
-    update["data"].update({"remoteJid": group.remote_jid, "pushName": "Pedidos ACME"})
+    update["data"].update({"remoteJid": group.remote_jid, "pushName": "Maria (autora)"})
     post_webhook(tenant, update)
+    group.refresh_from_db()
+    assert group.display_name == ""
+    post_webhook(
+        tenant,
+        {
+            "event": "groups.update",
+            "instance": "acme-vendas",
+            "data": [{"id": group.remote_jid, "subject": "Pedidos ACME"}],
+        },
+    )
     group.refresh_from_db()
     assert group.display_name == "Pedidos ACME"
 

@@ -13,6 +13,7 @@ import threading
 import time
 from http.server import ThreadingHTTPServer
 
+from chatmedia.whatsapp import content as wa_content
 from chatmedia.whatsapp.crypto import encrypt
 from tools.fake_whatsapp import sends
 from tools.fake_whatsapp.server import handler_for
@@ -197,9 +198,7 @@ class FakeWhatsApp:
             data["key"]["remoteJid"] = changes.pop("remote_jid")
             data["key"].pop("remoteJidAlt", None)
         if media is not None:
-            node = next(
-                v for k, v in data["message"].items() if k.endswith("Message") and isinstance(v, dict)
-            )
+            _, node, _ = wa_content.media_node(wa_content.unwrap(data["message"]).message)
             self.point_node_at(node, self.state.media[media])
             self.state.messages[data["key"]["id"]] = media
         if "timestamp" in changes:

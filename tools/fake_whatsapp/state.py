@@ -12,6 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
 EVOLUTION_FIXTURES = FIXTURES / "evolution"
+TRAFFIC_FIXTURES = FIXTURES / "evolution-traffic"
 WA_MEDIA = FIXTURES / "wa-media"
 DEFAULT_APIKEY = "fake-evolution-instance-token"
 DEFAULT_INSTANCE = "acme-vendas"
@@ -32,7 +33,11 @@ TIMEOUT_SECONDS = 60  # how long a "timeout" fault stalls (longer than any clien
 
 
 def load_fixture(name: str) -> dict:
-    return json.loads((EVOLUTION_FIXTURES / name).read_text())
+    """A payload of the shared set (fixtures/evolution) or of real traffic (fixtures/evolution-traffic)."""
+    path = EVOLUTION_FIXTURES / name
+    if not path.exists():
+        path = TRAFFIC_FIXTURES / name
+    return json.loads(path.read_text())
 
 
 def b64(data: bytes) -> str:
