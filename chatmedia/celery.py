@@ -30,6 +30,8 @@ app.conf.update(
         "whatsapp.fetch_incoming_media": {"queue": "media_download"},
         "whatsapp.send_outgoing": {"queue": "media_upload"},
         "whatsapp.send_text": {"queue": "media_priority"},
+        "whatsapp.send_reaction": {"queue": "media_priority"},
+        "whatsapp.refresh_group": {"queue": "media_priority"},
         "whatsapp.ingest_webhook": {"queue": "media_priority"},
         "media.housekeeping": {"queue": "media_upload"},
         "whatsapp.recover": {"queue": "media_priority"},

@@ -29,9 +29,19 @@ def _error_of(obj) -> dict | None:
     return {"code": obj.error_code, "message": obj.error_message}
 
 
+def _withheld(attachment) -> bool:
+    """Its message was deleted for everyone, or is a view-once file nobody has opened yet: no URL.
+    (The message is in the prefetch cache when the attachment came with its message.)"""
+    message = attachment.message if attachment.message_id else None
+    if message is None:
+        return False
+    return message.deleted_at is not None or (message.is_view_once and message.view_once_opened_at is None)
+
+
 class AttachmentSerializer(serializers.ModelSerializer):
     error = serializers.SerializerMethodField()
     urls = serializers.SerializerMethodField()
+    metadata = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
@@ -48,11 +58,17 @@ class AttachmentSerializer(serializers.ModelSerializer):
     def get_urls(self, obj) -> dict[str, str]:
         """A signed same-origin URL per variant that exists, once the file is `ready` (it passed every
         check); none before, so nothing unscreened ever reaches a browser."""
-        if obj.status != Attachment.Status.READY or not obj.original_id:
+        if obj.status != Attachment.Status.READY or not obj.original_id or _withheld(obj):
             return {}
         variants = ["original"]
         variants += sorted(rendition.variant for rendition in obj.renditions.all())
         return {variant: signing.signed_url(obj.tenant_id, obj.id, variant) for variant in variants}
+
+    @extend_schema_field(serializers.DictField())
+    def get_metadata(self, obj) -> dict:
+        if _withheld(obj):  # not even WhatsApp's tiny picture of it
+            return {k: v for k, v in (obj.metadata or {}).items() if k != "placeholder"}
+        return obj.metadata
 
 
 class LastMessageSerializer(serializers.ModelSerializer):
@@ -287,6 +303,7 @@ class MessageSerializer(serializers.ModelSerializer):
     reactions = serializers.SerializerMethodField()
     album = serializers.SerializerMethodField()
     edits = serializers.SerializerMethodField()
+    view_once_opened_by = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
@@ -313,6 +330,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "forwarding_score",
             "is_view_once",
             "view_once_opened_at",
+            "view_once_opened_by",
         ]
 
     @extend_schema_field(ErrorSerializer(allow_null=True))
@@ -344,6 +362,12 @@ class MessageSerializer(serializers.ModelSerializer):
     @extend_schema_field(EditSerializer(many=True))
     def get_edits(self, obj) -> list[dict]:
         return [] if obj.deleted_at else list(obj.edits or [])
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_view_once_opened_by(self, obj) -> str | None:
+        """Who opened a view-once file first (its URLs are handed out only after that tap)."""
+        user = obj.view_once_opened_by if obj.view_once_opened_by_id else None
+        return user.get_username() if user is not None else None
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -41,6 +41,15 @@ class ConversationDetail(TenantScopedMixin, generics.RetrieveAPIView):
 
 class NewTextSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=100_000, trim_whitespace=False)
+    reply_to = serializers.UUIDField(
+        required=False, allow_null=True, help_text="A message of this conversation the new one quotes."
+    )
+
+
+class NewReactionSerializer(serializers.Serializer):
+    emoji = serializers.CharField(
+        max_length=64, allow_blank=True, trim_whitespace=True, help_text="'' takes it back."
+    )
 
 
 class MessageList(TenantScopedMixin, generics.ListAPIView):
@@ -71,14 +80,40 @@ class MessageList(TenantScopedMixin, generics.ListAPIView):
     def post(self, request, pk):
         new = NewTextSerializer(data=request.data)
         new.is_valid(raise_exception=True)
-        message = compose.send_text(self.tenant, pk, new.validated_data["text"])
+        message = compose.send_text(
+            self.tenant, pk, new.validated_data["text"], reply_to=new.validated_data.get("reply_to")
+        )
         message = Message.objects.prefetch_related("attachments").get(pk=message.pk)
-        return Response(MessageSerializer(message).data, status=201)
+        return Response(MessageSerializer(with_message_context([message])[0]).data, status=201)
 
 
 class MessageDetail(TenantScopedMixin, generics.RetrieveAPIView):
-    queryset = Message.objects.prefetch_related("attachments__renditions")
+    queryset = Message.objects.prefetch_related("attachments__renditions", "reactions")
     serializer_class = MessageSerializer
+
+
+class MessageViewOnceOpen(TenantScopedMixin, APIView):
+    """POST: an agent taps a view-once file open. The first tap is recorded (who, when) and from
+    then on its URLs are handed out; the answer is the message with them."""
+
+    @extend_schema(request=None, responses={200: MessageSerializer})
+    def post(self, request, pk):
+        message = compose.open_view_once(self.tenant, pk, request.user)
+        message = Message.objects.prefetch_related("attachments__renditions", "reactions").get(pk=message.pk)
+        return Response(MessageSerializer(with_message_context([message])[0]).data)
+
+
+class MessageReactions(TenantScopedMixin, APIView):
+    """POST {"emoji"}: react to a message (media included) as this account; "" takes it back.
+    202: shown at once (`message.reactions`), sent to WhatsApp by a worker."""
+
+    @extend_schema(request=NewReactionSerializer, responses={202: MessageSerializer})
+    def post(self, request, pk):
+        new = NewReactionSerializer(data=request.data)
+        new.is_valid(raise_exception=True)
+        message = compose.react(self.tenant, pk, new.validated_data["emoji"])
+        message = Message.objects.prefetch_related("attachments__renditions", "reactions").get(pk=message.pk)
+        return Response(MessageSerializer(with_message_context([message])[0]).data, status=202)
 
 
 class AttachmentDetail(TenantScopedMixin, generics.RetrieveAPIView):

@@ -38,6 +38,7 @@ class NewUploadSerializer(serializers.Serializer):
     size = serializers.IntegerField(min_value=0)
     voice = serializers.BooleanField(required=False, default=False)
     caption = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    reply_to = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 
 class PartSerializer(serializers.Serializer):
@@ -101,6 +102,7 @@ class UploadStart(_UploadView):
                 size=data["size"],
                 voice=data["voice"],
                 caption=data["caption"],
+                reply_to=str(data["reply_to"]) if data["reply_to"] else None,
             ),
         )
         return Response({**_state(attachment), "upload": instructions}, status=201)

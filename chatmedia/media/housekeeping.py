@@ -100,12 +100,22 @@ def release_orphan_blobs(now=None) -> int:
     return released
 
 
+# Steps of other apps (their AppConfig.ready registers them: media imports neither chat nor whatsapp
+# for this): name -> callable returning what it did.
+_EXTRA_STEPS: dict[str, object] = {}
+
+
+def register(name: str, step) -> None:
+    _EXTRA_STEPS[name] = step
+
+
 def run() -> dict:
     """Every step once; a step that fails is logged and the others still run."""
     report = {}
     for name, step in (
         ("uploads_expired", expire_uploads),
         ("incoming_removed", sweep_incoming),
+        *_EXTRA_STEPS.items(),
         ("blobs_released", release_orphan_blobs),
         ("tenants_counted", quota.record_usage),
     ):

@@ -58,6 +58,7 @@ class NewUpload:
     size: int
     voice: bool = False
     caption: str = ""
+    reply_to: str | None = None  # a message of the conversation the file answers (quoted)
 
 
 def client_policy() -> dict:
@@ -137,6 +138,9 @@ def start(tenant: Tenant, request: NewUpload) -> tuple[Attachment, dict]:
         )
     if request.voice and caption:
         raise UploadRefused(400, "caption_not_allowed", "Voice notes cannot have a caption.")
+    from chatmedia.chat.compose import quoted_fields
+
+    reply = quoted_fields(conversation, request.reply_to)
     policy = MediaPolicy.for_uploads()
     category, mime_type = _category(policy, canonical_mime_type(request.mime_type), request.voice)
     _check_size(policy, category, request.size)
@@ -156,6 +160,7 @@ def start(tenant: Tenant, request: NewUpload) -> tuple[Attachment, dict]:
             direction=Message.Direction.OUTGOING,
             text=caption,
             status=Message.Status.PENDING,
+            **reply,
         )
         attachment = Attachment.objects.create(
             tenant=tenant,

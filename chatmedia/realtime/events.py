@@ -3,6 +3,7 @@
 Groups: `tenant.<uuid>` (every event of a tenant: the conversation list) and `conversation.<uuid>`
 (only that chat). Each event goes to both; a socket is in exactly one of them.
 Events: message.created, message.status, message.deleted, message.edited, message.reactions,
+message.updated,
 attachment.ready, attachment.failed, conversation.updated, conversation.merged.
 `message.deleted` without `message`: an outgoing message that never reached WhatsApp was dropped
 (remove it); with `message`: deleted for everyone on WhatsApp (show it as deleted).
@@ -31,6 +32,7 @@ MESSAGE_STATUS = "message.status"
 MESSAGE_DELETED = "message.deleted"
 MESSAGE_EDITED = "message.edited"
 MESSAGE_REACTIONS = "message.reactions"
+MESSAGE_UPDATED = "message.updated"  # anything else about it changed (a view-once file was opened)
 CONVERSATION_MERGED = "conversation.merged"
 ATTACHMENT_READY = "attachment.ready"
 ATTACHMENT_FAILED = "attachment.failed"
@@ -41,6 +43,7 @@ EVENT_TYPES = (
     MESSAGE_DELETED,
     MESSAGE_EDITED,
     MESSAGE_REACTIONS,
+    MESSAGE_UPDATED,
     ATTACHMENT_READY,
     ATTACHMENT_FAILED,
     CONVERSATION_UPDATED,
@@ -163,8 +166,9 @@ def message_deleted(tenant_id, conversation_id, message_id) -> None:
 
 
 def message_changed(event: str, message_id) -> None:
-    """`message.deleted` (for everyone), `message.edited` or `message.reactions`: the message as it
-    is once the transaction committed (two changes at once each send the final state)."""
+    """`message.deleted` (for everyone), `message.edited`, `message.reactions` or `message.updated`:
+    the message as it is once the transaction committed (two changes at once each send the final
+    state)."""
     from chatmedia.chat.models import Message
     from chatmedia.chat.serializers import MessageSerializer, with_message_context
 

@@ -6,3 +6,10 @@ class WhatsappConfig(AppConfig):
 
     name = "chatmedia.whatsapp"
     verbose_name = "WhatsApp (Evolution API)"
+
+    def ready(self) -> None:
+        from chatmedia.media import housekeeping
+        from chatmedia.whatsapp import actions
+
+        # Reactions/edits/revokes whose message never came.
+        housekeeping.register("early_actions_dropped", actions.drop_stale)

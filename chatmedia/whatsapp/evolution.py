@@ -36,8 +36,16 @@ def _message_of(response: httpx.Response) -> str:
     return str(message or body)[:300]
 
 
-def call(tenant: Tenant, route: str, payload: dict[str, Any], *, timeout: float | None = None) -> Any:
-    """POST `payload` to `<evolution_url>/<route>/<instance>`; the decoded JSON body (None if empty)."""
+def call(
+    tenant: Tenant,
+    route: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    timeout: float | None = None,
+    query: dict[str, str] | None = None,
+) -> Any:
+    """POST `payload` to `<evolution_url>/<route>/<instance>` (GET with `query` when there is no
+    payload: Evolution's group lookups); the decoded JSON body (None if empty)."""
     if not is_configured(tenant):
         raise FetchError("evolution_not_configured", "this tenant has no Evolution API connection")
     url = f"{tenant.evolution_url.rstrip('/')}/{route}/{quote(tenant.evolution_instance, safe='')}"
@@ -48,7 +56,11 @@ def call(tenant: Tenant, route: str, payload: dict[str, Any], *, timeout: float 
             follow_redirects=False,
             trust_env=False,
         ) as client:
-            response = client.post(url, json=payload, headers={"apikey": tenant.evolution_token})
+            headers = {"apikey": tenant.evolution_token}
+            if payload is None:
+                response = client.get(url, params=query or {}, headers=headers)
+            else:
+                response = client.post(url, json=payload, headers=headers)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         # Never connected: the request did not reach Evolution.
         raise FetchError(
@@ -102,6 +114,14 @@ def fetch_profile_picture_url(tenant: Tenant, jid: str) -> str:
     body = call(tenant, "chat/fetchProfilePictureUrl", {"number": jid})
     url = body.get("profilePictureUrl") if isinstance(body, dict) else None
     return url.strip() if isinstance(url, str) else ""
+
+
+def find_group_subject(tenant: Tenant, group_jid: str) -> str:
+    """`GET /group/findGroupInfos/{instance}?groupJid=…` (2.3.7 group.router.ts): the group's
+    subject, '' when it has none."""
+    body = call(tenant, "group/findGroupInfos", query={"groupJid": group_jid})
+    subject = body.get("subject") if isinstance(body, dict) else None
+    return subject.strip()[:255] if isinstance(subject, str) else ""
 
 
 def send_media(tenant: Tenant, body: dict[str, Any]) -> Any:

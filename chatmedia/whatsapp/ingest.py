@@ -276,6 +276,8 @@ def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datet
             enqueue(tasks.fetch_incoming_media, str(attachment.id))
         if conversation_created:  # groups have pictures too (fetchProfilePictureUrl takes group JIDs)
             enqueue(tasks.refresh_avatar, str(conversation.id))
+            if conversation.is_group:  # and a subject, from group metadata only
+                enqueue(tasks.refresh_group, str(conversation.id))
     return True
 
 

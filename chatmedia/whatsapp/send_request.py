@@ -87,6 +87,23 @@ def build_request(
         if message.text and mediatype != "audio":
             body["caption"] = message.text
         route = "sendMedia"
+    if message.reply_to_wa_id:
+        body["quoted"] = quoted_option(message)
     if settings.EVOLUTION_IDEMPOTENT_SENDS:
         body["messageId"] = client_message_id
     return route, body, transport
+
+
+def quoted_option(message: Message) -> dict:
+    """Evolution's `quoted` (message.schema.ts: `{key: {id, remoteJid, fromMe}, message}`): the
+    message replied to, as WhatsApp knows it."""
+    quoted = message.quoted or {}
+    target = Message.objects.filter(
+        conversation_id=message.conversation_id, wa_message_id=message.reply_to_wa_id
+    ).first()
+    from_me = (target.direction if target else quoted.get("direction")) == Message.Direction.OUTGOING
+    key = {"id": message.reply_to_wa_id, "remoteJid": message.conversation.remote_jid, "fromMe": from_me}
+    if target is not None and target.author_jid:
+        key["participant"] = target.author_jid
+    text = target.text if target is not None else quoted.get("text", "")
+    return {"key": key, "message": {"conversation": text}}

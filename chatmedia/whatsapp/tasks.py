@@ -20,7 +20,7 @@ from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from chatmedia.celery import app
-from chatmedia.chat.models import Attachment, Conversation
+from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.media import cache as media_cache
 from chatmedia.media import pipeline
 from chatmedia.media.blobs import release_blob, store_blob
@@ -232,6 +232,62 @@ def send_text(self, message_id: str) -> str:
         _retry_while_left(self, exc)
         sending.fail(message_id, exc.code, f"gave up after {self.request.retries} retries: {exc}")
         return "failed"
+
+
+@app.task(bind=True, max_retries=None, name="whatsapp.refresh_group")
+def refresh_group(self, conversation_id: str) -> str:
+    """A group's subject from Evolution's findGroupInfos (its name never comes from a member's
+    push name). Run when a group conversation appears."""
+    from chatmedia.whatsapp import ingest
+    from chatmedia.whatsapp.payloads import GroupUpdate
+
+    conversation = Conversation.objects.select_related("tenant").filter(pk=conversation_id).first()
+    if conversation is None or not conversation.is_group:
+        return "gone"
+    if not evolution.is_configured(conversation.tenant):
+        return "no-evolution"
+    log_context.bind(tenant=conversation.tenant.slug)
+    try:
+        subject = evolution.find_group_subject(conversation.tenant, conversation.remote_jid)
+    except FetchError as exc:
+        if exc.transient:
+            _retry_while_left(self, exc)
+        logger.info("group %s: no subject from Evolution: %s", conversation_id, exc)
+        return "unavailable"
+    if not subject:
+        return "no-subject"
+    with transaction.atomic():
+        ingest.update_group(conversation.tenant, GroupUpdate(conversation.remote_jid, subject))
+    return "stored"
+
+
+@app.task(bind=True, max_retries=None, name="whatsapp.send_reaction")
+def send_reaction(self, message_id: str, emoji: str) -> str:
+    """An agent's reaction (chat.compose.react) → Evolution `sendReaction`. A repeat sends the same
+    reaction again, which WhatsApp takes as the same. Given up: our reaction is taken back."""
+    from chatmedia.chat import history
+
+    message = Message.objects.filter(pk=message_id).select_related("tenant", "conversation").first()
+    if message is None or not message.wa_message_id:
+        return "gone"
+    log_context.bind(tenant=message.tenant.slug, message=message.pk)
+    key = {
+        "id": message.wa_message_id,
+        "remoteJid": message.conversation.remote_jid,
+        "fromMe": message.direction == Message.Direction.OUTGOING,
+    }
+    if message.author_jid:
+        key["participant"] = message.author_jid
+    try:
+        evolution.call(message.tenant, "message/sendReaction", {"key": key, "reaction": emoji})
+    except FetchError as exc:
+        _retry_while_left(self, exc)
+        logger.warning("reaction on %s not sent: %s", message_id, exc)
+        history.set_reaction(
+            message, author_jid="", author_name="", from_me=True, emoji="", at=timezone.now()
+        )
+        return "failed"
+    return "sent"
 
 
 @app.task(bind=True, max_retries=None, name="whatsapp.ingest_webhook")

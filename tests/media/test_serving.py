@@ -338,3 +338,20 @@ def test_api_message_list_carries_urls(a):
     body = a.client().get(f"/api/conversations/{a.conversation.id}/messages/").json()
     found = next(att for m in body["results"] for att in m["attachments"] if att["id"] == str(attachment.id))
     assert client.get(found["urls"]["thumb"]).content == THUMB
+
+
+def test_a_message_deleted_for_everyone_is_gone_410_even_from_the_cache(storage, a):
+    from chatmedia.chat import history
+
+    attachment = photo(a)
+    link = url(a, attachment)
+    assert client.get(link).status_code == 200
+    assert client.get(link).headers["x-cache"] == "HIT"
+    a.tenant.deleted_media_retention_days = 30  # kept for audit: the bytes stay, nobody is served them
+    a.tenant.save()
+    from django.utils import timezone
+
+    history.mark_deleted(attachment.message, "5511999990000@s.whatsapp.net", timezone.now())
+    gone = client.get(link)
+    assert gone.status_code == 410 and gone.json()["error"]["code"] == "deleted"
+    assert client.get(url(a, attachment, "original")).status_code == 410

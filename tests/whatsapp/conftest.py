@@ -27,6 +27,7 @@ class Queued:
     def __init__(self):
         self.media: list[str] = []
         self.avatars: list[tuple] = []
+        self.groups: list[str] = []
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def queued(monkeypatch) -> Queued:
     record = Queued()
     monkeypatch.setattr(tasks.fetch_incoming_media, "delay", lambda *a: record.media.append(a[0]))
     monkeypatch.setattr(tasks.refresh_avatar, "delay", lambda *a: record.avatars.append(a))
+    monkeypatch.setattr(tasks.refresh_group, "delay", lambda *a: record.groups.append(a[0]))
     return record
 
 

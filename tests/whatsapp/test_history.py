@@ -349,3 +349,18 @@ def test_two_webhooks_of_one_person_at_once_leave_one_conversation(settings):
         assert errors == []
         assert Conversation.objects.filter(tenant=tenant).count() == 1, f"attempt {attempt}"
     assert Message.objects.filter(tenant=tenant).count() == 6
+
+
+def test_a_new_group_gets_its_subject_from_evolutions_group_info(tenant, post_webhook, queued, fake_whatsapp):
+    tenant.evolution_url = fake_whatsapp.url
+    tenant.evolution_instance = fake_whatsapp.state.instance
+    tenant.evolution_token = fake_whatsapp.state.apikey
+    tenant.save()
+    post_webhook(tenant, evolution("messages-upsert-group-image.json"))
+    group = Conversation.objects.get(is_group=True)
+    assert queued.groups == [str(group.pk)]
+    assert tasks.refresh_group.apply(args=[str(group.pk)]).get() == "stored"
+    group.refresh_from_db()
+    assert group.display_name == "Pedidos ACME"
+    (call,) = fake_whatsapp.calls("findGroupInfos")
+    assert "groupJid=120363123456789012%40g.us" in call["body"]["query"]

@@ -191,3 +191,12 @@ def test_each_kind_goes_as_whatsapp_plays_it(send, fake_whatsapp, storage, name,
         assert sent.data[:3] == b"\xff\xd8\xff" and attachment.file_name == "photo.jpg"
     else:
         assert sent.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_file_can_answer_a_message(send, agent, fake_whatsapp):
+    attachment = send(
+        jpeg_bytes(), file_name="foto.jpg", mime_type="image/jpeg", reply_to=str(agent.message.pk)
+    )
+    (sent,) = fake_whatsapp.sent()
+    assert sent.body["quoted"]["key"]["id"] == agent.message.wa_message_id
+    assert attachment.message.reply_to_wa_id == agent.message.wa_message_id

@@ -170,6 +170,7 @@ class FakeWhatsApp:
             self.state.profile_urls.clear()
             self.state.sent.clear()
             self.state.answers.clear()
+            self.state.reactions.clear()
             self.state.honour_message_id = True
             self.state.webhook_url = None
             self.state.auto_ack_seconds = None
@@ -180,6 +181,11 @@ class FakeWhatsApp:
         """Every send that went out (sends.Sent: id, route, mediatype, mimetype, data, …), in order."""
         with self.state.lock:
             return list(self.state.sent)
+
+    def reactions(self) -> list[dict]:
+        """Every sendReaction call that was accepted (target id, emoji, remote_jid), in order."""
+        with self.state.lock:
+            return list(self.state.reactions)
 
     def ack(self, message_id: str, status: str = "DELIVERY_ACK") -> int | None:
         """POST a `messages.update` receipt for a send to `state.webhook_url`; its HTTP status."""

@@ -169,6 +169,7 @@ def accept(state, route: str, body: dict) -> tuple[int, dict, bool]:
         raise SendFailure(400, "number is required")
     if number.startswith("5511955550000"):
         return 400, load_fixture("error-400-number-not-on-whatsapp.json"), False
+    quoted = _quoted_of(body)
     given_id = body.get("messageId") if state.honour_message_id else None
     if isinstance(given_id, str) and given_id:
         with state.lock:
@@ -213,10 +214,70 @@ def accept(state, route: str, body: dict) -> tuple[int, dict, bool]:
         body={k: v for k, v in body.items() if k not in ("media", "audio")},
     )
     answer = build_text_answer(sent) if route == "sendText" else build_answer(sent, template, content_key)
+    if quoted is not None:
+        _add_quote(answer, quoted)
     with state.lock:
         state.sent.append(sent)
         state.answers[sent.id] = answer
     return 201, answer, False
+
+
+def _quoted_of(body: dict) -> dict | None:
+    """Evolution's `quoted` option (message.schema.ts quotedOptionsSchema: `key.id` required)."""
+    if "quoted" not in body:
+        return None
+    quoted = body["quoted"]
+    key = quoted.get("key") if isinstance(quoted, dict) else None
+    if not isinstance(key, dict) or not isinstance(key.get("id"), str) or not key["id"]:
+        raise SendFailure(400, "quoted.key.id is required")
+    return quoted
+
+
+def _add_quote(answer: dict, quoted: dict) -> None:
+    """The sent message carries the quote in its contextInfo; for a text Evolution moves it to
+    `contextInfo` beside the message (prepareMessage turns extendedTextMessage into conversation)."""
+    context = {
+        "stanzaId": quoted["key"]["id"],
+        "participant": quoted["key"].get("remoteJid") if not quoted["key"].get("fromMe") else "",
+        "quotedMessage": quoted.get("message") if isinstance(quoted.get("message"), dict) else {},
+    }
+    node = next(
+        (v for k, v in answer["message"].items() if k.endswith("Message") and isinstance(v, dict)), None
+    )
+    if node is not None:
+        node["contextInfo"] = context
+    answer["contextInfo"] = context
+
+
+def accept_reaction(state, body: dict) -> dict:
+    """`POST /message/sendReaction` (reactionMessageSchema: key.id, key.remoteJid, key.fromMe and
+    reaction required; '' removes). The answer is the sent reaction message."""
+    key = body.get("key")
+    if not isinstance(key, dict) or not key.get("id") or not key.get("remoteJid") or "fromMe" not in key:
+        raise SendFailure(400, "key.id, key.remoteJid and key.fromMe are required")
+    if not isinstance(body.get("reaction"), str):
+        raise SendFailure(400, "reaction is required")
+    answer = {
+        "key": {"remoteJid": key["remoteJid"], "fromMe": True, "id": new_message_id()},
+        "pushName": "",
+        "status": "PENDING",
+        "message": {
+            "reactionMessage": {
+                "key": {"remoteJid": key["remoteJid"], "fromMe": key["fromMe"], "id": key["id"]},
+                "text": body["reaction"],
+                "senderTimestampMs": str(int(time.time() * 1000)),
+            }
+        },
+        "messageType": "reactionMessage",
+        "messageTimestamp": int(time.time()),
+        "instanceId": "0b7c3f9e-5a21-4d6e-9c3b-2f8e1a4d7c55",
+        "source": "web",
+    }
+    with state.lock:
+        state.reactions.append(
+            {"target": key["id"], "emoji": body["reaction"], "remote_jid": key["remoteJid"]}
+        )
+    return answer
 
 
 # --- webhooks the fake sends to chatmedia ---------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from http.server import BaseHTTPRequestHandler
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from tools.fake_whatsapp import sends
 from tools.fake_whatsapp.state import Fault, State, b64, flip_middle, load_fixture
@@ -64,6 +64,35 @@ def handler_for(state: State):
                 return "handled"
             return mode
 
+        def _group_info(self, path: str):
+            """`GET /group/findGroupInfos/{instance}?groupJid=` (2.3.7 group.router.ts): Baileys'
+            GroupMetadata; 400 for a group we are not in."""
+            self._record("findGroupInfos", {"query": urlsplit(self.path).query})
+            if self.headers.get("apikey") != state.apikey:
+                return self._json(401, load_fixture("error-401-unauthorized.json"))
+            fault = self._fault("findGroupInfos")
+            if fault == "handled":
+                return None
+            jid = (parse_qs(urlsplit(self.path).query).get("groupJid") or [""])[0]
+            subject = state.group_subjects.get(jid)
+            if subject is None:
+                return self._bad_request("Error fetching group")
+            return self._json(
+                200,
+                {
+                    "id": jid,
+                    "subject": subject,
+                    "subjectOwner": "5511999990000@s.whatsapp.net",
+                    "subjectTime": 1779200000,
+                    "size": 3,
+                    "creation": 1779100000,
+                    "desc": "",
+                    "restrict": False,
+                    "announce": False,
+                    "participants": [],
+                },
+            )
+
         # --- CDN --------------------------------------------------------------------------------
 
         def do_GET(self):
@@ -73,6 +102,8 @@ def handler_for(state: State):
                     return self._json(200, state.calls)
             if path == "/__fake/sends":
                 return self._send(200, sends.sends_json(state))
+            if path.startswith("/group/findGroupInfos/"):
+                return self._group_info(path)
             if path in state.pictures:
                 self._record("picture")
                 fault = self._fault("picture")
@@ -107,6 +138,7 @@ def handler_for(state: State):
                     state.faults.clear()
                     state.sent.clear()
                     state.answers.clear()
+                    state.reactions.clear()
                 return self._json(200, {"ok": True})
             if path == "/__fake/ack":
                 spec = json.loads(raw)
@@ -154,6 +186,7 @@ def handler_for(state: State):
                 "sendMedia": self._send_media,
                 "sendWhatsAppAudio": self._send_audio,
                 "sendText": self._send_text,
+                "sendReaction": self._send_reaction,
             }.get(route)
             if handler is None:
                 return self._json(
@@ -219,6 +252,14 @@ def handler_for(state: State):
 
         def _send_text(self, body, fault):
             return self._deliver("sendText", body, fault)
+
+        def _send_reaction(self, body, fault):
+            try:
+                answer = sends.accept_reaction(state, body)
+            except sends.SendFailure as exc:
+                return self._json(exc.status, exc.body())
+            sends.post_webhook(state, "send.message", answer)
+            return self._json(201, answer)
 
     return Handler
 

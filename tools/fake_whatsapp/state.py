@@ -24,6 +24,8 @@ ROUTES = (
     "sendMedia",
     "sendWhatsAppAudio",
     "sendText",
+    "sendReaction",
+    "findGroupInfos",
 )
 # send_then_stall: the send goes out (and its webhook), then the answer is held `stall_seconds`.
 # empty_body: the send goes out and the answer is a 201 with no body (Evolution 2.3.7 with its own
@@ -78,6 +80,11 @@ class State:
     faults: dict[str, Fault] = field(default_factory=dict)
     sent: list = field(default_factory=list)  # sends.Sent, in order
     answers: dict[str, dict] = field(default_factory=dict)  # key.id -> the 201 body of its send
+    reactions: list[dict] = field(default_factory=list)  # sendReaction calls: target, emoji, remote_jid
+    # findGroupInfos answers: group JID -> subject (the fixtures' group is "Pedidos ACME")
+    group_subjects: dict[str, str] = field(
+        default_factory=lambda: {"120363123456789012@g.us": "Pedidos ACME"}
+    )
     honour_message_id: bool = True  # Evolution >= 2.4; False behaves like 2.3.7
     webhook_url: str | None = None  # where send.message / messages.update webhooks go
     # POST /__fake/incoming: builds and posts an incoming message (set by FakeWhatsApp)
