@@ -78,12 +78,18 @@ class LastMessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Message
-        fields = ["id", "direction", "text", "status", "timestamp", "created_at", "attachment"]
+        fields = ["id", "direction", "text", "status", "timestamp", "created_at", "attachment", "deleted_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.deleted_at is not None:
+            data["text"] = ""
+        return data
 
     @extend_schema_field(serializers.DictField(allow_null=True))
     def get_attachment(self, obj) -> dict | None:
         first = next(iter(obj.attachments.all()), None)
-        if first is None:
+        if first is None or obj.deleted_at is not None:
             return None
         return {
             "category": first.category,

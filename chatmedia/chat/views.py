@@ -109,6 +109,8 @@ class MessageReactions(TenantScopedMixin, APIView):
 
     @extend_schema(request=NewReactionSerializer, responses={202: MessageSerializer})
     def post(self, request, pk):
+        if not self.scoped(Message.objects.all()).filter(pk=pk).exists():
+            return error_response(404, "not_found", "No such message.")
         new = NewReactionSerializer(data=request.data)
         new.is_valid(raise_exception=True)
         message = compose.react(self.tenant, pk, new.validated_data["emoji"])

@@ -216,15 +216,17 @@ def attachment_changed(attachment) -> None:
 
 def conversation_updated(conversation) -> None:
     """Serialized after the commit, not before: two messages stored at once in one chat each see
-    the other's row then, so neither event carries a stale `last_message`."""
+    the other's row then, so neither event carries a stale `last_message`. Read again then: a
+    conversation merged into another meanwhile (chat.merge) is gone and says nothing."""
+    from chatmedia.chat.models import Conversation
     from chatmedia.chat.serializers import ConversationSerializer
 
+    conversation_id, tenant_id = conversation.pk, conversation.tenant_id
+
     def send() -> None:
-        send_now(
-            conversation.tenant_id,
-            conversation.id,
-            CONVERSATION_UPDATED,
-            ConversationSerializer(conversation).data,
-        )
+        current = Conversation.objects.filter(pk=conversation_id).first()
+        if current is None:
+            return
+        send_now(tenant_id, conversation_id, CONVERSATION_UPDATED, ConversationSerializer(current).data)
 
     transaction.on_commit(send, robust=True)

@@ -109,9 +109,6 @@ def find_conversation(tenant: Tenant, *jids: str) -> Conversation | None:
 
 
 def _upsert_conversation(tenant: Tenant, incoming: IncomingMessage) -> tuple[Conversation, bool]:
-    # One conversation per person, whatever came first: a webhook naming both addresses, or one
-    # whose address another conversation holds as alias (committed by a concurrent webhook).
-    merge.after_commit(tenant.pk, incoming.chat_jid, incoming.chat_alt_jid)
     conversation = find_conversation(tenant, incoming.chat_jid, incoming.chat_alt_jid)
     if conversation is None:
         name = "" if incoming.from_me or incoming.is_group else incoming.author_name
@@ -274,6 +271,10 @@ def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datet
         events.conversation_updated(conversation)
         if attachment is not None and attachment.status == Attachment.Status.PENDING:
             enqueue(tasks.fetch_incoming_media, str(attachment.id))
+        # One conversation per person, whatever came first: a webhook naming both addresses, or one
+        # whose address another conversation holds as alias (committed by a concurrent webhook).
+        # Registered last: the merge runs after this message's own events went out.
+        merge.after_commit(tenant.pk, incoming.chat_jid, incoming.chat_alt_jid)
         if conversation_created:  # groups have pictures too (fetchProfilePictureUrl takes group JIDs)
             enqueue(tasks.refresh_avatar, str(conversation.id))
             if conversation.is_group:  # and a subject, from group metadata only

@@ -4,7 +4,26 @@ export const FAKE = process.env.E2E_FAKE_URL ?? 'http://127.0.0.1:8081'
 export const FILES = process.env.E2E_FILES ?? '/tmp'
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? 'e2e-artifacts'
 
-export type Kind = 'text' | 'image' | 'voice' | 'audio' | 'document' | 'video' | 'sticker' | 'picture' | 'huge-image'
+export type Kind =
+  | 'text'
+  | 'image'
+  | 'voice'
+  | 'audio'
+  | 'document'
+  | 'video'
+  | 'sticker'
+  | 'picture'
+  | 'huge-image'
+  // real traffic (tools/fake_whatsapp/traffic.py)
+  | 'album'
+  | 'reply'
+  | 'reaction'
+  | 'edit'
+  | 'revoke'
+  | 'forwarded'
+  | 'round-video'
+  | 'view-once'
+  | 'lid-text'
 
 /** A new customer number (each test its own conversation). */
 export function newJid(): string {
@@ -17,7 +36,7 @@ export async function incoming(request: APIRequestContext, kind: Kind, jid: stri
   expect(response.ok()).toBeTruthy()
   const body = await response.json()
   expect(body.webhook).toBe(200)
-  return body as { id?: string }
+  return body as { id?: string; ids?: string[]; album?: string }
 }
 
 export interface FakeSend {
@@ -31,6 +50,7 @@ export interface FakeSend {
   size: number
   magic: string
   opus: boolean
+  quoted: string | null
 }
 
 export async function sends(request: APIRequestContext): Promise<FakeSend[]> {

@@ -1,4 +1,4 @@
-import type { UploadPolicy } from './api/types'
+import type { Message, UploadPolicy } from './api/types'
 
 export const MB = 1024 * 1024
 export const policy: UploadPolicy = {
@@ -15,3 +15,31 @@ export const policy: UploadPolicy = {
   text_max_chars: 4096,
 }
 
+
+/** A message with every field the API sends, for tests to patch. */
+export const newMessage = (patch: Partial<Message> = {}): Message => ({
+  id: 'm1',
+  conversation: 'c1',
+  wa_message_id: '',
+  direction: 'out',
+  author_jid: '',
+  author_name: '',
+  text: '',
+  status: 'processing',
+  error: null,
+  timestamp: '2026-11-26T10:00:00Z',
+  created_at: '2026-11-26T10:00:01Z',
+  attachments: [],
+  deleted_at: null,
+  edited_at: null,
+  edits: [],
+  reply_to: null,
+  reactions: [],
+  album: null,
+  forwarded: false,
+  forwarding_score: 0,
+  is_view_once: false,
+  view_once_opened_at: null,
+  view_once_opened_by: null,
+  ...patch,
+})

@@ -28,6 +28,8 @@ ENDPOINTS = {
     "message-list": ("conversation", "get"),
     "message-detail": ("message", "get"),
     "message-retry": ("message", "post"),
+    "message-reactions": ("message", "post"),
+    "message-view-once": ("message", "post"),
     "attachment-detail": ("attachment", "get"),
     "attachment-retry": ("attachment", "post"),
     "upload-parts": ("upload", "get"),

@@ -15,7 +15,7 @@ from http.server import ThreadingHTTPServer
 
 from chatmedia.whatsapp import content as wa_content
 from chatmedia.whatsapp.crypto import encrypt
-from tools.fake_whatsapp import sends
+from tools.fake_whatsapp import sends, traffic
 from tools.fake_whatsapp.server import handler_for
 from tools.fake_whatsapp.state import (
     DEFAULT_APIKEY,
@@ -217,6 +217,8 @@ class FakeWhatsApp:
         webhook, with a fresh id (or `spec["id"]`), now, from `spec["remote_jid"]` when given."""
         if spec["kind"] == "picture":
             return self._post_picture(spec)
+        if spec["kind"] in traffic.TRAFFIC_KINDS:
+            return self._post_traffic(spec)
         fixture, media = KINDS[spec["kind"]]
         if media == "huge-image" and media not in self.state.media:
             self.add_media(media, huge_png(), "image", "image/png")
@@ -232,6 +234,19 @@ class FakeWhatsApp:
             node["caption"] = spec["caption"]
         status = sends.post_webhook(self.state, payload["event"], payload["data"])
         return {"id": message_id, "webhook": status}
+
+    def _post_traffic(self, spec: dict) -> dict:
+        """One of tools/fake_whatsapp/traffic.py's shapes; its ids, and the last webhook's status
+        (the first failing one's, if any failed)."""
+        jid = spec.get("remote_jid") or "5511999990000@s.whatsapp.net"
+        name = spec.get("push_name") or "João Cliente"
+        made, posts = traffic.TRAFFIC_KINDS[spec["kind"]](self, jid, name, spec)
+        status = None
+        for event, data in posts:
+            status = sends.post_webhook(self.state, event, data)
+            if status != 200:
+                break
+        return {**made, "webhook": status}
 
     def _post_picture(self, spec: dict) -> dict:
         """The contact changed their profile picture (`contacts.update` with a URL on this fake)."""

@@ -68,6 +68,7 @@ class Sent:
             # What the bytes are, for checks that cannot see them: "OggS" + Opus for a voice note.
             "magic": self.data[:4].decode("latin-1"),
             "opus": b"OpusHead" in self.data[:512],
+            "quoted": ((self.body.get("quoted") or {}).get("key") or {}).get("id"),  # the id it answers
             "at": self.at,
         }
 

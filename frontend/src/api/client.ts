@@ -67,8 +67,10 @@ export const api = {
   conversation: (id: string) => request<Conversation>('GET', `/api/conversations/${id}/`),
   messages: (conversation: string, cursor?: string | null) =>
     request<Page<Message>>('GET', cursor ?? `/api/conversations/${conversation}/messages/?page_size=50`),
-  sendText: (conversation: string, text: string) =>
-    request<Message>('POST', `/api/conversations/${conversation}/messages/`, { text }),
+  sendText: (conversation: string, text: string, replyTo: string | null = null) =>
+    request<Message>('POST', `/api/conversations/${conversation}/messages/`, replyTo ? { text, reply_to: replyTo } : { text }),
+  react: (message: string, emoji: string) => request<Message>('POST', `/api/messages/${message}/reactions/`, { emoji }),
+  openViewOnce: (message: string) => request<Message>('POST', `/api/messages/${message}/view-once/`),
   retryMessage: (id: string) => request<Message>('POST', `/api/messages/${id}/retry/`),
   retryAttachment: (id: string) => request<{ id: string; status: string }>('POST', `/api/attachments/${id}/retry/`),
   uploadPolicy: () => request<UploadPolicy>('GET', '/api/uploads/policy/'),
@@ -79,6 +81,7 @@ export const api = {
     size: number
     voice?: boolean
     caption?: string
+    reply_to?: string
   }) => request<StartedUpload>('POST', '/api/uploads/', body),
   completeUpload: (id: string, parts: { number: number; etag: string }[] = []) =>
     request<{ id: string; status: string }>('POST', `/api/uploads/${id}/complete/`, { parts }),

@@ -25,6 +25,8 @@ export interface AttachmentMetadata {
   gif?: boolean
   frames?: number
   placeholder?: string // WhatsApp's own tiny JPEG (data: URL) of an incoming picture or video, until ours is ready
+  round?: boolean // a round video note (ptvMessage)
+  lottie?: boolean // an animated Lottie sticker (no browser draws it: shown as a card)
   preview_error?: string
   // why there is no preview: too_many_pixels | too_long | protected | unreadable | timeout | memory | crashed | error
   preview_error_code?: string
@@ -42,6 +44,25 @@ export interface Attachment {
   urls: Partial<Record<Variant, string>>
 }
 
+/** What a reply quotes: our copy of the quoted message (`id`), or what the quote itself carried. */
+export interface ReplyTo {
+  id: string | null
+  wa_message_id: string
+  direction: 'in' | 'out' | null
+  author_name: string
+  text: string
+  category: Category | ''
+  thumb_url: string | null // our signed thumbnail, or the quote's own tiny JPEG (data: URL)
+}
+
+export interface Reaction {
+  emoji: string
+  author_jid: string
+  author_name: string
+  from_me: boolean
+  at: string
+}
+
 export interface Message {
   id: string
   conversation: string
@@ -55,6 +76,17 @@ export interface Message {
   timestamp: string
   created_at: string
   attachments: Attachment[]
+  deleted_at: string | null // deleted for everyone: no text, no URLs
+  edited_at: string | null
+  edits: { text: string; at: string }[] // earlier texts, oldest first
+  reply_to: ReplyTo | null
+  reactions: Reaction[]
+  album: { id: string; index: number; size: number } | null
+  forwarded: boolean
+  forwarding_score: number
+  is_view_once: boolean
+  view_once_opened_at: string | null
+  view_once_opened_by: string | null
 }
 
 export interface LastMessage {
@@ -65,6 +97,7 @@ export interface LastMessage {
   timestamp: string
   created_at: string
   attachment: { category: Category; file_name: string; duration: number | null } | null
+  deleted_at: string | null
 }
 
 export interface Conversation {
@@ -118,7 +151,11 @@ export type ChatEvent =
       type: 'message.status'
       data: Pick<Message, 'id' | 'conversation' | 'wa_message_id' | 'status' | 'error'>
     }
-  | { type: 'message.deleted'; data: { id: string; conversation: string } }
+  // without `message`: an outgoing message that never reached WhatsApp was dropped (remove it);
+  // with it: deleted for everyone on WhatsApp (show it as deleted)
+  | { type: 'message.deleted'; data: { id: string; conversation: string; message?: Message } }
+  | { type: 'message.edited' | 'message.reactions' | 'message.updated'; data: { id: string; conversation: string; message: Message } }
+  | { type: 'conversation.merged'; data: { id: string; merged: string } }
   | {
       type: 'attachment.ready' | 'attachment.failed'
       data: { conversation: string; message: string | null; attachment: Attachment }

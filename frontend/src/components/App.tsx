@@ -47,9 +47,15 @@ export function App() {
 }
 
 function Workspace({ me, onLogout }: { me: Me; onLogout: () => void }) {
-  const { loadConversations, loadMessages, applyEvent } = useChat()
+  const { loadConversations, loadMessages, applyEvent, state } = useChat()
   const [selected, select] = useSelectedConversation()
   const [listError, setListError] = useState(false)
+
+  // The open chat was merged into another (one person under a LID and a phone number): go there.
+  const mergedInto = selected ? state.mergedInto[selected] : undefined
+  useEffect(() => {
+    if (mergedInto) select(mergedInto)
+  }, [mergedInto, select])
 
   useEffect(guardPageWhileUploading, [])
 

@@ -1,10 +1,11 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react'
-import type { Attachment } from '../api/types'
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react'
+import type { Attachment, Message } from '../api/types'
 import { orderedMessages } from '../state/chat'
 import { useChat } from '../state/ChatContext'
 import { sendFiles } from '../state/uploads'
 import { conversationName } from '../lib/avatar'
 import { t } from '../strings'
+import { AlbumGrid } from './AlbumGrid'
 import { Avatar } from './Avatar'
 import { Composer } from './Composer'
 import { safeImageSource } from './NoPreviewCard'
@@ -13,6 +14,30 @@ import { MessageBubble } from './MessageBubble'
 import { UploadTray } from './UploadTray'
 
 const NEAR_BOTTOM_PX = 160
+const HIGHLIGHT_MS = 2000
+const JUMP_OLDER_PAGES = 5 // how many older pages a click on a quote loads looking for the original
+
+type Row = { kind: 'single'; message: Message } | { kind: 'album'; messages: Message[]; size: number }
+
+/** Consecutive photos and videos of one album (same sender) become one row; a lone one stays itself. */
+export function rowsOf(messages: Message[]): Row[] {
+  const rows: Row[] = []
+  for (const message of messages) {
+    const previous = rows[rows.length - 1]
+    const album = message.album
+    const groupable = album && !message.deleted_at && message.attachments.length > 0
+    if (groupable && previous) {
+      const head = previous.kind === 'album' ? previous.messages[0] : previous.message
+      if (head.album?.id === album.id && head.direction === message.direction && !head.deleted_at && head.attachments.length) {
+        const members = previous.kind === 'album' ? previous.messages : [previous.message]
+        rows[rows.length - 1] = { kind: 'album', messages: [...members, message], size: Math.max(album.size, members.length + 1) }
+        continue
+      }
+    }
+    rows.push({ kind: 'single', message })
+  }
+  return rows
+}
 
 export function ChatWindow({ conversationId, onBack }: { conversationId: string; onBack: () => void }) {
   const { state, loadMessages, loadOlder, policy } = useChat()
@@ -21,7 +46,10 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
   const messages = useMemo(() => orderedMessages(thread), [thread])
   const [failed, setFailed] = useState(false)
   const [dragging, setDragging] = useState(false)
-  const [lightbox, setLightbox] = useState<string | null>(null)
+  const [lightbox, setLightbox] = useState<{ start: string; album?: string } | null>(null)
+  const [highlighted, setHighlighted] = useState<string | null>(null)
+  const [notice, setNotice] = useState('')
+  const jump = useRef<{ id: string; pagesLeft: number } | null>(null)
   const scroller = useRef<HTMLDivElement>(null)
   const stick = useRef(true)
   const previousHeight = useRef(0)
@@ -43,13 +71,41 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
     previousHeight.current = el.scrollHeight
   }, [messages])
 
-  const images = useMemo(
-    () =>
-      messages.flatMap((m) =>
-        m.attachments.filter((a): a is Attachment => a.category === 'image' && a.status === 'ready' && !!safeImageSource(a, 'preview')),
-      ),
-    [messages],
+  const rows = useMemo(() => rowsOf(messages), [messages])
+  const images = useMemo(() => {
+    const shown = lightbox?.album ? messages.filter((m) => m.album?.id === lightbox.album) : messages
+    return shown.flatMap((m) =>
+      m.deleted_at
+        ? []
+        : m.attachments.filter((a): a is Attachment => a.category === 'image' && a.status === 'ready' && !!safeImageSource(a, 'preview')),
+    )
+  }, [messages, lightbox?.album])
+
+  // A click on a quote: scroll to the original and light it up (loading older pages if needed).
+  const jumpTo = useCallback(
+    (id: string) => {
+      const el = scroller.current?.querySelector(`[data-message="${CSS.escape(id)}"]`)
+      if (el) {
+        jump.current = null
+        el.scrollIntoView({ block: 'center', behavior: 'smooth' })
+        setHighlighted(id)
+        window.setTimeout(() => setHighlighted((current) => (current === id ? null : current)), HIGHLIGHT_MS)
+        return
+      }
+      const pagesLeft = jump.current?.id === id ? jump.current.pagesLeft : JUMP_OLDER_PAGES
+      if (pagesLeft > 0 && thread?.older) {
+        jump.current = { id, pagesLeft: pagesLeft - 1 }
+        stick.current = false
+        void loadOlder(conversationId)
+      } else {
+        jump.current = null
+      }
+    },
+    [conversationId, loadOlder, thread?.older],
   )
+  useEffect(() => {
+    if (jump.current) jumpTo(jump.current.id)
+  }, [messages, jumpTo])
 
   const name = conversation ? conversationName(conversation, t.conversations.group) : ''
   const drop = (event: DragEvent) => {
@@ -122,17 +178,38 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
         {!thread?.loaded && !failed && <p className="text-center text-sm text-slate-500">{t.chat.loading}</p>}
         {thread?.loaded && messages.length === 0 && <p className="text-center text-sm text-slate-500">{t.chat.empty}</p>}
         <ol className="flex flex-col gap-1.5">
-          {messages.map((message) => (
-            <li key={message.id} className="flex flex-col">
-              <MessageBubble
-                message={message}
-                showAuthor={!!conversation?.is_group && message.direction === 'in'}
-                onOpenImage={setLightbox}
-              />
-            </li>
-          ))}
+          {rows.map((row) => {
+            const message = row.kind === 'album' ? row.messages[0] : row.message
+            const album = row.kind === 'album' ? row : null
+            return (
+              <li key={message.id} className="flex flex-col">
+                <MessageBubble
+                  message={message}
+                  showAuthor={!!conversation?.is_group && message.direction === 'in'}
+                  contactName={name}
+                  highlighted={highlighted === message.id || (!!album && album.messages.some((m) => m.id === highlighted))}
+                  onOpenImage={(id) => setLightbox({ start: id })}
+                  onJumpTo={jumpTo}
+                  onError={setNotice}
+                >
+                  {album && (
+                    <AlbumGrid
+                      messages={album.messages}
+                      size={album.size}
+                      onOpenImage={(id) => setLightbox({ start: id, album: message.album?.id })}
+                    />
+                  )}
+                </MessageBubble>
+              </li>
+            )
+          })}
         </ol>
       </div>
+      {notice && (
+        <p role="alert" className="bg-red-50 px-4 py-1 text-sm text-red-800" onClick={() => setNotice('')}>
+          {notice}
+        </p>
+      )}
       <UploadTray conversationId={conversationId} />
       <Composer conversationId={conversationId} />
       {dragging && (
@@ -140,7 +217,7 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
           {t.chat.dropHere}
         </div>
       )}
-      {lightbox && <Lightbox images={images} startId={lightbox} onClose={() => setLightbox(null)} />}
+      {lightbox && <Lightbox images={images} startId={lightbox.start} onClose={() => setLightbox(null)} />}
     </section>
   )
 }

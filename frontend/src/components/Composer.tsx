@@ -5,6 +5,9 @@ import { ApiFailure } from '../api/client'
 import { useChat } from '../state/ChatContext'
 import { sendFiles } from '../state/uploads'
 import { errorText, t } from '../strings'
+import { conversationName } from '../lib/avatar'
+import { quoteOf } from './MessageBubble'
+import { QuotedBubble } from './QuotedBubble'
 import { VoiceRecorder } from './VoiceRecorder'
 
 const PICKERS = [
@@ -14,7 +17,11 @@ const PICKERS = [
 ] as const
 
 export function Composer({ conversationId }: { conversationId: string }) {
-  const { policy, sendText } = useChat()
+  const { policy, sendText, state, replyTo, setReplyTo } = useChat()
+  const answering = replyTo[conversationId] ? state.threads[conversationId]?.byId[replyTo[conversationId]!] : undefined
+  const replying = answering && !answering.deleted_at ? answering : undefined
+  const conversation = state.conversations[conversationId]
+  const contact = conversation ? conversationName(conversation, t.conversations.group) : ''
   const [text, setText] = useState('')
   const [error, setError] = useState('')
   const [menu, setMenu] = useState(false)
@@ -24,7 +31,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
   const textarea = useRef<HTMLTextAreaElement>(null)
   const maxChars = policy?.text_max_chars ?? 4096
 
-  useEffect(() => textarea.current?.focus(), [conversationId])
+  useEffect(() => textarea.current?.focus(), [conversationId, replying?.id])
 
   useEffect(() => {
     const el = textarea.current
@@ -38,8 +45,9 @@ export function Composer({ conversationId }: { conversationId: string }) {
     if (!list.length || !policy) return
     // Text typed before attaching one file becomes its caption, as in WhatsApp.
     const caption = list.length === 1 ? text.trim() : ''
-    sendFiles(policy, conversationId, list, { caption })
+    sendFiles(policy, conversationId, list, { caption, replyTo: replying?.id ?? null })
     if (caption) setText('')
+    setReplyTo(conversationId, null)
   }
 
   const submit = async () => {
@@ -52,8 +60,9 @@ export function Composer({ conversationId }: { conversationId: string }) {
     setSending(true)
     setError('')
     try {
-      await sendText(conversationId, body)
+      await sendText(conversationId, body, replying?.id ?? null)
       setText('')
+      setReplyTo(conversationId, null)
     } catch (failure) {
       setError(failure instanceof ApiFailure ? errorText(failure, t.composer.sendFailed) : t.composer.sendFailed)
     } finally {
@@ -63,6 +72,10 @@ export function Composer({ conversationId }: { conversationId: string }) {
   }
 
   const onKey = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Escape' && replying) {
+      setReplyTo(conversationId, null)
+      return
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault()
       void submit()
@@ -83,7 +96,8 @@ export function Composer({ conversationId }: { conversationId: string }) {
         onCancel={() => setRecording(false)}
         onRecorded={(file) => {
           setRecording(false)
-          if (policy) sendFiles(policy, conversationId, [file], { voice: true })
+          if (policy) sendFiles(policy, conversationId, [file], { voice: true, replyTo: replying?.id ?? null })
+          setReplyTo(conversationId, null)
         }}
         onError={(message) => {
           setRecording(false)
@@ -130,6 +144,35 @@ export function Composer({ conversationId }: { conversationId: string }) {
           }}
         />
       ))}
+      {replying && (
+        <div className="mb-2 flex items-center gap-2 rounded-lg bg-white p-1.5" data-testid="reply-preview" aria-label={t.message.replyingTo}>
+          <div className="min-w-0 flex-1">
+            <QuotedBubble
+              testId="reply-preview-quote"
+              quote={
+                quoteOf(
+                  {
+                    ...replying,
+                    reply_to: {
+                      id: replying.id,
+                      wa_message_id: replying.wa_message_id,
+                      direction: replying.direction,
+                      author_name: replying.author_name,
+                      text: replying.text,
+                      category: replying.attachments[0]?.category ?? '',
+                      thumb_url: replying.attachments[0]?.urls.thumb ?? replying.attachments[0]?.urls.poster ?? null,
+                    },
+                  },
+                  contact,
+                )!
+              }
+            />
+          </div>
+          <button type="button" className={icon} aria-label={t.message.cancelReply} onClick={() => setReplyTo(conversationId, null)}>
+            ✕
+          </button>
+        </div>
+      )}
       <div className="flex items-end gap-1">
         <button type="button" className={icon} aria-label={t.composer.attach} aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)}>
           📎

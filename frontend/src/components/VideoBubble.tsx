@@ -8,6 +8,22 @@ export function VideoBubble({ attachment }: { attachment: Attachment }) {
   const { width, height } = frameSize(attachment)
   // No poster: no decoder could read a frame of it (or its frames are over the pixel cap).
   if (!attachment.urls.poster) return <NoPreviewCard attachment={attachment} />
+  if (attachment.metadata.round) {
+    // A round video note (WhatsApp's ptv): drawn round, as on the phone.
+    return (
+      <div className="relative h-60 w-60 max-w-full overflow-hidden rounded-full bg-black" data-testid="round-video">
+        <video
+          controls
+          preload="none"
+          playsInline
+          poster={attachment.urls.poster}
+          src={attachment.urls.original}
+          data-testid="video"
+          className="h-full w-full object-cover"
+        />
+      </div>
+    )
+  }
   return (
     <div className="relative max-w-full overflow-hidden rounded-md bg-black" style={{ width, aspectRatio: `${width} / ${height}` }}>
       <video

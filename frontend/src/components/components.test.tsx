@@ -1,7 +1,7 @@
 import { act, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Attachment, Message } from '../api/types'
-import { policy } from '../test-fixtures'
+import { newMessage, policy } from '../test-fixtures'
 import { ChatProvider } from '../state/ChatContext'
 import { guardPageWhileUploading, resetUploads, sendFiles, snapshot } from '../state/uploads'
 import { AttachmentView } from './AttachmentView'
@@ -10,6 +10,7 @@ import { Avatar } from './Avatar'
 import { documentKind } from './DocumentCard'
 import { Lightbox } from './Lightbox'
 import { frameSize } from './mediaSize'
+import { MessageBubble } from './MessageBubble'
 import { StatusTicks } from './StatusTicks'
 
 const voice: Attachment = {
@@ -283,5 +284,64 @@ describe('media the browser is never handed to draw', () => {
     show(refused)
     expect(screen.queryByRole('button', { name: 'Tentar de novo' })).toBeNull()
     expect(screen.getByRole('alert').textContent).toContain('antivírus')
+  })
+})
+
+describe('MessageBubble: what happened to a message', () => {
+  const bubble = (patch: Partial<Message>) =>
+    render(
+      <ChatProvider policy={null}>
+        <MessageBubble message={newMessage({ direction: 'in', status: 'delivered', wa_message_id: 'W1', ...patch })} showAuthor={false} contactName="Ana" onOpenImage={() => undefined} />
+      </ChatProvider>,
+    )
+
+  it('deleted for everyone: the notice, no text, no file, no actions', () => {
+    bubble({ deleted_at: '2026-11-26T10:00:00Z', text: '', attachments: [voice] })
+    expect(screen.getByTestId('deleted').textContent).toBe('🚫 Esta mensagem foi apagada')
+    expect(screen.queryByTestId('attachment')).toBeNull()
+    expect(screen.queryByTestId('message-actions')).toBeNull()
+  })
+
+  it('edited, forwarded, with reactions grouped by emoji', () => {
+    bubble({
+      text: 'novo',
+      edited_at: '2026-11-26T10:05:00Z',
+      edits: [{ text: 'velho', at: '2026-11-26T10:00:00Z' }],
+      forwarded: true,
+      forwarding_score: 6,
+      reactions: [
+        { emoji: '👍', author_jid: '5511@s.whatsapp.net', author_name: 'Ana', from_me: false, at: '2026-11-26T10:01:00Z' },
+        { emoji: '👍', author_jid: '', author_name: '', from_me: true, at: '2026-11-26T10:02:00Z' },
+      ],
+    })
+    expect(screen.getByTestId('edited').getAttribute('title')).toContain('velho')
+    expect(screen.getByTestId('forwarded').textContent).toContain('Encaminhada com frequência')
+    const reaction = screen.getByTestId('reaction')
+    expect(reaction.textContent).toBe('👍2')
+    expect(reaction.getAttribute('title')).toBe('Ana, Você')
+  })
+
+  it('a reply shows what it quotes; a quote of a message we never had shows what it carried', () => {
+    bubble({
+      text: 'sim',
+      reply_to: { id: null, wa_message_id: 'Q', direction: null, author_name: '', text: 'Temos estes modelos', category: '', thumb_url: null },
+    })
+    expect(screen.getByTestId('quoted').textContent).toContain('Ana')
+    expect(screen.getByTestId('quoted-text').textContent).toBe('Temos estes modelos')
+  })
+
+  it('a quote thumbnail is drawn only from our own media or an inline JPEG', () => {
+    bubble({
+      text: 'x',
+      reply_to: { id: 'm0', wa_message_id: 'Q', direction: 'out', author_name: '', text: '', category: 'image', thumb_url: 'https://evil.example/a.png' },
+    })
+    expect(screen.queryByTestId('quoted-thumb')).toBeNull()
+    expect(screen.getByTestId('quoted').textContent).toContain('Você')
+  })
+
+  it('a view-once file stays behind its tap', () => {
+    bubble({ is_view_once: true, attachments: [{ ...voice, category: 'image', urls: {} }] })
+    expect(screen.getByTestId('view-once').textContent).toContain('Visualização única')
+    expect(screen.queryByTestId('attachment')).toBeNull()
   })
 })

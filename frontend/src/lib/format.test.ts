@@ -10,6 +10,7 @@ const last = (attachment: LastMessage['attachment'], text = ''): LastMessage => 
   status: 'delivered',
   timestamp: '2026-11-26T10:00:00Z',
   created_at: '2026-11-26T10:00:01Z',
+  deleted_at: null,
   attachment,
 })
 

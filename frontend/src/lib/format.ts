@@ -44,6 +44,7 @@ const PREVIEW: Record<Category, string> = t.preview
 /** What the conversation list shows under the name: "📷 Foto", "🎤 Áudio 0:12", "📄 contrato.pdf"… */
 export function previewText(last: LastMessage | null): string {
   if (!last) return ''
+  if (last.deleted_at) return t.message.deletedPreview
   const a = last.attachment
   if (!a) return last.text
   if (a.category === 'document') return `📄 ${a.file_name || PREVIEW.document.slice(3)}`

@@ -1,5 +1,5 @@
 // Server state for the components: the chat reducer plus the actions that talk to the API.
-import { createContext, useCallback, useContext, useMemo, useReducer, type ReactNode } from 'react'
+import { createContext, useCallback, useContext, useMemo, useReducer, useState, type ReactNode } from 'react'
 import { api, samePath } from '../api/client'
 import type { ChatEvent, UploadPolicy } from '../api/types'
 import { chatReducer, initialChat, type ChatState } from './chat'
@@ -12,7 +12,12 @@ interface ChatApi {
   loadMessages: (conversation: string) => Promise<void>
   loadOlder: (conversation: string) => Promise<void>
   applyEvent: (event: ChatEvent) => void
-  sendText: (conversation: string, text: string) => Promise<void>
+  sendText: (conversation: string, text: string, replyTo?: string | null) => Promise<void>
+  react: (message: string, emoji: string) => Promise<void>
+  openViewOnce: (message: string) => Promise<void>
+  // The message the composer is answering, per conversation (set by "Responder", cleared on send).
+  replyTo: Record<string, string | null>
+  setReplyTo: (conversation: string, message: string | null) => void
   retryMessage: (id: string) => Promise<void>
   retryAttachment: (conversation: string, messageId: string, attachmentId: string) => Promise<void>
 }
@@ -50,10 +55,26 @@ export function ChatProvider({ policy, children }: { policy: UploadPolicy | null
 
   const applyEvent = useCallback((event: ChatEvent) => dispatch({ type: 'event', event }), [])
 
-  const sendText = useCallback(async (conversation: string, text: string) => {
-    const message = await api.sendText(conversation, text)
+  const sendText = useCallback(async (conversation: string, text: string, replyTo: string | null = null) => {
+    const message = await api.sendText(conversation, text, replyTo)
     dispatch({ type: 'message/answered', message, before: null })
   }, [])
+
+  const react = useCallback(async (id: string, emoji: string) => {
+    const message = await api.react(id, emoji)
+    dispatch({ type: 'message/upserted', message })
+  }, [])
+
+  const openViewOnce = useCallback(async (id: string) => {
+    const message = await api.openViewOnce(id)
+    dispatch({ type: 'message/upserted', message })
+  }, [])
+
+  const [replyTo, setReplies] = useState<Record<string, string | null>>({})
+  const setReplyTo = useCallback(
+    (conversation: string, message: string | null) => setReplies((current) => ({ ...current, [conversation]: message })),
+    [],
+  )
 
   const retryMessage = useCallback(
     async (id: string) => {
@@ -81,8 +102,23 @@ export function ChatProvider({ policy, children }: { policy: UploadPolicy | null
   )
 
   const value = useMemo(
-    () => ({ state, policy, loadConversations, loadOlderConversations, loadMessages, loadOlder, applyEvent, sendText, retryMessage, retryAttachment }),
-    [state, policy, loadConversations, loadOlderConversations, loadMessages, loadOlder, applyEvent, sendText, retryMessage, retryAttachment],
+    () => ({
+      state,
+      policy,
+      loadConversations,
+      loadOlderConversations,
+      loadMessages,
+      loadOlder,
+      applyEvent,
+      sendText,
+      react,
+      openViewOnce,
+      replyTo,
+      setReplyTo,
+      retryMessage,
+      retryAttachment,
+    }),
+    [state, policy, loadConversations, loadOlderConversations, loadMessages, loadOlder, applyEvent, sendText, react, openViewOnce, replyTo, setReplyTo, retryMessage, retryAttachment],
   )
   return <Context.Provider value={value}>{children}</Context.Provider>
 }

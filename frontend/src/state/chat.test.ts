@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Attachment, Conversation, Message } from '../api/types'
+import { newMessage } from '../test-fixtures'
 import { chatReducer, initialChat, orderedMessages, sortedConversations, type ChatState } from './chat'
 
 const attachment = (patch: Partial<Attachment> = {}): Attachment => ({
@@ -15,21 +16,7 @@ const attachment = (patch: Partial<Attachment> = {}): Attachment => ({
   ...patch,
 })
 
-const message = (patch: Partial<Message> = {}): Message => ({
-  id: 'm1',
-  conversation: 'c1',
-  wa_message_id: '',
-  direction: 'out',
-  author_jid: '',
-  author_name: '',
-  text: '',
-  status: 'processing',
-  error: null,
-  timestamp: '2026-11-26T10:00:00Z',
-  created_at: '2026-11-26T10:00:01Z',
-  attachments: [],
-  ...patch,
-})
+const message = newMessage
 
 const conversation = (id: string, at: string): Conversation => ({
   id,
@@ -134,7 +121,7 @@ describe('chat reducer', () => {
     const sticker = message({ id: 's', direction: 'in', created_at: '2026-11-26T10:00:01.200000Z', attachments: [attachment({ id: 'as', category: 'sticker' })] })
     const snapshot = (m: Message) => ({
       ...conversation('c1', m.timestamp),
-      last_message: { id: m.id, direction: m.direction, text: '', status: m.status, timestamp: m.timestamp, created_at: m.created_at, attachment: { category: m.attachments[0].category, file_name: '', duration: null } },
+      last_message: { id: m.id, direction: m.direction, text: '', status: m.status, timestamp: m.timestamp, created_at: m.created_at, attachment: { category: m.attachments[0].category, file_name: '', duration: null }, deleted_at: null },
     })
     let state = chatReducer(initialChat, { type: 'conversations/loaded', conversations: [conversation('c1', '2026-11-26T09:00:00Z')], older: null, append: false })
     state = chatReducer(state, { type: 'event', event: { type: 'message.created', data: video } })
@@ -161,5 +148,47 @@ describe('chat reducer', () => {
     expect(state.conversations.c1.last_message?.id).toBe('upload')
     state = chatReducer(state, { type: 'event', event: { type: 'message.deleted', data: { id: 'upload', conversation: 'c1' } } })
     expect(state.conversations.c1.last_message?.text).toBe('oi')
+  })
+})
+
+describe('what happens to a message after it was sent', () => {
+  const loaded = (messages: Message[]) =>
+    chatReducer(initialChat, { type: 'messages/loaded', conversation: 'c1', messages, older: null, append: false })
+
+  it('an edit replaces the text, and a stale page does not bring the old one back', () => {
+    const original = message({ id: 'm1', text: 'oi', status: 'delivered', direction: 'in' })
+    const edited = { ...original, text: 'olá', edited_at: '2026-11-26T10:05:00Z', edits: [{ text: 'oi', at: '2026-11-26T10:00:00Z' }] }
+    let state = loaded([original])
+    state = chatReducer(state, { type: 'event', event: { type: 'message.edited', data: { id: 'm1', conversation: 'c1', message: edited } } })
+    expect(state.threads.c1.byId.m1.text).toBe('olá')
+    state = chatReducer(state, { type: 'messages/loaded', conversation: 'c1', messages: [original], older: null, append: false })
+    expect(state.threads.c1.byId.m1.text).toBe('olá')
+  })
+
+  it('deleted for everyone stays deleted; a dropped send disappears', () => {
+    const photo = message({ id: 'm1', direction: 'in', text: 'foto', status: 'delivered' })
+    const gone = { ...photo, text: '', deleted_at: '2026-11-26T10:06:00Z' }
+    let state = loaded([photo, message({ id: 'm2' })])
+    state = chatReducer(state, { type: 'event', event: { type: 'message.deleted', data: { id: 'm1', conversation: 'c1', message: gone } } })
+    expect(state.threads.c1.byId.m1.deleted_at).toBe(gone.deleted_at)
+    state = chatReducer(state, { type: 'messages/loaded', conversation: 'c1', messages: [photo], older: null, append: false })
+    expect(state.threads.c1.byId.m1.deleted_at).toBe(gone.deleted_at)
+    state = chatReducer(state, { type: 'event', event: { type: 'message.deleted', data: { id: 'm2', conversation: 'c1' } } })
+    expect(state.threads.c1.byId.m2).toBeUndefined()
+  })
+
+  it('a merged conversation hands its messages to the one kept and leaves the list', () => {
+    let state = chatReducer(initialChat, {
+      type: 'conversations/loaded',
+      conversations: [conversation('c1', '2026-11-26T09:00:00Z'), conversation('c2', '2026-11-26T09:30:00Z')],
+      older: null,
+      append: false,
+    })
+    state = chatReducer(state, { type: 'messages/loaded', conversation: 'c1', messages: [message({ id: 'm1' })], older: null, append: false })
+    state = chatReducer(state, { type: 'messages/loaded', conversation: 'c2', messages: [message({ id: 'm2', conversation: 'c2' })], older: null, append: false })
+    state = chatReducer(state, { type: 'event', event: { type: 'conversation.merged', data: { id: 'c1', merged: 'c2' } } })
+    expect(Object.keys(state.conversations)).toEqual(['c1'])
+    expect(Object.keys(state.threads.c1.byId).sort()).toEqual(['m1', 'm2'])
+    expect(state.mergedInto).toEqual({ c2: 'c1' })
   })
 })

@@ -14,9 +14,11 @@ export interface ChatState {
   listLoaded: boolean
   listOlder: string | null // cursor of the next page of older conversations
   threads: Record<string, Thread>
+  // Conversations merged into another (a LID and a phone number of one person): gone id -> kept id.
+  mergedInto: Record<string, string>
 }
 
-export const initialChat: ChatState = { conversations: {}, listLoaded: false, listOlder: null, threads: {} }
+export const initialChat: ChatState = { conversations: {}, listLoaded: false, listOlder: null, threads: {}, mergedInto: {} }
 
 export type ChatAction =
   | { type: 'conversations/loaded'; conversations: Conversation[]; older: string | null; append: boolean }
@@ -33,12 +35,16 @@ const emptyThread: Thread = { byId: {}, loaded: false, older: null }
 
 function mergeMessage(old: Message | undefined, incoming: Message): Message {
   if (!old) return incoming
+  // Deleted for everyone stays deleted; a newer edit is not undone by a stale REST page.
+  if (old.deleted_at && !incoming.deleted_at) return old
   const attachments = incoming.attachments.map((a) => {
     const before = old.attachments.find((b) => b.id === a.id)
     // A stale REST page must not undo a newer "ready"/"failed" from an event.
     return before && isFinal(before) && !isFinal(a) ? before : a
   })
-  return { ...incoming, attachments, status: mergeStatus(old.status, incoming.status), error: pickError(old, incoming) }
+  const staleEdit = !!old.edited_at && (!incoming.edited_at || incoming.edited_at < old.edited_at)
+  const text = staleEdit ? { text: old.text, edited_at: old.edited_at, edits: old.edits } : {}
+  return { ...incoming, ...text, attachments, status: mergeStatus(old.status, incoming.status), error: pickError(old, incoming) }
 }
 
 function pickError(old: Message, incoming: Message) {
@@ -81,7 +87,7 @@ function later(a: string | null, b: string | null): string | null {
 }
 
 /** What the conversation list shows of a message (the server's LastMessageSerializer). */
-function previewOf(m: Message): LastMessage {
+export function previewOf(m: Message): LastMessage {
   const first = m.attachments[0]
   return {
     id: m.id,
@@ -90,7 +96,9 @@ function previewOf(m: Message): LastMessage {
     status: m.status,
     timestamp: m.timestamp,
     created_at: m.created_at,
-    attachment: first ? { category: first.category, file_name: first.file_name, duration: first.metadata.duration ?? null } : null,
+    attachment:
+      first && !m.deleted_at ? { category: first.category, file_name: first.file_name, duration: first.metadata.duration ?? null } : null,
+    deleted_at: m.deleted_at,
   }
 }
 
@@ -127,6 +135,26 @@ function previewAfterDelete(state: ChatState, conversationId: string, id: string
   return { ...state, conversations: { ...state.conversations, [conversationId]: { ...conversation, last_message: newest } } }
 }
 
+/** The list's preview is this message: show what it says now (edited, deleted). */
+function previewChanged(state: ChatState, message: Message): ChatState {
+  const conversation = state.conversations[message.conversation]
+  if (conversation?.last_message?.id !== message.id) return state
+  const last = { ...previewOf(message), status: mergeStatus(conversation.last_message.status, message.status) }
+  return { ...state, conversations: { ...state.conversations, [conversation.id]: { ...conversation, last_message: last } } }
+}
+
+/** `gone` was the same person as `kept`: its messages move there and it leaves the list. */
+function mergeConversations(state: ChatState, gone: string, kept: string): ChatState {
+  const conversations = { ...state.conversations }
+  const threads = { ...state.threads }
+  const moved = Object.values(threads[gone]?.byId ?? {})
+  delete conversations[gone]
+  delete threads[gone]
+  let next: ChatState = { ...state, conversations, threads, mergedInto: { ...state.mergedInto, [gone]: kept } }
+  if (threads[kept]) for (const message of moved) next = withMessage(next, { ...message, conversation: kept })
+  return next
+}
+
 function patchPreviewStatus(state: ChatState, event: Extract<ChatEvent, { type: 'message.status' }>): ChatState {
   const conversation = state.conversations[event.data.conversation]
   const last = conversation?.last_message
@@ -150,12 +178,16 @@ function replaceAttachment(state: ChatState, conversation: string, message: stri
 function applyEvent(state: ChatState, event: ChatEvent): ChatState {
   switch (event.type) {
     case 'conversation.updated':
+      if (state.mergedInto[event.data.id]) return state // a late snapshot of a conversation merged away
       return {
         ...state,
         conversations: { ...state.conversations, [event.data.id]: mergeConversation(state.conversations[event.data.id], event.data) },
       }
-    case 'message.created':
-      return previewNewMessage(withMessage(state, event.data), event.data)
+    case 'message.created': {
+      const kept = state.mergedInto[event.data.conversation]
+      const message = kept ? { ...event.data, conversation: kept } : event.data
+      return previewNewMessage(withMessage(state, message), message)
+    }
     case 'message.status': {
       const { id, conversation, status, error, wa_message_id } = event.data
       const next = patchMessage(state, conversation, id, (m) => {
@@ -165,6 +197,7 @@ function applyEvent(state: ChatState, event: ChatEvent): ChatState {
       return patchPreviewStatus(next, event)
     }
     case 'message.deleted': {
+      if (event.data.message) return previewChanged(withMessage(state, event.data.message), event.data.message)
       const next = previewAfterDelete(state, event.data.conversation, event.data.id)
       const thread = next.threads[event.data.conversation]
       if (!thread?.byId[event.data.id]) return next
@@ -172,6 +205,12 @@ function applyEvent(state: ChatState, event: ChatEvent): ChatState {
       delete byId[event.data.id]
       return { ...next, threads: { ...next.threads, [event.data.conversation]: { ...thread, byId } } }
     }
+    case 'message.edited':
+    case 'message.reactions':
+    case 'message.updated':
+      return previewChanged(withMessage(state, event.data.message), event.data.message)
+    case 'conversation.merged':
+      return mergeConversations(state, event.data.merged, event.data.id)
     case 'attachment.ready':
     case 'attachment.failed': {
       const { conversation, message, attachment } = event.data

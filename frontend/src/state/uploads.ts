@@ -26,6 +26,7 @@ export interface UploadEntry {
 interface Job {
   file: File
   caption: string
+  replyTo: string | null // the message the file answers (quoted)
   controller: AbortController
 }
 
@@ -88,7 +89,7 @@ export function sendFiles(
   policy: UploadPolicy,
   conversation: string,
   files: File[],
-  options: { voice?: boolean; caption?: string } = {},
+  options: { voice?: boolean; caption?: string; replyTo?: string | null } = {},
 ): void {
   for (const file of files) {
     const key = `u${++counter}`
@@ -109,7 +110,7 @@ export function sendFiles(
     entries = [...entries, entry]
     emit()
     if (!checked.ok) continue
-    jobs.set(key, { file, caption: options.caption ?? '', controller: new AbortController() })
+    jobs.set(key, { file, caption: options.caption ?? '', replyTo: options.replyTo ?? null, controller: new AbortController() })
     void run(key, checked.mimeType)
   }
 }
@@ -127,6 +128,7 @@ async function run(key: string, mimeType: string) {
       size: file.size,
       voice: entry.voice,
       caption: job.caption,
+      ...(job.replyTo ? { reply_to: job.replyTo } : {}),
     })
     if (controller.signal.aborted) {
       await api.cancelUpload(started.id).catch(() => undefined)
@@ -169,7 +171,7 @@ export async function retryUpload(policy: UploadPolicy, key: string): Promise<vo
   if (!job || !entry) return
   if (entry.attachmentId) await api.cancelUpload(entry.attachmentId).catch(() => undefined)
   remove(key)
-  sendFiles(policy, entry.conversation, [job.file], { voice: entry.voice, caption: job.caption })
+  sendFiles(policy, entry.conversation, [job.file], { voice: entry.voice, caption: job.caption, replyTo: job.replyTo })
 }
 
 export function dismissUpload(key: string): void {

@@ -1,0 +1,51 @@
+// What an agent does with a message on hover (or focus): answer it, or react with one emoji.
+import { useState } from 'react'
+import { t } from '../strings'
+
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏']
+
+interface Props {
+  outgoing: boolean
+  mine: string | null // our current reaction
+  onReply: () => void
+  onReact: (emoji: string) => void
+}
+
+export function MessageActions({ outgoing, mine, onReply, onReact }: Props) {
+  const [picking, setPicking] = useState(false)
+  const button = 'flex h-7 w-7 items-center justify-center rounded-full bg-white/90 text-sm text-slate-600 shadow hover:bg-white'
+  return (
+    <div
+      data-testid="message-actions"
+      className={`absolute top-1 z-10 flex gap-1 opacity-0 transition-opacity group-focus-within:opacity-100 group-hover:opacity-100 ${
+        outgoing ? 'right-full mr-1' : 'left-full ml-1'
+      } ${picking ? 'opacity-100' : ''}`}
+    >
+      <button type="button" className={button} onClick={onReply} aria-label={t.message.reply} title={t.message.reply}>
+        ↩
+      </button>
+      <button type="button" className={button} onClick={() => setPicking((p) => !p)} aria-label={t.message.react} title={t.message.react} aria-expanded={picking}>
+        ☺
+      </button>
+      {picking && (
+        <div role="menu" className="absolute top-8 flex gap-0.5 rounded-full bg-white px-1.5 py-1 shadow-lg" onKeyDown={(e) => e.key === 'Escape' && setPicking(false)}>
+          {QUICK_REACTIONS.map((emoji) => (
+            <button
+              key={emoji}
+              type="button"
+              role="menuitem"
+              aria-label={emoji}
+              className={`h-8 w-8 rounded-full text-lg hover:bg-slate-100 ${mine === emoji ? 'bg-slate-200' : ''}`}
+              onClick={() => {
+                setPicking(false)
+                onReact(mine === emoji ? '' : emoji) // the same emoji again takes it back
+              }}
+            >
+              {emoji}
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  )
+}
