@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -20,7 +22,8 @@ from chatmedia.chat.serializers import (
     with_message_context,
 )
 from chatmedia.errors import error_response
-from chatmedia.tenancy.scoping import TenantScopedMixin
+from chatmedia.media.storage import media_storage
+from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin
 from chatmedia.whatsapp import sending
 
 
@@ -101,6 +104,67 @@ class MessageViewOnceOpen(TenantScopedMixin, APIView):
         message = compose.open_view_once(self.tenant, pk, request.user)
         message = Message.objects.prefetch_related("attachments__renditions", "reactions").get(pk=message.pk)
         return Response(MessageSerializer(with_message_context([message])[0]).data)
+
+
+class MessageAudit(TenantScopedMixin, APIView):
+    """GET, tenant admins only: a message deleted for everyone as it was (text, edit history, who and
+    when, its files while the tenant's retention keeps them). 403 for agents."""
+
+    @extend_schema(responses={200: serializers.DictField()})
+    def get(self, request, pk):
+        message = self.scoped(Message.objects.prefetch_related("attachments")).filter(pk=pk).first()
+        if message is None:
+            return error_response(404, "not_found", "No such message.")
+        if not is_tenant_admin(request):
+            return error_response(403, "admins_only", "Only the account's admins read deleted messages.")
+        return Response(
+            {
+                "id": str(message.pk),
+                "deleted_at": message.deleted_at,
+                "deleted_by_jid": message.deleted_by_jid,
+                "text": message.text,
+                "edits": message.edits,
+                "attachments": [
+                    {
+                        "id": str(a.pk),
+                        "file_name": a.file_name,
+                        "mime_type": a.mime_type,
+                        "size": a.size,
+                        "kept": a.original_id is not None,
+                    }
+                    for a in message.attachments.all()
+                ],
+            }
+        )
+
+
+class AttachmentAudit(TenantScopedMixin, APIView):
+    """GET, tenant admins only: the original of a deleted message's file while it is kept, always
+    as a download (never drawn inline). 410 once purged."""
+
+    @extend_schema(responses={200: None})
+    def get(self, request, pk):
+        attachment = (
+            self.scoped(Attachment.objects.select_related("original", "message")).filter(pk=pk).first()
+        )
+        if attachment is None:
+            return error_response(404, "not_found", "No such attachment.")
+        if not is_tenant_admin(request):
+            return error_response(403, "admins_only", "Only the account's admins read deleted messages.")
+        if attachment.original is None:
+            return error_response(410, "purged", "This file's bytes were purged.")
+        blob = attachment.original
+        response = StreamingHttpResponse(
+            media_storage().iter_chunks(blob.storage_key), content_type="application/octet-stream"
+        )
+        response["Content-Length"] = str(blob.size)
+        response["Content-Disposition"] = content_disposition_header(
+            True, attachment.file_name or f"{attachment.category}-{str(attachment.pk)[:8]}"
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class MessageReactions(TenantScopedMixin, APIView):

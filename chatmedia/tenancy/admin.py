@@ -19,6 +19,8 @@ class TenantForm(forms.ModelForm):
             "webhook_secret",
             "jwt_key",
             "storage_quota_bytes",
+            "deleted_media_retention_days",
+            "store_view_once_media",
         ]
         # Secrets are never shown back; leaving the field empty on edit keeps the stored value.
         widgets = {

@@ -46,6 +46,14 @@ def tenant_for_request(request) -> Tenant | None:
     return tenant
 
 
+def is_tenant_admin(request) -> bool:
+    """The caller is an admin of the tenant the request acts in (not of some other tenant)."""
+    tenant = tenant_for_request(request)
+    if tenant is None:
+        return False
+    return Membership.objects.filter(user=request.user, tenant=tenant, role=Membership.Role.ADMIN).exists()
+
+
 class IsTenantMember(permissions.BasePermission):
     """Authenticated (else 401) and a member of some tenant (else 403)."""
 

@@ -30,12 +30,16 @@ ENDPOINTS = {
     "message-retry": ("message", "post"),
     "message-reactions": ("message", "post"),
     "message-view-once": ("message", "post"),
+    "message-audit": ("message", "get"),
+    "attachment-audit": ("attachment", "get"),
     "attachment-detail": ("attachment", "get"),
     "attachment-retry": ("attachment", "post"),
     "upload-parts": ("upload", "get"),
     "upload-complete": ("upload", "post"),
     "upload-cancel": ("upload", "post"),
 }
+# Endpoints only a tenant's admins may call (the member of world_a is made admin for them).
+ADMIN_ONLY = {"message-audit", "attachment-audit"}
 # /media/ routes (named groups of chatmedia.media.serving.ROUTE) -> (TenantWorld attribute, variant).
 MEDIA_ENDPOINTS = {"attachment": ("attachment", "original"), "conversation": ("conversation", signing.AVATAR)}
 # Endpoints without an object id: they must list only the caller's tenant.
@@ -111,6 +115,8 @@ def test_other_tenants_object_is_404(name, world_a, world_b):
     attribute, method = ENDPOINTS[name]
     if attribute == "upload":
         world_a.upload, world_b.upload = _uploading(world_a), _uploading(world_b)
+    if name in ADMIN_ONLY:
+        Membership.objects.filter(user=world_a.user).update(role=Membership.Role.ADMIN)
     own = reverse(name, kwargs={"pk": getattr(world_a, attribute).pk})
     other = reverse(name, kwargs={"pk": getattr(world_b, attribute).pk})
     client = world_a.client()
