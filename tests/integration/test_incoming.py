@@ -285,11 +285,12 @@ def test_simulate_shows_media_arriving(live, member_a, fake_whatsapp_server):
     import io
 
     from tools.fake_whatsapp import SCENARIO, simulate
+    from tools.fake_whatsapp.simulate import AFTER_MEDIA, AFTER_MESSAGES
 
     out = io.StringIO()
     code = simulate(fake_whatsapp_server, live.url, member_a.tenant.slug, member_a.tenant.webhook_secret, out)
     assert code == 0, out.getvalue()
-    media_count = sum(1 for _, media, _ in SCENARIO if media)
+    media_count = sum(1 for _, media, _ in SCENARIO if media) + AFTER_MEDIA
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         statuses = list(Attachment.objects.filter(tenant=member_a.tenant).values_list("status", flat=True))
@@ -299,4 +300,15 @@ def test_simulate_shows_media_arriving(live, member_a, fake_whatsapp_server):
         time.sleep(0.2)
     assert sorted(statuses) == ["ready"] * media_count
     assert avatar
-    assert Message.objects.filter(tenant=member_a.tenant).count() == len(SCENARIO)
+    assert Message.objects.filter(tenant=member_a.tenant).count() == len(SCENARIO) + AFTER_MESSAGES
+    first = Message.objects.filter(tenant=member_a.tenant).order_by("timestamp", "created_at").first()
+    assert first.edited_at is not None and first.text.endswith("e região?")
+    photo = Message.objects.get(
+        tenant=member_a.tenant,
+        attachments__category="image",
+        album_wa_id="",
+        forwarded=False,
+        conversation__is_group=False,
+    )
+    assert [r.emoji for r in photo.reactions.all()] == ["👍"]
+    assert Message.objects.filter(tenant=member_a.tenant, reply_to_wa_id=photo.wa_message_id).count() == 1

@@ -1,6 +1,7 @@
 """`simulate`: post a realistic series of webhooks to a running chatmedia, so a newcomer sees
 media arrive (text, image with caption, voice note, audio file, PDF, video, sticker, group image,
-profile picture change)."""
+profile picture change), then what real traffic does around them (a reply quoting the photo, a
+reaction on it, an edit of the text, an album, a forwarded photo)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 
 import httpx
 
+from tools.fake_whatsapp import traffic
 from tools.fake_whatsapp.fake import FakeWhatsApp
 from tools.fake_whatsapp.state import load_fixture
 
@@ -24,6 +26,33 @@ SCENARIO = [
     ("messages-upsert-sticker.json", "sticker-01", "sticker"),
     ("messages-upsert-group-image.json", "image-01", "group image"),
 ]
+
+
+# Then, around the scenario's text (index 0) and photo (index 1), in this order: (kind, label, spec).
+AFTER = [
+    ("reply", "reply quoting the photo", {"quote": 1, "text": "Tem essa em azul?"}),
+    ("reaction", "reaction on the photo", {"target": 1, "emoji": "👍"}),
+    ("edit", "edit of the first text", {"target": 0, "text": "Olá, vocês entregam em Campinas e região?"}),
+    ("album", "album of 2 photos", {"count": 2, "caption": "Mais fotos"}),
+    ("forwarded", "forwarded photo", {}),
+]
+AFTER_MESSAGES = 4  # the reply, the album's 2 photos, the forwarded photo
+AFTER_MEDIA = 3  # the album's 2 photos, the forwarded photo
+
+
+def _after(fake: FakeWhatsApp, ids: list[str]) -> list[tuple[str, dict]]:
+    jid, name = "5511999990000@s.whatsapp.net", "João Cliente"
+    payloads = []
+    for kind, label, spec in AFTER:
+        spec = dict(spec)
+        if "quote" in spec:
+            spec["quote_id"] = ids[spec.pop("quote")]
+        if "target" in spec:
+            spec["target_id"] = ids[spec.pop("target")]
+        _, posts = traffic.TRAFFIC_KINDS[kind](fake, jid, name, spec)
+        for event, data in posts:
+            payloads.append((label, {"event": event, "instance": fake.state.instance, "data": data}))
+    return payloads
 
 
 def simulate(fake: FakeWhatsApp, chatmedia: str, tenant: str, secret: str, out=sys.stdout) -> int:
@@ -43,6 +72,7 @@ def simulate(fake: FakeWhatsApp, chatmedia: str, tenant: str, secret: str, out=s
     contact["instance"] = fake.state.instance
     contact["data"]["profilePicUrl"] = picture_url
     payloads.append(("profile picture change", contact))
+    payloads += _after(fake, [payload["data"]["key"]["id"] for _, payload in payloads[:2]])
     for label, payload in payloads:
         status = httpx.post(target, json=payload, timeout=30).status_code
         failures += status != 200
