@@ -44,24 +44,40 @@ def _rank(conversation: Conversation) -> tuple:
 
 
 def merge_addresses(tenant_id, addresses: tuple[str, ...]) -> Conversation | None:
-    """Merge every conversation of the tenant reached by any of `addresses`; the one kept."""
+    """Merge every conversation of the tenant reached by any of `addresses`, and key the one kept
+    by phone when one of them is a phone number; the one kept (None when there is none)."""
     with transaction.atomic():
         found = Conversation.objects.filter(tenant_id=tenant_id).filter(
             Q(remote_jid__in=addresses) | Q(alt_jid__in=addresses)
         )
-        ids = sorted(found.values_list("pk", flat=True), key=str)
-        if len(ids) < 2:
-            return None
+        rows = sorted(found.values_list("pk", "remote_jid"), key=lambda row: str(row[0]))
+        phone_known = any(a.endswith("@s.whatsapp.net") for a in addresses)
+        if not rows or (len(rows) == 1 and (not phone_known or rows[0][1].endswith("@s.whatsapp.net"))):
+            return None  # one conversation, nothing to learn: the common case costs one query
+        ids = [pk for pk, _ in rows]
         locked = list(Conversation.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-        if len(locked) < 2:
+        if not locked:
             return None
         locked.sort(key=_rank)
         kept, others = locked[0], locked[1:]
         for other in others:
             _merge_into(kept, other, addresses)
+        _learn(kept, addresses)
     for other in others:
         logger.info("conversation %s merged into %s", other.pk, kept.pk)
     return kept
+
+
+def _learn(kept: Conversation, addresses: tuple[str, ...]) -> None:
+    """A LID-keyed conversation whose phone number we now know is keyed by it (the LID kept)."""
+    phone = next((a for a in addresses if a.endswith("@s.whatsapp.net")), "")
+    if kept.is_group or not phone or kept.remote_jid.endswith("@s.whatsapp.net"):
+        return
+    if Conversation.objects.filter(tenant_id=kept.tenant_id, remote_jid=phone).exclude(pk=kept.pk).exists():
+        return
+    kept.alt_jid, kept.remote_jid = kept.remote_jid, phone
+    kept.save(update_fields=["alt_jid", "remote_jid"])
+    events.conversation_updated(kept)
 
 
 def _merge_into(kept: Conversation, other: Conversation, addresses: tuple[str, ...]) -> None:

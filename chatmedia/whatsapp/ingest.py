@@ -269,12 +269,15 @@ def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datet
         message = Message.objects.prefetch_related("attachments", "reactions").get(pk=message.pk)
         events.message_created(message)
         events.conversation_updated(conversation)
-        if attachment is not None and attachment.status == Attachment.Status.PENDING:
+        wanted = message.deleted_at is None  # a revoke that came first: its bytes are never fetched
+        if attachment is not None and attachment.status == Attachment.Status.PENDING and wanted:
             enqueue(tasks.fetch_incoming_media, str(attachment.id))
         # One conversation per person, whatever came first: a webhook naming both addresses, or one
         # whose address another conversation holds as alias (committed by a concurrent webhook).
         # Registered last: the merge runs after this message's own events went out.
         merge.after_commit(tenant.pk, incoming.chat_jid, incoming.chat_alt_jid)
+        if incoming.author_alt_jid:  # a group author's two addresses: their own chats are one too
+            merge.after_commit(tenant.pk, incoming.author_jid, incoming.author_alt_jid)
         if conversation_created:  # groups have pictures too (fetchProfilePictureUrl takes group JIDs)
             enqueue(tasks.refresh_avatar, str(conversation.id))
             if conversation.is_group:  # and a subject, from group metadata only

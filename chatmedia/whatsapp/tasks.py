@@ -66,6 +66,8 @@ def fetch_incoming_media(self, attachment_id: str) -> str:
     log_context.bind(tenant=attachment.tenant.slug)
     if attachment.status in (Attachment.Status.READY, Attachment.Status.FAILED):
         return attachment.status
+    if Message.objects.filter(pk=attachment.message_id, deleted_at__isnull=False).exists():
+        return "deleted"  # revoked before we got its bytes: the customer asked for them gone
     limit = settings.MEDIA_TENANT_MAX_CONCURRENT_DOWNLOADS
     with fairness.tenant_slot("media_download", attachment.tenant_id, limit) as slot:
         if not slot:  # this tenant has its share of the workers busy: its turn comes again soon

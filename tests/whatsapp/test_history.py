@@ -364,3 +364,26 @@ def test_a_new_group_gets_its_subject_from_evolutions_group_info(tenant, post_we
     assert group.display_name == "Pedidos ACME"
     (call,) = fake_whatsapp.calls("findGroupInfos")
     assert "groupJid=120363123456789012%40g.us" in call["body"]["query"]
+
+
+def test_a_revoke_before_its_photo_means_the_photo_is_never_fetched(tenant, post_webhook, queued, run):
+    post_webhook(tenant, traffic("2.3.7-messages-delete.json"))
+    post_webhook(tenant, evolution("messages-upsert-image-caption.json"))
+    message = Message.objects.get(wa_message_id=IMAGE_ID)
+    assert message.deleted_at is not None and queued.media == []
+    attachment = message.attachments.get()
+    assert run(tasks.fetch_incoming_media, str(attachment.id)) == "deleted"  # a stale task, too
+
+
+def test_a_group_authors_lid_and_phone_chats_become_one(tenant, post_webhook, queued):
+    body = traffic("2.3.7-messages-upsert-lid-only.json")
+    body["data"]["key"]["remoteJid"] = "987654321098765@lid"
+    post_webhook(tenant, body)  # the author wrote to us 1:1 by LID
+    group = evolution("messages-upsert-group-image.json")  # participant that LID, participantAlt the phone
+    group["data"]["key"]["participant"] = "987654321098765@lid"
+    post_webhook(tenant, group)
+    person = Conversation.objects.get(is_group=False)
+    assert (person.remote_jid, person.alt_jid) == (
+        group["data"]["key"]["participantAlt"],
+        "987654321098765@lid",
+    )
