@@ -24,6 +24,8 @@ export type Kind =
   | 'round-video'
   | 'view-once'
   | 'lid-text'
+  | 'template-document'
+  | 'interactive-image'
 
 /** A new customer number (each test its own conversation). */
 export function newJid(): string {

@@ -94,6 +94,18 @@ test.describe('real traffic', () => {
     await expect(messages(page, 'image').last().locator('[data-status=ready]')).toHaveCount(1)
   })
 
+  test('a boleto in a template and an invoice picture in an interactive message arrive as files with their text', async ({ page, request }) => {
+    const jid = await chatWithNewCustomer(page, request, 'ACME Cobrança')
+    await incoming(request, 'template-document', jid, 'ACME Cobrança')
+    await incoming(request, 'interactive-image', jid, 'ACME Cobrança')
+    const boleto = messages(page, 'document').filter({ hasText: 'Seu boleto de maio vence em 10/06.' })
+    await expect(boleto.locator('[data-status=ready]')).toHaveCount(1)
+    await expect(boleto).toContainText('fixture-invoice.pdf')
+    const invoice = messages(page, 'image').filter({ hasText: 'Sua nota fiscal 4312 está disponível.' })
+    await expect(invoice.getByTestId('image-thumb')).toHaveCount(1)
+    await shot(page, '27-business-messages')
+  })
+
   test('the agent answers a message: the quote in the composer, then on the sent reply and at WhatsApp', async ({ page, request }) => {
     const jid = await chatWithNewCustomer(page, request, 'Cliente Pergunta')
     const question = text(page, 'Olá, vocês entregam em Campinas?')

@@ -106,6 +106,14 @@ def view_once(fake, jid, name, spec):
     return _media(fake, "2.3.7-messages-upsert-view-once-image.json", "image-01", jid, name)
 
 
+def template_document(fake, jid, name, spec):
+    return _media(fake, "2.3.7-messages-upsert-template-document.json", "document-01", jid, name)
+
+
+def interactive_image(fake, jid, name, spec):
+    return _media(fake, "2.3.7-messages-upsert-interactive-image.json", "image-01", jid, name)
+
+
 def lid_text(fake, jid: str, name: str, spec: dict) -> tuple[dict, list]:
     """A text addressed by `spec["lid"]`, with the phone `jid` as its other address when
     `spec["with_phone"]` (2.4.0-rc2: remoteJid=phone, remoteJidAlt=LID), else the LID alone."""
@@ -128,4 +136,6 @@ TRAFFIC_KINDS = {
     "round-video": round_video,
     "view-once": view_once,
     "lid-text": lid_text,
+    "template-document": template_document,
+    "interactive-image": interactive_image,
 }
