@@ -214,10 +214,17 @@ class Stack:
                         started, status, body = client.send(
                             conversation.id, data, file_name="f.jpg", mime_type="image/jpeg"
                         )
-                        break
                     except AssertionError as exc:  # the S3 server refused a PUT (s3rver: seen once
                         # "InternalError" 500); the agent uploads again, as the web chat's retry does
                         print(f"[faults] upload attempt {attempt + 1} failed at S3: {exc}", flush=True)
+                        continue
+                    if status == 422 and body.get("error", {}).get("code") == "not_uploaded":
+                        # s3rver answered the PUT 200 and then did not have the object (seen once
+                        # under load, right after the S3 restart scenario): refused cleanly, the
+                        # agent sends the file again.
+                        print(f"[faults] upload attempt {attempt + 1}: S3 lost the object: {body}", flush=True)
+                        continue
+                    break
                 else:
                     raise RuntimeError("S3 refused the upload three times")
                 if status != 202:
