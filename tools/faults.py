@@ -222,7 +222,7 @@ class Stack:
                         # s3rver answered the PUT 200 and then did not have the object (seen once
                         # under load, right after the S3 restart scenario): refused cleanly, the
                         # agent sends the file again.
-                        print(f"[faults] upload attempt {attempt + 1}: S3 lost the object: {body}", flush=True)
+                        print(f"[faults] upload attempt {attempt + 1}: S3 lost it: {body}", flush=True)
                         continue
                     break
                 else:
