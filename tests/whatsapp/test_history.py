@@ -387,3 +387,23 @@ def test_a_group_authors_lid_and_phone_chats_become_one(tenant, post_webhook, qu
         group["data"]["key"]["participantAlt"],
         "987654321098765@lid",
     )
+
+
+def test_a_cloud_document_without_base64_is_fetched_through_getbase64(
+    tenant, post_webhook, queued, run, fake_whatsapp, settings
+):
+    """Evolution's Cloud integration sends Meta's document object (no CDN fields): the file keeps its
+    name and type, and Evolution fetches it by the Meta media id we pass back."""
+    tenant.evolution_url = fake_whatsapp.url
+    tenant.evolution_instance = fake_whatsapp.state.instance
+    tenant.evolution_token = fake_whatsapp.state.apikey
+    tenant.save()
+    body = traffic("2.3.7-cloud-messages-upsert-document.json")
+    fake_whatsapp.state.messages[body["data"]["key"]["id"]] = "document-01"
+    body["data"]["message"]["documentMessage"].pop("sha256")  # the fixture's hash is not document-01's
+    post_webhook(tenant, body)
+    attachment = Attachment.objects.get()
+    assert (attachment.file_name, attachment.declared_mime_type) == ("boleto-maio.pdf", "application/pdf")
+    assert run(tasks.fetch_incoming_media, str(attachment.id)) == "ready"
+    (call,) = fake_whatsapp.calls("getBase64FromMediaMessage")
+    assert call["body"]["message"]["message"]["documentMessage"]["id"] == "1234567890123456"

@@ -179,8 +179,15 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
         {thread?.loaded && messages.length === 0 && <p className="text-center text-sm text-slate-500">{t.chat.empty}</p>}
         <ol className="flex flex-col gap-1.5">
           {rows.map((row) => {
-            const message = row.kind === 'album' ? row.messages[0] : row.message
             const album = row.kind === 'album' ? row : null
+            // An album's bubble says what its photos say: every caption, every reaction.
+            const message = album
+              ? {
+                  ...album.messages[0],
+                  text: album.messages.map((m) => m.text).filter(Boolean).join('\n'),
+                  reactions: album.messages.flatMap((m) => m.reactions),
+                }
+              : (row as Extract<Row, { kind: 'single' }>).message
             return (
               <li key={message.id} className="flex flex-col">
                 <MessageBubble
