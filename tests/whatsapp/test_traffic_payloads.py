@@ -222,3 +222,53 @@ def test_every_wrapper_and_content_key_is_in_the_table():
     assert {"reactionMessage", "protocolMessage", "albumMessage", "templateMessage"} <= set(
         wa_content.CONTENT_TABLE
     )
+
+
+ODD_VALUES = [
+    None,
+    "",
+    0,
+    -1,
+    2**70,
+    True,
+    [],
+    {},
+    "x" * 5000,
+    {"0": 300},
+    [{"id": None}],
+    "🙂",
+    {"low": "a"},
+]
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _paths(value, (*prefix, index))
+
+
+def _set(node, path, value):
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+
+
+@pytest.mark.parametrize("name", TRAFFIC_FILES)
+def test_every_field_of_every_shape_may_be_odd_and_nothing_raises(name):
+    """Each field of each real shape replaced by odd values, one at a time: parsing gives items or
+    `Ignored`, never an exception (which the webhook would turn into a 500)."""
+    import random
+
+    body = traffic(name)
+    paths = [p for p in _paths(body["data"]) if p]
+    rng = random.Random(name)
+    for path in rng.sample(paths, min(len(paths), 60)):
+        for value in ODD_VALUES:
+            mutated = traffic(name)
+            _set(mutated["data"], path, value)
+            for item in parse_webhook(mutated).items:
+                assert item is not None
