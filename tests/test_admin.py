@@ -52,6 +52,7 @@ def test_tenant_secrets_are_write_only(staff_client, world_a):
     form = {
         "slug": world_a.tenant.slug, "name": "Renamed", "evolution_url": "", "evolution_instance": "",
         "evolution_token": "", "webhook_secret": "", "jwt_key": "", "storage_quota_bytes": "0",
+        "deleted_media_retention_days": "0", "store_view_once_media": "on",
         "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
     }  # fmt: skip
     response = staff_client.post(url, form)

@@ -17,6 +17,7 @@ from chatmedia.chat.pagination import ConversationPagination, MessagePagination
 from chatmedia.chat.serializers import (
     AttachmentSerializer,
     ConversationSerializer,
+    EditSerializer,
     MessageSerializer,
     with_last_messages,
     with_message_context,
@@ -106,11 +107,28 @@ class MessageViewOnceOpen(TenantScopedMixin, APIView):
         return Response(MessageSerializer(with_message_context([message])[0]).data)
 
 
+class AuditFileSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    file_name = serializers.CharField()
+    mime_type = serializers.CharField()
+    size = serializers.IntegerField(allow_null=True)
+    kept = serializers.BooleanField(help_text="Its bytes are still stored (within the retention).")
+
+
+class AuditSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    deleted_at = serializers.DateTimeField(allow_null=True)
+    deleted_by_jid = serializers.CharField()
+    text = serializers.CharField()
+    edits = EditSerializer(many=True)
+    attachments = AuditFileSerializer(many=True)
+
+
 class MessageAudit(TenantScopedMixin, APIView):
     """GET, tenant admins only: a message deleted for everyone as it was (text, edit history, who and
     when, its files while the tenant's retention keeps them). 403 for agents."""
 
-    @extend_schema(responses={200: serializers.DictField()})
+    @extend_schema(responses={200: AuditSerializer})
     def get(self, request, pk):
         message = self.scoped(Message.objects.prefetch_related("attachments")).filter(pk=pk).first()
         if message is None:
