@@ -100,11 +100,13 @@ def test_one_tenants_heavy_recordings_do_not_hold_back_another_tenants_photo(
 ):
     tried(4)
     fake = fake_whatsapp_server
-    fake.add_media("ten-minutes", silent_voice_note(600), "audio", "audio/ogg; codecs=opus")
+    # Just under 15 minutes (the analysis cap; over it, analysis stops at once): ~4 s of a worker
+    # each, so the photo is ready before the second is (10 minutes, ~2.7 s each, raced the photo)
+    fake.add_media("fifteen-minutes", silent_voice_note(880), "audio", "audio/ogg; codecs=opus")
     fake.add_media("photo", jpeg((800, 600)), "image", "image/jpeg")
     heavy = [f"HEAVY{uuid.uuid4().hex[:10].upper()}" for _ in range(3)]
     for wa_id in heavy:
-        payload = fake.webhook("messages-upsert-ptt-voice-note.json", "ten-minutes", id=wa_id)
+        payload = fake.webhook("messages-upsert-ptt-voice-note.json", "fifteen-minutes", id=wa_id)
         assert post(member_a.webhook_url(live), payload).status_code == 200
     member_b = make_member("other", None, django_user_model)
     _wait(lambda: _status(heavy[0]) == Attachment.Status.PROCESSING, 30)  # tenant A's first is running
