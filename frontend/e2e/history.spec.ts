@@ -85,6 +85,7 @@ test.describe('real traffic', () => {
     await expect(page.getByTestId('forwarded')).toContainText('Encaminhada')
     await incoming(request, 'round-video', jid, 'Cliente Formatos')
     await expect(page.getByTestId('round-video')).toHaveCount(1)
+    await expect(page.getByTestId('round-video')).toHaveAttribute('aria-label', 'Reproduzir') // a tap plays it
     await incoming(request, 'view-once', jid, 'Cliente Formatos')
     const cover = page.getByTestId('view-once')
     await expect(cover).toContainText('Visualização única')
