@@ -12,7 +12,7 @@ once more after that commit, like early receipts (whatsapp.receipts).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -22,8 +22,8 @@ from django.utils.dateparse import parse_datetime
 from chatmedia.chat import history
 from chatmedia.chat.models import Album, Message
 from chatmedia.tenancy.models import Tenant
+from chatmedia.whatsapp.items import AlbumAnnouncement, Edit, Envelope, Reaction, Revoke
 from chatmedia.whatsapp.models import EarlyAction
-from chatmedia.whatsapp.payloads import AlbumAnnouncement, Edit, Envelope, Reaction, Revoke
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +172,6 @@ def _item(action: EarlyAction) -> Reaction | Edit | Revoke:
 
 def drop_stale(now: datetime | None = None) -> int:
     """Housekeeping: actions whose message never came."""
-    from datetime import timedelta
-
     cutoff = (now or timezone.now()) - timedelta(days=EARLY_ACTION_MAX_AGE_DAYS)
     deleted, _ = EarlyAction.objects.filter(received_at__lt=cutoff).delete()
     return deleted

@@ -25,8 +25,7 @@ from chatmedia.media.filenames import safe_file_name
 from chatmedia.realtime import events
 from chatmedia.tenancy.models import Tenant
 from chatmedia.whatsapp import actions, download, receipts, tasks
-from chatmedia.whatsapp.outbound import FetchError
-from chatmedia.whatsapp.payloads import (
+from chatmedia.whatsapp.items import (
     AlbumAnnouncement,
     ContactUpdate,
     Edit,
@@ -38,6 +37,7 @@ from chatmedia.whatsapp.payloads import (
     StatusUpdate,
     Webhook,
 )
+from chatmedia.whatsapp.outbound import FetchError
 from chatmedia.whatsapp.values import is_group_jid, is_phone_jid, picture_source_hash
 
 logger = logging.getLogger(__name__)

@@ -241,7 +241,7 @@ def refresh_group(self, conversation_id: str) -> str:
     """A group's subject from Evolution's findGroupInfos (its name never comes from a member's
     push name). Run when a group conversation appears."""
     from chatmedia.whatsapp import ingest
-    from chatmedia.whatsapp.payloads import GroupUpdate
+    from chatmedia.whatsapp.items import GroupUpdate
 
     conversation = Conversation.objects.select_related("tenant").filter(pk=conversation_id).first()
     if conversation is None or not conversation.is_group:

@@ -34,6 +34,25 @@ def run(django_capture_on_commit_callbacks):
     return run_task
 
 
+def connect(tenant, fake) -> None:
+    """The tenant's Evolution API is the fake one."""
+    tenant.evolution_url = fake.url
+    tenant.evolution_instance = fake.state.instance
+    tenant.evolution_token = fake.state.apikey
+    tenant.save()
+
+
+def ours(tenant, wa_message_id: str, status: str) -> Message:
+    """One of our own messages in the (only) conversation, already on WhatsApp."""
+    return Message.objects.create(
+        tenant=tenant,
+        conversation=Conversation.objects.get(),
+        direction="out",
+        status=status,
+        wa_message_id=wa_message_id,
+    )
+
+
 def shown(message: Message) -> dict:
     message = Message.objects.prefetch_related("attachments__renditions", "reactions").get(pk=message.pk)
     return MessageSerializer(with_message_context([message])[0]).data
@@ -285,35 +304,22 @@ def test_group_subject_from_group_events_only(tenant, post_webhook, queued):
 
 def test_cloud_receipts_reach_our_message(tenant, post_webhook, queued):
     post_webhook(tenant, evolution("messages-upsert-text.json"))
-    conversation = Conversation.objects.get()
-    ours = Message.objects.create(
-        tenant=tenant,
-        conversation=conversation,
-        direction="out",
-        status="processing",
-        wa_message_id="wamid.HBgNNTUxMTk5OTk5MDAwMBUCABEYEjVBNTVDN0IxMjM0NTY3ODkA",
-    )
+    mine = ours(tenant, "wamid.HBgNNTUxMTk5OTk5MDAwMBUCABEYEjVBNTVDN0IxMjM0NTY3ODkA", "processing")
     post_webhook(tenant, traffic("2.3.7-cloud-messages-update-sent.json"))
     post_webhook(tenant, traffic("2.3.7-cloud-messages-update-delivered.json"))
-    ours.refresh_from_db()
-    assert ours.status == "delivered"
+    mine.refresh_from_db()
+    assert mine.status == "delivered"
     post_webhook(tenant, traffic("2.3.7-cloud-messages-update-read.json"))
-    ours.refresh_from_db()
-    assert ours.status == "read"
+    mine.refresh_from_db()
+    assert mine.status == "read"
 
 
 def test_evolution_1_8_receipt(tenant, post_webhook, queued):
     post_webhook(tenant, evolution("messages-upsert-text.json"))
-    ours = Message.objects.create(
-        tenant=tenant,
-        conversation=Conversation.objects.get(),
-        direction="out",
-        status="sent",
-        wa_message_id="3EB0C1D2E3F4A5B6C7D8E9",
-    )
+    mine = ours(tenant, "3EB0C1D2E3F4A5B6C7D8E9", "sent")
     post_webhook(tenant, traffic("1.8.2-messages-update-delivery.json"))
-    ours.refresh_from_db()
-    assert ours.status == "delivered"
+    mine.refresh_from_db()
+    assert mine.status == "delivered"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -352,10 +358,7 @@ def test_two_webhooks_of_one_person_at_once_leave_one_conversation(settings):
 
 
 def test_a_new_group_gets_its_subject_from_evolutions_group_info(tenant, post_webhook, queued, fake_whatsapp):
-    tenant.evolution_url = fake_whatsapp.url
-    tenant.evolution_instance = fake_whatsapp.state.instance
-    tenant.evolution_token = fake_whatsapp.state.apikey
-    tenant.save()
+    connect(tenant, fake_whatsapp)
     post_webhook(tenant, evolution("messages-upsert-group-image.json"))
     group = Conversation.objects.get(is_group=True)
     assert queued.groups == [str(group.pk)]
@@ -394,10 +397,7 @@ def test_a_cloud_document_without_base64_is_fetched_through_getbase64(
 ):
     """Evolution's Cloud integration sends Meta's document object (no CDN fields): the file keeps its
     name and type, and Evolution fetches it by the Meta media id we pass back."""
-    tenant.evolution_url = fake_whatsapp.url
-    tenant.evolution_instance = fake_whatsapp.state.instance
-    tenant.evolution_token = fake_whatsapp.state.apikey
-    tenant.save()
+    connect(tenant, fake_whatsapp)
     body = traffic("2.3.7-cloud-messages-upsert-document.json")
     fake_whatsapp.state.messages[body["data"]["key"]["id"]] = "document-01"
     body["data"]["message"]["documentMessage"].pop("sha256")  # the fixture's hash is not document-01's
