@@ -72,7 +72,8 @@ function Workspace({ me, onLogout }: { me: Me; onLogout: () => void }) {
     void refresh()
   }, [refresh])
 
-  // After a reconnect, events may have been missed: fetch the list and the open chat again.
+  // Each time the socket opens (the first time too), events may have been missed: fetch the list
+  // and the open chat again.
   const catchUp = useCallback(() => {
     void refresh()
     if (selected) void loadMessages(selected).catch(() => undefined)

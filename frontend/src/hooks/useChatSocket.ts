@@ -1,5 +1,8 @@
 // The live connection: one WebSocket to /ws/chat/ (every event of the tenant). It reconnects by
-// itself with backoff, and after a reconnect `onReconnect` refetches what may have been missed.
+// itself with backoff. Each time it opens, the first time too, `onOpen` refetches what may have been
+// missed: the page's first requests run while the socket connects, and an event published between
+// their answer and the socket joining the tenant's group reaches nobody (a profile picture stored a
+// moment after the list was read stayed initials until the next reload).
 import { useEffect, useRef, useState } from 'react'
 import type { ChatEvent } from '../api/types'
 
@@ -15,17 +18,16 @@ export function backoff(attempt: number): number {
   return Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt)
 }
 
-export function useChatSocket(enabled: boolean, onEvent: (event: ChatEvent) => void, onReconnect: () => void) {
+export function useChatSocket(enabled: boolean, onEvent: (event: ChatEvent) => void, onOpen: () => void) {
   const [connected, setConnected] = useState(false)
-  const handlers = useRef({ onEvent, onReconnect })
-  handlers.current = { onEvent, onReconnect }
+  const handlers = useRef({ onEvent, onOpen })
+  handlers.current = { onEvent, onOpen }
 
   useEffect(() => {
     if (!enabled) return
     let socket: WebSocket | null = null
     let stopped = false
     let attempt = 0
-    let everConnected = false
     let retryTimer: ReturnType<typeof setTimeout> | undefined
     let pingTimer: ReturnType<typeof setInterval> | undefined
 
@@ -35,8 +37,7 @@ export function useChatSocket(enabled: boolean, onEvent: (event: ChatEvent) => v
         attempt = 0
         setConnected(true)
         pingTimer = setInterval(() => socket?.readyState === WebSocket.OPEN && socket.send('{"type":"ping"}'), PING_MS)
-        if (everConnected) handlers.current.onReconnect()
-        everConnected = true
+        handlers.current.onOpen()
       }
       socket.onmessage = (message) => {
         try {
