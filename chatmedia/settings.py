@@ -543,6 +543,10 @@ HOUSEKEEPING_INTERVAL_SECONDS = env_int("HOUSEKEEPING_INTERVAL_SECONDS", 600)
 # A stored object nothing refers to is deleted once it is older than this (a racing writer may
 # still be about to refer to it).
 ORPHAN_GRACE_SECONDS = env_int("ORPHAN_GRACE_SECONDS", 3600)
+# Stored bytes that a writer was just handed again (the same picture or PDF arriving twice) are not
+# released for this long, even if nothing refers to them yet: that writer refers to them within
+# it (the longest gap is storing a video's renditions before the commit). The sweep frees them after.
+MEDIA_BLOB_REUSE_GRACE_SECONDS = env_int("MEDIA_BLOB_REUSE_GRACE_SECONDS", 600)
 CELERY_BEAT_SCHEDULE = {
     "media-housekeeping": {"task": "media.housekeeping", "schedule": float(HOUSEKEEPING_INTERVAL_SECONDS)},
     "whatsapp-recover": {"task": "whatsapp.recover", "schedule": float(HOUSEKEEPING_INTERVAL_SECONDS)},

@@ -3,6 +3,15 @@
 `store_blob` hashes a stream while spooling it (RAM up to MEDIA_SPOOL_MEMORY_BYTES, then a temp
 file), then writes the object under its content key and records the Blob. The object is written
 before the row, so a Blob row never points at a missing object.
+
+Reuse and release race each other, since the same bytes arrive from many places (every contact's
+default picture, a forwarded photo, the same invoice PDF). Two rules keep a reused Blob alive:
+- a writer that is handed an existing row stamps it (`reused_at`) in the same statement that proves
+  the row still exists; `release_blob` keeps a row stamped within MEDIA_BLOB_REUSE_GRACE_SECONDS
+  (the writer refers to it within that time; the orphan sweep releases it later if not);
+- `release_blob` deletes the object while it holds the row lock, before the row goes, and nothing
+  deletes it again after the commit: a writer that stores the same bytes again afterwards (same
+  content key) is never undone by a late delete.
 """
 
 from __future__ import annotations
@@ -10,10 +19,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import tempfile
+from datetime import timedelta
 from typing import BinaryIO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from chatmedia.media.models import Blob
 from chatmedia.media.storage import media_storage
@@ -80,19 +91,27 @@ def store_blob(tenant: Tenant, stream: BinaryIO, content_type: str, max_bytes: i
         spool, sha256, size = spool_and_hash(stream, limit)
     with spool as source:
         existing = Blob.objects.filter(tenant=tenant, sha256=sha256).first()
-        if existing is not None and storage.exists(existing.storage_key):
+        if existing is not None and _claim(existing):
+            if not storage.exists(existing.storage_key):  # lost behind our back: write it again
+                storage.save(existing.storage_key, source, content_type)
             return existing
         key = blob_key(tenant.id, sha256)
         storage.save(key, source, content_type)
-    if existing is not None:
-        return existing
     try:
         with transaction.atomic():
             return Blob.objects.create(
                 tenant=tenant, sha256=sha256, size=size, content_type=content_type, storage_key=key
             )
     except IntegrityError:  # a concurrent writer stored the same bytes first: same key, same object
-        return Blob.objects.get(tenant=tenant, sha256=sha256)
+        concurrent = Blob.objects.get(tenant=tenant, sha256=sha256)
+        _claim(concurrent)
+        return concurrent
+
+
+def _claim(blob: Blob) -> bool:
+    """Stamp `blob` as handed out again; False if it was released meanwhile (the UPDATE waits for
+    a release holding the row lock, then finds no row)."""
+    return Blob.objects.filter(pk=blob.pk).update(reused_at=timezone.now()) == 1
 
 
 def is_referenced(blob: Blob) -> bool:
@@ -106,12 +125,21 @@ def is_referenced(blob: Blob) -> bool:
 
 
 def release_blob(blob: Blob) -> bool:
-    """Delete the Blob and its object when nothing refers to it any more. Returns True if deleted."""
+    """Delete the Blob and its object when nothing refers to it any more and no writer was handed
+    it within MEDIA_BLOB_REUSE_GRACE_SECONDS (the orphan sweep comes back for those). Returns True
+    if deleted. A StorageError leaves the row (the sweep retries)."""
     with transaction.atomic():
         locked = Blob.objects.select_for_update().filter(pk=blob.pk).first()
-        if locked is None or is_referenced(locked):
+        if locked is None or is_referenced(locked) or recently_reused(locked):
             return False
-        key = locked.storage_key
+        media_storage().delete(locked.storage_key)  # under the lock: see the module docstring
+        locked.object_deleted = True  # lifecycle.blob_deleted must not delete it again
         locked.delete()
-    media_storage().delete(key)
     return True
+
+
+def recently_reused(blob: Blob, now=None) -> bool:
+    if blob.reused_at is None:
+        return False
+    grace = timedelta(seconds=settings.MEDIA_BLOB_REUSE_GRACE_SECONDS)
+    return blob.reused_at > (now or timezone.now()) - grace

@@ -54,8 +54,11 @@ def conversation_deleted(sender, instance, **kwargs) -> None:
 
 
 def blob_deleted(sender, instance, **kwargs) -> None:
-    """A Blob row deleted by a cascade (a tenant removed): its object goes too. (`release_blob`
-    deletes the object itself; deleting a missing object again is harmless.)"""
+    """A Blob row deleted by a cascade (a tenant removed): its object goes too, after the commit.
+    Not for `release_blob`, which deleted the object under the row lock: deleting it again after
+    the commit would remove what a writer of the same bytes (same key) stored meanwhile."""
+    if getattr(instance, "object_deleted", False):
+        return
     key = instance.storage_key
 
     def delete() -> None:

@@ -18,6 +18,9 @@ class Blob(models.Model):
     content_type = models.CharField(max_length=255)
     storage_key = models.CharField(max_length=255, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Last time store_blob handed this row to a writer that found the bytes already stored: that
+    # writer refers to it a moment later, so releasing it waits (MEDIA_BLOB_REUSE_GRACE_SECONDS).
+    reused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "sha256"], name="blob_unique_tenant_sha256")]
