@@ -57,6 +57,25 @@ def _secret_key_from_var_dir() -> str:
 
 
 SECRET_KEY = env("SECRET_KEY") or _secret_key_from_var_dir()
+
+
+def _credentials_key_from_var_dir() -> str:
+    """Like the secret key: a dev install gets its own random key for connection credentials."""
+    from cryptography.fernet import Fernet
+
+    path = VAR_DIR / "credentials_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(Fernet.generate_key().decode())
+    return path.read_text().strip()
+
+
+# Encrypts WhatsApp connections' credentials at rest (a Fernet key: `manage.py
+# generate_credentials_key`). Earlier keys, comma-separated, are still read while rotating.
+CREDENTIALS_KEY = env("CREDENTIALS_KEY") or _credentials_key_from_var_dir()
+CREDENTIALS_KEY_FALLBACKS = env_list("CREDENTIALS_KEY_FALLBACKS")
 # Earlier keys, comma-separated: what they signed (sessions, media URLs) stays valid while rotating.
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 DEBUG = env_bool("DEBUG", False)
@@ -472,7 +491,19 @@ WEBHOOK_TENANT_CACHE_SECONDS = env_int("WEBHOOK_TENANT_CACHE_SECONDS", 30)
 WEBHOOK_JWT_LEEWAY_SECONDS = env_int("WEBHOOK_JWT_LEEWAY_SECONDS", 30)
 # Hosts media may be downloaded from: `host`, `host:port`, or `*.domain`. Wildcards need https and
 # public addresses; a host listed exactly may be private or plain http (tests' fake CDN).
-WHATSAPP_MEDIA_HOSTS = env_list("WHATSAPP_MEDIA_HOSTS", "mmg.whatsapp.net,*.whatsapp.net")
+# (Meta's Cloud API hands out media URLs on lookaside.fbsbx.com.)
+WHATSAPP_MEDIA_HOSTS = env_list("WHATSAPP_MEDIA_HOSTS", "mmg.whatsapp.net,*.whatsapp.net,*.fbsbx.com")
+# Meta's WhatsApp Cloud API: where the Graph API is (a connection may name its own), its version,
+# how long a call may take, how files are handed over (upload to /media, or a link to a signed URL
+# of ours valid CLOUD_MEDIA_LINK_TTL_SECONDS), and webhooks' size limit and replay window.
+GRAPH_API_URL = env("GRAPH_API_URL", "https://graph.facebook.com")
+GRAPH_API_VERSION = env("GRAPH_API_VERSION", "v21.0")
+GRAPH_TIMEOUT_SECONDS = float(env("GRAPH_TIMEOUT_SECONDS", "30"))
+CLOUD_SEND_MEDIA = env("CLOUD_SEND_MEDIA", "upload")
+CLOUD_MEDIA_LINK_TTL_SECONDS = env_int("CLOUD_MEDIA_LINK_TTL_SECONDS", 900)
+# Meta's webhook bodies are small (media comes by id): a few hundred KB is already odd.
+CLOUD_WEBHOOK_MAX_BODY_BYTES = env_int("CLOUD_WEBHOOK_MAX_BODY_BYTES", 1024 * 1024)
+CLOUD_WEBHOOK_REPLAY_SECONDS = env_int("CLOUD_WEBHOOK_REPLAY_SECONDS", 24 * 3600)
 # Where `directPath` of an encrypted file is fetched from.
 WHATSAPP_MEDIA_BASE_URL = env("WHATSAPP_MEDIA_BASE_URL", "https://mmg.whatsapp.net")
 # Timeouts of server-side downloads (seconds): connect, each read, and the whole transfer.

@@ -3,6 +3,7 @@ tools/run_tests.py); on the `real` stack every real service must be configured, 
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.media.storage import media_storage
 from chatmedia.media.storage.config import local_storage_setting, s3_storage_setting
 from chatmedia.tenancy.models import ApiToken, Membership, Tenant
+from tests.connections import connect_to_fake, new_conversation, new_tenant, webhook_path
 from tools.fake_whatsapp import FakeWhatsApp
 from tools.services import S3TestServer
 
@@ -99,12 +101,12 @@ class TenantWorld:
 
 
 def make_world(slug: str, django_user_model) -> TenantWorld:
-    tenant = Tenant.objects.create(slug=slug, name=slug.title())
+    tenant = new_tenant(slug)
     user = django_user_model.objects.create_user(username=f"agent-{slug}", password=uuid.uuid4().hex)
     membership = Membership.objects.create(user=user, tenant=tenant)
     _, raw = ApiToken.issue(membership)
-    conversation = Conversation.objects.create(
-        tenant=tenant, remote_jid=f"5511{uuid.uuid4().int % 10**9:09d}@s.whatsapp.net", display_name="Cliente"
+    conversation = new_conversation(
+        tenant, remote_jid=f"5511{uuid.uuid4().int % 10**9:09d}@s.whatsapp.net", display_name="Cliente"
     )
     message = Message.objects.create(
         tenant=tenant,
@@ -176,9 +178,12 @@ def published(monkeypatch) -> list[tuple[str, dict]]:
     from chatmedia.realtime import events
 
     seen: list[tuple[str, dict]] = []
-    monkeypatch.setattr(
-        events, "send_now", lambda tenant, conversation, event, data: seen.append((event, data))
-    )
+
+    def send_now(tenant, conversation, event, data):
+        json.dumps(data)  # the socket sends it with plain json: a UUID or a datetime would not go
+        seen.append((event, data))
+
+    monkeypatch.setattr(events, "send_now", send_now)
     return seen
 
 
@@ -230,10 +235,7 @@ def queued_sends(monkeypatch) -> list[str]:
 @pytest.fixture
 def agent(transactional_db, django_user_model, fake_whatsapp):
     world = make_world("uploads", django_user_model)
-    world.tenant.evolution_url = fake_whatsapp.url
-    world.tenant.evolution_instance = fake_whatsapp.state.instance
-    world.tenant.evolution_token = fake_whatsapp.state.apikey
-    world.tenant.save()
+    connect_to_fake(world.tenant, fake_whatsapp)
     return world
 
 
@@ -241,9 +243,7 @@ def agent(transactional_db, django_user_model, fake_whatsapp):
 def webhook_to_us(fake_whatsapp, agent, live_server):
     """The fake posts send.message and receipts to our webhook, like Evolution does."""
     tenant = agent.tenant
-    fake_whatsapp.state.webhook_url = (
-        f"{live_server.url}/webhooks/evolution/{tenant.slug}/{tenant.webhook_secret}/"
-    )
+    fake_whatsapp.state.webhook_url = f"{live_server.url}{webhook_path(tenant)}"
     return fake_whatsapp
 
 

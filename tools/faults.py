@@ -138,10 +138,11 @@ class Stack:
     def _tenant(self) -> None:
         from django.contrib.auth import get_user_model
 
-        from chatmedia.tenancy.models import ApiToken, Membership, Tenant
+        from chatmedia.tenancy.models import ApiToken, Membership
+        from chatmedia.tenancy.provisioning import create_tenant
 
-        self.tenant = Tenant.objects.create(
-            slug="faults",
+        self.tenant = create_tenant(
+            "faults",
             name="Faults",
             evolution_url=self.fake.url,
             evolution_instance=self.fake.state.instance,
@@ -149,7 +150,9 @@ class Stack:
         )
         user = get_user_model().objects.create_user("agent-faults")
         _, self.token = ApiToken.issue(Membership.objects.create(user=user, tenant=self.tenant))
-        self.webhook_url = f"{self.system.url}/webhooks/evolution/faults/{self.tenant.webhook_secret}/"
+        connection = self.tenant.connections.get()
+        secret = connection.secret("webhook_secret")
+        self.webhook_url = f"{self.system.url}/webhooks/evolution/{connection.id}/{secret}/"
         self.fake.state.webhook_url = self.webhook_url
 
     def stop(self) -> None:
@@ -196,7 +199,9 @@ class Stack:
         from chatmedia.chat.models import Conversation
 
         return Conversation.objects.create(
-            tenant=self.tenant, remote_jid=f"55118{random.randrange(10**8):08d}@s.whatsapp.net"
+            tenant=self.tenant,
+            connection=self.tenant.connections.get(),
+            remote_jid=f"55118{random.randrange(10**8):08d}@s.whatsapp.net",
         )
 
     def outgoing(self, count: int, conversation=None) -> list[str]:

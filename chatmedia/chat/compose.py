@@ -16,7 +16,6 @@ from chatmedia.chat.models import Conversation, Message
 from chatmedia.errors import Refused
 from chatmedia.realtime import events
 from chatmedia.tenancy.models import Tenant
-from chatmedia.whatsapp import evolution
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +53,12 @@ def quoted_fields(conversation: Conversation, reply_to_id) -> dict:
 
 def send_text(tenant: Tenant, conversation_id, text: str, reply_to=None) -> Message:
     """`reply_to`: the id of one of this conversation's messages, quoted by the new one."""
-    conversation = Conversation.objects.filter(tenant=tenant, pk=conversation_id).first()
+    conversation = Conversation.objects.filter(tenant=tenant, pk=conversation_id).select_related("connection")
+    conversation = conversation.first()
     if conversation is None:
         raise Refused(404, "conversation_not_found", "No such conversation.")
-    if not evolution.is_configured(tenant):
-        raise Refused(
-            409, "whatsapp_not_connected", "This account has no WhatsApp (Evolution API) connection."
-        )
+    if not conversation.connection.can_send:
+        raise Refused(409, "whatsapp_not_connected", "This number has no working WhatsApp connection.")
     text = text.strip()
     if not text:
         raise Refused(400, "empty", "The message is empty.")
@@ -99,7 +97,8 @@ def react(tenant: Tenant, message_id, emoji: str) -> Message:
     from chatmedia.chat import history
     from chatmedia.whatsapp import tasks
 
-    message = Message.objects.filter(tenant=tenant, pk=message_id).select_related("conversation").first()
+    message = Message.objects.filter(tenant=tenant, pk=message_id).select_related("conversation__connection")
+    message = message.first()
     if message is None:
         raise Refused(404, "not_found", "No such message.")
     emoji = emoji.strip()
@@ -109,10 +108,8 @@ def react(tenant: Tenant, message_id, emoji: str) -> Message:
         raise Refused(409, "not_sent", "That message has not reached WhatsApp yet.")
     if message.deleted_at is not None:
         raise Refused(409, "deleted", "That message was deleted.")
-    if not evolution.is_configured(tenant):
-        raise Refused(
-            409, "whatsapp_not_connected", "This account has no WhatsApp (Evolution API) connection."
-        )
+    if not message.conversation.connection.can_send:
+        raise Refused(409, "whatsapp_not_connected", "This number has no working WhatsApp connection.")
     from django.utils import timezone
 
     with transaction.atomic():

@@ -25,13 +25,13 @@ from chatmedia.realtime import events
 logger = logging.getLogger(__name__)
 
 
-def after_commit(tenant_id, *jids: str) -> None:
+def after_commit(connection_id, *jids: str) -> None:
     """Once the caller commits, merge the conversations any of `jids` reaches. One address is
     enough to look: the other webhook may have committed a conversation that has it as alias."""
     addresses = tuple(sorted({j for j in jids if j and not j.endswith("@g.us")}))
     if not addresses:
         return
-    transaction.on_commit(lambda: merge_addresses(tenant_id, addresses), robust=True)
+    transaction.on_commit(lambda: merge_addresses(connection_id, addresses), robust=True)
 
 
 def _rank(conversation: Conversation) -> tuple:
@@ -43,11 +43,12 @@ def _rank(conversation: Conversation) -> tuple:
     )
 
 
-def merge_addresses(tenant_id, addresses: tuple[str, ...]) -> Conversation | None:
-    """Merge every conversation of the tenant reached by any of `addresses`, and key the one kept
+def merge_addresses(connection_id, addresses: tuple[str, ...]) -> Conversation | None:
+    """Merge every conversation of the connection (never across our numbers: the same person on
+    two of them is two conversations) reached by any of `addresses`, and key the one kept
     by phone when one of them is a phone number; the one kept (None when there is none)."""
     with transaction.atomic():
-        found = Conversation.objects.filter(tenant_id=tenant_id).filter(
+        found = Conversation.objects.filter(connection_id=connection_id).filter(
             Q(remote_jid__in=addresses) | Q(alt_jid__in=addresses)
         )
         rows = sorted(found.values_list("pk", "remote_jid"), key=lambda row: str(row[0]))
@@ -73,7 +74,11 @@ def _learn(kept: Conversation, addresses: tuple[str, ...]) -> None:
     phone = next((a for a in addresses if a.endswith("@s.whatsapp.net")), "")
     if kept.is_group or not phone or kept.remote_jid.endswith("@s.whatsapp.net"):
         return
-    if Conversation.objects.filter(tenant_id=kept.tenant_id, remote_jid=phone).exclude(pk=kept.pk).exists():
+    if (
+        Conversation.objects.filter(connection_id=kept.connection_id, remote_jid=phone)
+        .exclude(pk=kept.pk)
+        .exists()
+    ):
         return
     kept.alt_jid, kept.remote_jid = kept.remote_jid, phone
     kept.save(update_fields=["alt_jid", "remote_jid"])

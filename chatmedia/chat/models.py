@@ -13,12 +13,16 @@ from django.db import models
 from django.utils import timezone
 
 from chatmedia.media.models import Blob
-from chatmedia.tenancy.models import Tenant
+from chatmedia.tenancy.models import Connection, Tenant
 
 
 class Conversation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="conversations")
+    # The number of ours the person writes to: the same customer on two of our numbers is two
+    # conversations. A connection that has conversations cannot be deleted alone (RESTRICT; the
+    # tenant can, with everything of it).
+    connection = models.ForeignKey(Connection, on_delete=models.RESTRICT, related_name="conversations")
     remote_jid = models.CharField(max_length=255, help_text="WhatsApp JID of the person or group.")
     # The peer's other address: the LID of a phone-keyed contact (or the phone of a LID-only one).
     alt_jid = models.CharField(max_length=255, blank=True)
@@ -35,11 +39,13 @@ class Conversation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "remote_jid"], name="conversation_unique_tenant_jid")
+            models.UniqueConstraint(
+                fields=["connection", "remote_jid"], name="conversation_unique_connection_jid"
+            )
         ]
         indexes = [
             models.Index(fields=["tenant", "-last_activity_at"], name="conversation_recent"),
-            models.Index(fields=["tenant", "alt_jid"], name="conversation_alt_jid"),
+            models.Index(fields=["connection", "alt_jid"], name="conversation_connection_alt"),
         ]
 
     def __str__(self) -> str:

@@ -127,14 +127,17 @@ def with_last_messages(conversations: list) -> list:
 
 
 class ConversationSerializer(serializers.ModelSerializer):
+    connection = serializers.UUIDField(source="connection_id", read_only=True)  # a str in events too
     avatar_url = serializers.SerializerMethodField()
     last_message = serializers.SerializerMethodField()
 
     class Meta:
         model = Conversation
         # avatar_updated_at: null = no picture (show initials); it changes when the picture does.
+        # connection: which of the tenant's numbers the chat is on (GET /api/connections/).
         fields = [
             "id",
+            "connection",
             "remote_jid",
             "display_name",
             "is_group",

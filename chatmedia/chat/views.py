@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,9 +33,28 @@ from chatmedia.whatsapp import sending
 
 
 class ConversationList(TenantScopedMixin, generics.ListAPIView):
+    """`?connection=<id>`: only the chats on that number of the tenant."""
+
     queryset = Conversation.objects.all()
     serializer_class = ConversationSerializer
     pagination_class = ConversationPagination
+
+    @extend_schema(
+        parameters=[OpenApiParameter("connection", OpenApiTypes.UUID, description="one of /api/connections/")]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        connection = self.request.query_params.get("connection")
+        if connection:
+            try:
+                connection = uuid.UUID(connection)
+            except ValueError:
+                raise ValidationError({"connection": "not a connection id"}) from None
+            queryset = queryset.filter(connection_id=connection)
+        return queryset
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

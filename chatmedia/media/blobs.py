@@ -7,8 +7,9 @@ before the row, so a Blob row never points at a missing object.
 Reuse and release race each other, since the same bytes arrive from many places (every contact's
 default picture, a forwarded photo, the same invoice PDF). Two rules keep a reused Blob alive:
 - a writer that is handed an existing row stamps it (`reused_at`) in the same statement that proves
-  the row still exists; `release_blob` keeps a row stamped within MEDIA_BLOB_REUSE_GRACE_SECONDS
-  (the writer refers to it within that time; the orphan sweep releases it later if not);
+  the row still exists; `release_blob` keeps a row stamped within MEDIA_BLOB_REUSE_GRACE_SECONDS.
+  The transaction that stores the writer's reference calls `settle`, which clears the stamp unless
+  another writer stamped it since (a writer that crashed first: the orphan sweep comes later);
 - `release_blob` deletes the object while it holds the row lock, before the row goes, and nothing
   deletes it again after the commit: a writer that stores the same bytes again afterwards (same
   content key) is never undone by a late delete.
@@ -111,7 +112,20 @@ def store_blob(tenant: Tenant, stream: BinaryIO, content_type: str, max_bytes: i
 def _claim(blob: Blob) -> bool:
     """Stamp `blob` as handed out again; False if it was released meanwhile (the UPDATE waits for
     a release holding the row lock, then finds no row)."""
-    return Blob.objects.filter(pk=blob.pk).update(reused_at=timezone.now()) == 1
+    stamp = timezone.now()
+    if Blob.objects.filter(pk=blob.pk).update(reused_at=stamp) != 1:
+        return False
+    blob.reused_at = blob.claim = stamp
+    return True
+
+
+def settle(*blobs: Blob | None) -> None:
+    """In the transaction that stores the references to `blobs` (from `store_blob`): they need no
+    protection from release any more, unless another writer was handed them since."""
+    for blob in blobs:
+        stamp = getattr(blob, "claim", None)
+        if stamp is not None:
+            Blob.objects.filter(pk=blob.pk, reused_at=stamp).update(reused_at=None)
 
 
 def is_referenced(blob: Blob) -> bool:

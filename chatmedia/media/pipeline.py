@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from chatmedia.chat.models import Attachment, Message, Rendition
 from chatmedia.media import cache, processing, scanning
-from chatmedia.media.blobs import release_blob, store_blob
+from chatmedia.media.blobs import release_blob, settle, store_blob
 from chatmedia.media.filenames import default_file_name, extension_for, safe_file_name
 from chatmedia.media.models import Blob
 from chatmedia.media.policy import MediaPolicy
@@ -137,6 +137,7 @@ def _finish(attachment_id, original: Blob, inspection: processing.Inspection, re
         attachment.status = Attachment.Status.READY
         attachment.error_code = attachment.error_message = ""
         attachment.save()
+        settle(original, *(blob for blob, _ in renditions.values()))
         events.attachment_changed(attachment)
     metrics.upload_finished(
         _direction(attachment), True, (timezone.now() - attachment.created_at).total_seconds()

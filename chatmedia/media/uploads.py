@@ -39,7 +39,6 @@ from chatmedia.media.storage.keys import incoming_upload_key
 from chatmedia.media.video import AUDIO_TYPE_OF_CONTAINER
 from chatmedia.realtime import events
 from chatmedia.tenancy.models import Tenant
-from chatmedia.whatsapp import evolution
 
 logger = logging.getLogger(__name__)
 
@@ -124,13 +123,12 @@ def part_urls(upload: Upload, numbers) -> list[dict]:
 
 def start(tenant: Tenant, request: NewUpload) -> tuple[Attachment, dict]:
     """Validate, create message + attachment + upload, and return (attachment, upload instructions)."""
-    conversation = Conversation.objects.filter(tenant=tenant, pk=request.conversation_id).first()
+    conversation = Conversation.objects.filter(tenant=tenant, pk=request.conversation_id)
+    conversation = conversation.select_related("connection").first()
     if conversation is None:
         raise UploadRefused(404, "conversation_not_found", "No such conversation.")
-    if not evolution.is_configured(tenant):
-        raise UploadRefused(
-            409, "whatsapp_not_connected", "This account has no WhatsApp (Evolution API) connection."
-        )
+    if not conversation.connection.can_send:
+        raise UploadRefused(409, "whatsapp_not_connected", "This number has no working WhatsApp connection.")
     caption = request.caption or ""
     if len(caption) > settings.UPLOAD_CAPTION_MAX_CHARS:
         raise UploadRefused(

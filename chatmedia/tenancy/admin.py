@@ -1,64 +1,82 @@
 from django import forms
 from django.contrib import admin
 
-from chatmedia.tenancy.models import ApiToken, Membership, Tenant
-from chatmedia.tenancy.provisioning import MIN_WEBHOOK_SECRET_LENGTH
+from chatmedia.tenancy import credentials
+from chatmedia.tenancy.models import ApiToken, Connection, Membership, Tenant, new_webhook_secret
+from chatmedia.tenancy.provisioning import MIN_WEBHOOK_SECRET_LENGTH, connection_webhook_url
+
+SECRET_FIELDS = {
+    Connection.Provider.EVOLUTION: ("token", "webhook_secret", "jwt_key"),
+    Connection.Provider.CLOUD: ("access_token", "app_secret", "verify_token"),
+}
+ALL_SECRETS = ("token", "webhook_secret", "jwt_key", "access_token", "app_secret", "verify_token")
+SHORTEST = {"webhook_secret": MIN_WEBHOOK_SECRET_LENGTH, "jwt_key": MIN_WEBHOOK_SECRET_LENGTH}
 
 
-class TenantForm(forms.ModelForm):
+class ConnectionForm(forms.ModelForm):
+    """Credentials are write-only: never rendered back; empty on edit keeps the stored value."""
+
     evolution_url = forms.URLField(required=False, assume_scheme="https")
+    graph_url = forms.URLField(required=False, assume_scheme="https")
+    token = forms.CharField(
+        required=False, widget=forms.PasswordInput, help_text="Evolution instance API key."
+    )
+    webhook_secret = forms.CharField(
+        required=False, widget=forms.PasswordInput, help_text="Evolution webhook path secret."
+    )
+    jwt_key = forms.CharField(
+        required=False, widget=forms.PasswordInput, help_text="Evolution >= 2.3 webhook JWT key."
+    )
+    access_token = forms.CharField(
+        required=False, widget=forms.PasswordInput, help_text="Meta Graph API access token."
+    )
+    app_secret = forms.CharField(required=False, widget=forms.PasswordInput, help_text="Meta app secret.")
+    verify_token = forms.CharField(
+        required=False, widget=forms.PasswordInput, help_text="Webhook verify token."
+    )
 
     class Meta:
-        model = Tenant
+        model = Connection
         fields = [
-            "slug",
-            "name",
-            "evolution_url",
-            "evolution_instance",
-            "evolution_token",
-            "webhook_secret",
-            "jwt_key",
-            "storage_quota_bytes",
-            "deleted_media_retention_days",
-            "store_view_once_media",
-        ]
-        # Secrets are never shown back; leaving the field empty on edit keeps the stored value.
-        widgets = {
-            "evolution_token": forms.PasswordInput(render_value=False),
-            "jwt_key": forms.PasswordInput(render_value=False),
-            "webhook_secret": forms.PasswordInput(render_value=False),
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("evolution_token", "jwt_key", "webhook_secret"):
-            # A callable default (webhook_secret) would otherwise be echoed in a hidden input.
-            self.fields[name].show_hidden_initial = False
-        if self.instance.pk:
-            for name in ("evolution_token", "jwt_key", "webhook_secret"):
-                self.fields[name].required = False
-                self.fields[name].help_text = "Stored; type a new value to replace it."
-
-    def clean_webhook_secret(self):
-        secret = self.cleaned_data.get("webhook_secret", "")
-        if secret and len(secret) < MIN_WEBHOOK_SECRET_LENGTH:
-            raise forms.ValidationError(f"Use at least {MIN_WEBHOOK_SECRET_LENGTH} characters.")
-        return secret
-
-    def clean_jwt_key(self):
-        key = self.cleaned_data.get("jwt_key", "")
-        if key and len(key) < MIN_WEBHOOK_SECRET_LENGTH:
-            raise forms.ValidationError(f"Use at least {MIN_WEBHOOK_SECRET_LENGTH} characters.")
-        return key
+            "tenant", "provider", "name", "phone", "evolution_url", "evolution_instance",
+            "graph_url", "phone_number_id",
+        ]  # fmt: skip
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk:
-            stored = Tenant.objects.get(pk=self.instance.pk)
-            for name in ("evolution_token", "jwt_key", "webhook_secret"):
-                if not cleaned.get(name):
-                    cleaned[name] = getattr(stored, name)
+        for name, shortest in SHORTEST.items():
+            value = cleaned.get(name) or ""
+            if value and len(value) < shortest:
+                self.add_error(name, f"Use at least {shortest} characters.")
+        key = cleaned.get("jwt_key")
+        if key:
+            taken = Connection.objects.filter(jwt_key_digest=credentials.digest(key))
+            if taken.exclude(pk=self.instance.pk).exists():
+                self.add_error("jwt_key", "Another connection already uses this JWT key.")
         return cleaned
+
+    def save(self, commit=True):
+        connection = super().save(commit=False)
+        typed = {name: self.cleaned_data.get(name) or "" for name in ALL_SECRETS}
+        changed = {name: value for name, value in typed.items() if value}
+        if not connection.credentials and "webhook_secret" not in changed:
+            changed["webhook_secret"] = new_webhook_secret()
+        connection.set_secrets(**changed)
+        if commit:
+            connection.save()
+        return connection
+
+
+class ConnectionInline(admin.TabularInline):
+    model = Connection
+    extra = 0
+    fields = ["name", "provider", "phone", "status"]
+    readonly_fields = ["name", "provider", "phone", "status"]
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class MembershipInline(admin.TabularInline):
@@ -69,10 +87,24 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    form = TenantForm
-    list_display = ["slug", "name", "evolution_instance", "created_at"]
+    fields = ["slug", "name", "storage_quota_bytes", "deleted_media_retention_days", "store_view_once_media"]
+    list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]
-    inlines = [MembershipInline]
+    inlines = [ConnectionInline, MembershipInline]
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    form = ConnectionForm
+    list_display = ["name", "tenant", "provider", "phone", "status", "status_changed_at"]
+    list_filter = ["provider", "status", "tenant"]
+    search_fields = ["name", "phone", "evolution_instance", "phone_number_id", "tenant__slug"]
+    readonly_fields = ["webhook_url", "status", "status_detail", "status_changed_at", "created_at"]
+    autocomplete_fields = ["tenant"]
+
+    @admin.display(description="Webhook URL (give it to the provider)")
+    def webhook_url(self, obj):
+        return connection_webhook_url(obj, reveal=False) if obj.pk else "—"
 
 
 @admin.register(Membership)

@@ -1,8 +1,9 @@
-"""Tenants (one WhatsApp number / Evolution instance each), their members and API tokens.
+"""Tenants, their members and API tokens, and their WhatsApp connections (one per number).
 
-Secrets that we must present to others (the Evolution instance token) or verify with (webhook secret,
-JWT key) are stored as given; API tokens are stored only as a SHA-256 digest, so a database leak does
-not leak usable tokens. None of these fields is ever returned by the API or written to a log.
+A connection's credentials — what we present to the provider (Evolution's instance token, Meta's
+access token) or verify its webhooks with (webhook secret, JWT key, app secret, verify token) — are
+encrypted at rest (`credentials`, CREDENTIALS_KEY); lookups by a secret use its digest. API tokens
+are stored only as a SHA-256 digest. None of these is ever returned by the API or written to a log.
 """
 
 from __future__ import annotations
@@ -23,13 +24,6 @@ class Tenant(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slug = models.SlugField(max_length=63, unique=True)
     name = models.CharField(max_length=200)
-    evolution_url = models.URLField(blank=True, help_text="Base URL of this tenant's Evolution API server.")
-    evolution_instance = models.CharField(max_length=200, blank=True)
-    evolution_token = models.CharField(max_length=500, blank=True, help_text="Instance API key (secret).")
-    webhook_secret = models.CharField(max_length=200, default=new_webhook_secret)
-    jwt_key = models.CharField(
-        max_length=500, blank=True, help_text="HS256 key of Evolution's webhook JWT (Evolution >= 2.3.0)."
-    )
     storage_quota_bytes = models.BigIntegerField(default=0, help_text="0 = the default quota setting.")
     # Counted by housekeeping (media.quota.record_usage); quota checks count live.
     storage_used_bytes = models.BigIntegerField(default=0)
@@ -44,15 +38,6 @@ class Tenant(models.Model):
 
     class Meta:
         ordering = ["slug"]
-        constraints = [
-            # Evolution's webhook JWT names no instance: the key alone says whose webhook it is.
-            models.UniqueConstraint(
-                fields=["jwt_key"],
-                condition=~models.Q(jwt_key=""),
-                name="tenant_unique_jwt_key",
-                violation_error_message="Another tenant already uses this JWT key; each needs its own.",
-            )
-        ]
 
     def __str__(self) -> str:
         return self.slug
@@ -60,6 +45,100 @@ class Tenant(models.Model):
     @property
     def effective_storage_quota_bytes(self) -> int:
         return self.storage_quota_bytes or settings.TENANT_DEFAULT_STORAGE_QUOTA_BYTES
+
+
+class Connection(models.Model):
+    """One WhatsApp number of a tenant, reached through one provider.
+
+    Credentials per provider (keys of the encrypted `credentials` object):
+    - evolution: `token` (instance API key), `webhook_secret` (path segment), `jwt_key` (HS256 key
+      of Evolution >= 2.3 webhook JWTs, optional);
+    - cloud: `access_token` (Graph API bearer), `app_secret` (X-Hub-Signature-256 key),
+      `verify_token` (the webhook GET verification).
+    """
+
+    class Provider(models.TextChoices):
+        EVOLUTION = "evolution", "Evolution API"
+        CLOUD = "cloud", "WhatsApp Cloud API"
+
+    class Status(models.TextChoices):
+        UNKNOWN = "unknown", "Not known yet"
+        CONNECTED = "connected", "Connected"
+        DISCONNECTED = "disconnected", "Disconnected"
+        AUTH_ERROR = "auth_error", "Credentials refused"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="connections")
+    provider = models.CharField(max_length=16, choices=Provider.choices, default=Provider.EVOLUTION)
+    name = models.CharField(max_length=100, help_text="What agents see: Vendas, Suporte, Cobrança…")
+    phone = models.CharField(max_length=32, blank=True, help_text="The number, digits only (E.164).")
+    # Not secret: where the provider is (set by an operator, never by a webhook).
+    evolution_url = models.URLField(blank=True, help_text="Base URL of the Evolution API server.")
+    evolution_instance = models.CharField(max_length=200, blank=True)
+    graph_url = models.URLField(blank=True, help_text="Graph API base URL (empty: Meta's).")
+    phone_number_id = models.CharField(max_length=64, blank=True, help_text="Meta's phone number id.")
+    credentials = models.TextField(blank=True, editable=False)
+    webhook_secret_digest = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    jwt_key_digest = models.CharField(max_length=64, blank=True, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNKNOWN)
+    status_detail = models.CharField(max_length=300, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant", "created_at"]
+        constraints = [
+            # Evolution's webhook JWT names no instance: the key alone says whose webhook it is.
+            models.UniqueConstraint(
+                fields=["jwt_key_digest"],
+                condition=~models.Q(jwt_key_digest=""),
+                name="connection_unique_jwt_key",
+                violation_error_message="Another connection already uses this JWT key; each needs its own.",
+            ),
+            models.UniqueConstraint(
+                fields=["phone_number_id"],
+                condition=~models.Q(phone_number_id=""),
+                name="connection_unique_phone_number_id",
+                violation_error_message="Another connection already uses this phone number id.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant.slug} · {self.name}"
+
+    def mark(self, status: str, detail: str = "") -> None:
+        """Record what the provider said about the number (a refused token, a reconnect); a write
+        only when it changes."""
+        from django.utils import timezone
+
+        changed = Connection.objects.filter(pk=self.pk).exclude(status=status, status_detail=detail[:300])
+        if changed.update(status=status, status_detail=detail[:300], status_changed_at=timezone.now()):
+            self.status, self.status_detail = status, detail[:300]
+
+    @property
+    def can_send(self) -> bool:
+        """Configured enough to call the provider (whether it answers is another matter)."""
+        if self.provider == self.Provider.CLOUD:
+            return bool(self.phone_number_id and self.secret("access_token"))
+        return bool(self.evolution_url and self.evolution_instance and self.secret("token"))
+
+    def secrets(self) -> dict[str, str]:
+        from chatmedia.tenancy import credentials
+
+        return credentials.decrypt(self.credentials)
+
+    def secret(self, name: str) -> str:
+        return self.secrets().get(name, "")
+
+    def set_secrets(self, **values: str) -> None:
+        """Replace the named secrets (others stay); "" removes one. Call save() after."""
+        from chatmedia.tenancy import credentials
+
+        current = {**self.secrets(), **values}
+        current = {key: value for key, value in current.items() if value}
+        self.credentials = credentials.encrypt(current)
+        self.webhook_secret_digest = credentials.digest(current.get("webhook_secret", ""))
+        self.jwt_key_digest = credentials.digest(current.get("jwt_key", ""))
 
 
 class Membership(models.Model):

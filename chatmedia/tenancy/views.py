@@ -1,13 +1,14 @@
-"""Who am I and in which tenant am I acting (the web UI asks this first)."""
+"""Who am I and in which tenant am I acting (the web UI asks this first), and the tenant's
+WhatsApp numbers (`GET /api/connections/`: never a credential)."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatmedia.tenancy.models import Membership, Tenant
+from chatmedia.tenancy.models import Connection, Membership, Tenant
 from chatmedia.tenancy.scoping import TenantScopedMixin
 
 
@@ -37,3 +38,18 @@ class Me(TenantScopedMixin, APIView):
             "tenants": [m.tenant for m in memberships],
         }
         return Response(MeSerializer(me).data)
+
+
+class ConnectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Connection
+        fields = ["id", "provider", "name", "phone", "status", "status_changed_at"]
+        read_only_fields = fields
+
+
+class ConnectionList(TenantScopedMixin, generics.ListAPIView):
+    """The tenant's numbers, oldest first (a tenant has a handful: no pagination)."""
+
+    queryset = Connection.objects.order_by("created_at", "id")
+    serializer_class = ConnectionSerializer
+    pagination_class = None

@@ -22,7 +22,6 @@ from django.conf import settings
 
 from chatmedia.media.policy import human_size
 from chatmedia.ops import metrics
-from chatmedia.tenancy.models import Tenant
 from chatmedia.whatsapp import evolution
 from chatmedia.whatsapp.crypto import MediaIntegrityError, decrypt, encrypted_length
 from chatmedia.whatsapp.outbound import FetchError, fetch_to_spool
@@ -159,25 +158,25 @@ def from_cdn(source: dict, max_bytes: int | None = None):
     raise next((e for e in errors if not e.transient), errors[0])
 
 
-def from_evolution(tenant: Tenant, source: dict, max_bytes: int | None = None):
+def from_evolution(connection, source: dict, max_bytes: int | None = None):
     message = source.get("evolution_message")
     if not message:
         raise FetchError("no_source", "no message to ask Evolution API about")
     with metrics.phase("fetch", source="evolution"):
-        text, _ = evolution.get_base64_from_media_message(tenant, message)
+        text, _ = evolution.get_base64_from_media_message(connection, message)
     with metrics.phase("decrypt", source="evolution"):  # base64 → bytes, checked against the hashes
         return from_inline(text, source, max_bytes)
 
 
-def obtain(tenant: Tenant, source: dict, max_bytes: int | None = None):
+def obtain(connection, source: dict, max_bytes: int | None = None):
     """The verified plaintext from the CDN, else from Evolution; FetchError with the best reason.
     `max_bytes`: the attachment category's limit (default: the largest object storage takes)."""
     errors: list[FetchError] = []
     attempts = []
     if has_cdn_source(source):
         attempts.append(("cdn", lambda: from_cdn(source, max_bytes)))
-    if evolution.is_configured(tenant) and source.get("evolution_message"):
-        attempts.append(("evolution", lambda: from_evolution(tenant, source, max_bytes)))
+    if evolution.is_configured(connection) and source.get("evolution_message"):
+        attempts.append(("evolution", lambda: from_evolution(connection, source, max_bytes)))
     if not attempts:
         raise FetchError("no_source", "the message carries no way to download the media")
     for name, attempt in attempts:

@@ -1,7 +1,7 @@
 """HTTP client for the Evolution API endpoints we call (shared/spec/evolution-api.md §7.2, §8.2, §10).
 
-Each call uses the tenant's own instance token (`apikey` header), never a global key, and the
-tenant's configured base URL (set by an operator, not by a webhook). Errors become `FetchError`
+Each call uses the connection's own instance token (`apikey` header), never a global key, and the
+connection's configured base URL (set by an operator, not by a webhook). Errors become `FetchError`
 with a machine code; `transient` ones (network, 5xx, 429) are worth a retry, the rest are not.
 The token is never logged.
 """
@@ -15,14 +15,18 @@ from urllib.parse import quote
 import httpx
 from django.conf import settings
 
-from chatmedia.tenancy.models import Tenant
+from chatmedia.tenancy.models import Connection
 from chatmedia.whatsapp.outbound import FetchError
 
 logger = logging.getLogger(__name__)
 
 
-def is_configured(tenant: Tenant) -> bool:
-    return bool(tenant.evolution_url and tenant.evolution_instance and tenant.evolution_token)
+def is_configured(connection: Connection | None) -> bool:
+    return (
+        connection is not None
+        and connection.provider == Connection.Provider.EVOLUTION
+        and connection.can_send
+    )
 
 
 def _message_of(response: httpx.Response) -> str:
@@ -37,7 +41,7 @@ def _message_of(response: httpx.Response) -> str:
 
 
 def call(
-    tenant: Tenant,
+    connection: Connection,
     route: str,
     payload: dict[str, Any] | None = None,
     *,
@@ -46,9 +50,9 @@ def call(
 ) -> Any:
     """POST `payload` to `<evolution_url>/<route>/<instance>` (GET with `query` when there is no
     payload: Evolution's group lookups); the decoded JSON body (None if empty)."""
-    if not is_configured(tenant):
-        raise FetchError("evolution_not_configured", "this tenant has no Evolution API connection")
-    url = f"{tenant.evolution_url.rstrip('/')}/{route}/{quote(tenant.evolution_instance, safe='')}"
+    if not is_configured(connection):
+        raise FetchError("evolution_not_configured", "this number has no Evolution API connection")
+    url = f"{connection.evolution_url.rstrip('/')}/{route}/{quote(connection.evolution_instance, safe='')}"
     seconds = timeout or settings.EVOLUTION_TIMEOUT_SECONDS
     try:
         with httpx.Client(
@@ -56,7 +60,7 @@ def call(
             follow_redirects=False,
             trust_env=False,
         ) as client:
-            headers = {"apikey": tenant.evolution_token}
+            headers = {"apikey": connection.secret("token")}
             if payload is None:
                 response = client.get(url, params=query or {}, headers=headers)
             else:
@@ -88,7 +92,7 @@ def call(
                 "evolution_bad_response", "Evolution API answered something that is not JSON"
             ) from None
     message = _message_of(response)
-    logger.info("evolution %s for tenant %s answered %s: %s", route, tenant.slug, status, message)
+    logger.info("evolution %s for connection %s answered %s: %s", route, connection.pk, status, message)
     if status == 429 or status >= 500:
         raise FetchError(
             "evolution_unavailable", f"Evolution API answered {status}", transient=True, status=status
@@ -100,36 +104,36 @@ def call(
     raise FetchError("evolution_refused", f"Evolution API answered {status}: {message}", status=status)
 
 
-def get_base64_from_media_message(tenant: Tenant, message: dict) -> tuple[str, str]:
+def get_base64_from_media_message(connection: Connection, message: dict) -> tuple[str, str]:
     """(base64 of the decrypted file, mimetype) for a full message `{"key":…, "message":…}`."""
-    body = call(tenant, "chat/getBase64FromMediaMessage", {"message": message, "convertToMp4": False})
+    body = call(connection, "chat/getBase64FromMediaMessage", {"message": message, "convertToMp4": False})
     if not isinstance(body, dict) or not isinstance(body.get("base64"), str) or not body["base64"]:
         raise FetchError("evolution_bad_response", "Evolution API returned no media for this message")
     mimetype = body.get("mimetype") if isinstance(body.get("mimetype"), str) else ""
     return body["base64"], mimetype
 
 
-def fetch_profile_picture_url(tenant: Tenant, jid: str) -> str:
+def fetch_profile_picture_url(connection: Connection, jid: str) -> str:
     """The current profile picture URL of `jid`, or '' when there is none (or it is hidden)."""
-    body = call(tenant, "chat/fetchProfilePictureUrl", {"number": jid})
+    body = call(connection, "chat/fetchProfilePictureUrl", {"number": jid})
     url = body.get("profilePictureUrl") if isinstance(body, dict) else None
     return url.strip() if isinstance(url, str) else ""
 
 
-def find_group_subject(tenant: Tenant, group_jid: str) -> str:
+def find_group_subject(connection: Connection, group_jid: str) -> str:
     """`GET /group/findGroupInfos/{instance}?groupJid=…` (2.3.7 group.router.ts): the group's
     subject, '' when it has none."""
-    body = call(tenant, "group/findGroupInfos", query={"groupJid": group_jid})
+    body = call(connection, "group/findGroupInfos", query={"groupJid": group_jid})
     subject = body.get("subject") if isinstance(body, dict) else None
     return subject.strip()[:255] if isinstance(subject, str) else ""
 
 
-def send_media(tenant: Tenant, body: dict[str, Any]) -> Any:
+def send_media(connection: Connection, body: dict[str, Any]) -> Any:
     """`POST /message/sendMedia`: image, video, document or audio file (§10.1). The answer is the sent
     message (`key.id` is WhatsApp's id); it comes once the file is on WhatsApp's servers."""
-    return call(tenant, "message/sendMedia", body)
+    return call(connection, "message/sendMedia", body)
 
 
-def send_whatsapp_audio(tenant: Tenant, body: dict[str, Any]) -> Any:
+def send_whatsapp_audio(connection: Connection, body: dict[str, Any]) -> Any:
     """`POST /message/sendWhatsAppAudio`: a voice note (push-to-talk) (§10.2)."""
-    return call(tenant, "message/sendWhatsAppAudio", body)
+    return call(connection, "message/sendWhatsAppAudio", body)

@@ -1,7 +1,7 @@
 """Parsed webhook items → conversations, messages, attachments, statuses, avatars. Idempotent.
 
 Evolution retries a webhook for ~20 minutes and reorders them, so every handler is safe to run
-twice: a message is keyed by (tenant, chat, WhatsApp id); statuses only move forward and may
+twice: a message is keyed by (connection, chat, WhatsApp id); statuses only move forward and may
 arrive before their message (kept as an EarlyReceipt); an attachment is created once with its
 message. Work that needs the network (downloads, profile pictures) is queued after commit; inline
 base64 media is stored here at once, never put in a queue message.
@@ -21,9 +21,10 @@ from django.utils import timezone
 from chatmedia.chat import merge
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.media import pipeline
+from chatmedia.media.blobs import settle
 from chatmedia.media.filenames import safe_file_name
 from chatmedia.realtime import events
-from chatmedia.tenancy.models import Tenant
+from chatmedia.tenancy.models import Connection, Tenant
 from chatmedia.whatsapp import actions, download, receipts, tasks
 from chatmedia.whatsapp.items import (
     AlbumAnnouncement,
@@ -53,14 +54,16 @@ class Outcome:
     ignored: list[str] = field(default_factory=list)
 
 
-def handle(tenant: Tenant, webhook: Webhook, received_at: datetime | None = None) -> Outcome:
-    """`received_at`: when the webhook reached us (it may be stored later, by a worker). It orders
-    messages within WhatsApp's one-second timestamps; items of one webhook keep their order."""
+def handle(connection: Connection, webhook: Webhook, received_at: datetime | None = None) -> Outcome:
+    """What one of `connection`'s webhooks says. `received_at`: when the webhook reached us (it may
+    be stored later, by a worker). It orders messages within WhatsApp's one-second timestamps;
+    items of one webhook keep their order."""
+    tenant = connection.tenant
     outcome = Outcome()
     received_at = received_at or timezone.now()
     for index, item in enumerate(webhook.items):
         if isinstance(item, IncomingMessage):
-            if record_message(tenant, item, received_at + timedelta(microseconds=index)):
+            if record_message(connection, item, received_at + timedelta(microseconds=index)):
                 outcome.created += 1
             else:
                 outcome.duplicates += 1
@@ -71,6 +74,7 @@ def handle(tenant: Tenant, webhook: Webhook, received_at: datetime | None = None
                 item.from_me,
                 item.status,
                 either_direction=not item.direction_known,
+                error=(item.error_code, item.error_message) if item.error_code else None,
             )
             outcome.statuses += 1
         elif isinstance(item, (Reaction, Edit, Revoke)):
@@ -79,10 +83,10 @@ def handle(tenant: Tenant, webhook: Webhook, received_at: datetime | None = None
         elif isinstance(item, AlbumAnnouncement):
             actions.announce_album(tenant, item)
         elif isinstance(item, ContactUpdate):
-            update_contact(tenant, item)
+            update_contact(connection, item)
             outcome.contacts += 1
         elif isinstance(item, GroupUpdate):
-            update_group(tenant, item)
+            update_group(connection, item)
             outcome.contacts += 1
         elif isinstance(item, Ignored):
             logger.info("webhook %s for %s: ignored: %s", webhook.event, tenant.slug, item.reason)
@@ -100,22 +104,24 @@ def enqueue(task, *args) -> None:
 # --- conversations ----------------------------------------------------------------------------------
 
 
-def find_conversation(tenant: Tenant, *jids: str) -> Conversation | None:
+def find_conversation(connection: Connection, *jids: str) -> Conversation | None:
     jids = tuple(j for j in jids if j)
     if not jids:
         return None
-    matches = Conversation.objects.filter(tenant=tenant).filter(Q(remote_jid__in=jids) | Q(alt_jid__in=jids))
+    matches = Conversation.objects.filter(connection=connection)
+    matches = matches.filter(Q(remote_jid__in=jids) | Q(alt_jid__in=jids))
     return matches.order_by("created_at").first()
 
 
-def _upsert_conversation(tenant: Tenant, incoming: IncomingMessage) -> tuple[Conversation, bool]:
-    conversation = find_conversation(tenant, incoming.chat_jid, incoming.chat_alt_jid)
+def _upsert_conversation(connection: Connection, incoming: IncomingMessage) -> tuple[Conversation, bool]:
+    conversation = find_conversation(connection, incoming.chat_jid, incoming.chat_alt_jid)
     if conversation is None:
         name = "" if incoming.from_me or incoming.is_group else incoming.author_name
         try:
             with transaction.atomic():
                 conversation = Conversation.objects.create(
-                    tenant=tenant,
+                    tenant_id=connection.tenant_id,
+                    connection=connection,
                     remote_jid=incoming.chat_jid,
                     alt_jid=incoming.chat_alt_jid,
                     display_name=name,
@@ -124,11 +130,11 @@ def _upsert_conversation(tenant: Tenant, incoming: IncomingMessage) -> tuple[Con
                 )
             return conversation, True
         except IntegrityError:  # a concurrent webhook created it
-            conversation = Conversation.objects.get(tenant=tenant, remote_jid=incoming.chat_jid)
+            conversation = Conversation.objects.get(connection=connection, remote_jid=incoming.chat_jid)
     changed = []
     # A LID-keyed contact whose phone number we now learn is re-keyed by phone (LID kept as alias).
     if is_phone_jid(incoming.chat_jid) and not is_phone_jid(conversation.remote_jid):
-        if not Conversation.objects.filter(tenant=tenant, remote_jid=incoming.chat_jid).exists():
+        if not Conversation.objects.filter(connection=connection, remote_jid=incoming.chat_jid).exists():
             conversation.alt_jid, conversation.remote_jid = conversation.remote_jid, incoming.chat_jid
             changed += ["alt_jid", "remote_jid"]
     elif (
@@ -223,26 +229,29 @@ def _create_attachment(tenant, conversation, message, incoming: IncomingMessage,
     )
 
 
-def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datetime | None = None) -> bool:
+def record_message(
+    connection: Connection, incoming: IncomingMessage, received_at: datetime | None = None
+) -> bool:
     """Create the message (and its attachment) once; False when it was already there."""
+    tenant = connection.tenant
     if incoming.event == "send.message":
         from chatmedia.whatsapp import sending
 
-        conversation = find_conversation(tenant, incoming.chat_jid, incoming.chat_alt_jid)
+        conversation = find_conversation(connection, incoming.chat_jid, incoming.chat_alt_jid)
         if sending.claim_from_webhook(tenant, incoming, conversation):
             return False  # one of our own sends: confirmed, nothing new to record
     source = None
     inline_blob = None
     if incoming.media is not None:
         source = {**incoming.media.source(), "evolution_message": incoming.evolution_message}
-        already = Message.objects.filter(tenant=tenant, wa_message_id=incoming.wa_message_id).filter(
-            Q(conversation__remote_jid=incoming.chat_jid) | Q(conversation__alt_jid=incoming.chat_jid)
-        )
+        already = Message.objects.filter(
+            conversation__connection=connection, wa_message_id=incoming.wa_message_id
+        ).filter(Q(conversation__remote_jid=incoming.chat_jid) | Q(conversation__alt_jid=incoming.chat_jid))
         if incoming.media.inline_base64 and not already.exists() and _stores_media(tenant, incoming):
             inline_blob = _store_inline_media(tenant, incoming, source)
 
     with transaction.atomic():
-        conversation, conversation_created = _upsert_conversation(tenant, incoming)
+        conversation, conversation_created = _upsert_conversation(connection, incoming)
         direction = Message.Direction.OUTGOING if incoming.from_me else Message.Direction.INCOMING
         try:
             with transaction.atomic():
@@ -265,6 +274,7 @@ def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datet
         attachment = None
         if incoming.media is not None:
             attachment = _create_attachment(tenant, conversation, message, incoming, source, inline_blob)
+            settle(inline_blob)
         actions.apply_early(message)
         message = Message.objects.prefetch_related("attachments", "reactions").get(pk=message.pk)
         events.message_created(message)
@@ -275,9 +285,9 @@ def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datet
         # One conversation per person, whatever came first: a webhook naming both addresses, or one
         # whose address another conversation holds as alias (committed by a concurrent webhook).
         # Registered last: the merge runs after this message's own events went out.
-        merge.after_commit(tenant.pk, incoming.chat_jid, incoming.chat_alt_jid)
+        merge.after_commit(connection.pk, incoming.chat_jid, incoming.chat_alt_jid)
         if incoming.author_alt_jid:  # a group author's two addresses: their own chats are one too
-            merge.after_commit(tenant.pk, incoming.author_jid, incoming.author_alt_jid)
+            merge.after_commit(connection.pk, incoming.author_jid, incoming.author_alt_jid)
         if conversation_created:  # groups have pictures too (fetchProfilePictureUrl takes group JIDs)
             enqueue(tasks.refresh_avatar, str(conversation.id))
             if conversation.is_group:  # and a subject, from group metadata only
@@ -288,13 +298,13 @@ def record_message(tenant: Tenant, incoming: IncomingMessage, received_at: datet
 # --- contacts and profile pictures ----------------------------------------------------------------------
 
 
-def update_contact(tenant: Tenant, update: ContactUpdate) -> None:
+def update_contact(connection: Connection, update: ContactUpdate) -> None:
     """A contact's name and picture. A group's name never comes from here (after a group message
     Evolution sends the author's push name for the group, spec §6.7): only from group metadata. A
     picture that is null means "not looked up", never "removed"."""
     if update.alt_jid:
-        merge.after_commit(tenant.pk, update.jid, update.alt_jid)
-    conversation = find_conversation(tenant, update.jid, update.alt_jid)
+        merge.after_commit(connection.pk, update.jid, update.alt_jid)
+    conversation = find_conversation(connection, update.jid, update.alt_jid)
     if conversation is None:  # contact sync of people we never talked to: no chat to show them in
         return
     changed = []
@@ -315,11 +325,11 @@ def update_contact(tenant: Tenant, update: ContactUpdate) -> None:
     enqueue(tasks.refresh_avatar, str(conversation.id), update.picture_url)
 
 
-def update_group(tenant: Tenant, update: GroupUpdate) -> None:
+def update_group(connection: Connection, update: GroupUpdate) -> None:
     """`groups.upsert` / `groups.update` / Evolution's findGroupInfos: the group's own subject."""
     if not is_group_jid(update.jid):
         return
-    conversation = find_conversation(tenant, update.jid)
+    conversation = find_conversation(connection, update.jid)
     if conversation is None or conversation.display_name == update.subject:
         return
     conversation.display_name = update.subject

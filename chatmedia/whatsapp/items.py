@@ -29,9 +29,13 @@ class MediaRef:
     caption: str = ""
     hints: dict = field(default_factory=dict)  # width/height/duration/ptt/waveform/pages/placeholder
     inline_base64: str | None = None  # Evolution's `data.message.base64` (decrypted file)
+    # A provider's own reference (Cloud API: the media id), stored as the attachment's source.
+    provider_source: dict | None = None
 
     def source(self) -> dict:
         """JSON for Attachment.source (secret: holds the media key)."""
+        if self.provider_source is not None:
+            return dict(self.provider_source)
 
         def b64(value: bytes | None) -> str | None:
             return base64.b64encode(value).decode() if value is not None else None
@@ -135,6 +139,9 @@ class StatusUpdate:
     # False: the event's fromMe cannot be trusted (Evolution's Cloud API integration says false for
     # receipts of our own messages): the receipt goes to whichever message has that id.
     direction_known: bool = True
+    # A failed send's reason, when the provider gives one (Meta's `errors[]`): our code, a message.
+    error_code: str = ""
+    error_message: str = ""
 
 
 @dataclass

@@ -20,13 +20,18 @@ from chatmedia.realtime import events
 from chatmedia.whatsapp.models import EarlyReceipt
 
 
-def advance(message: Message, new_status: str) -> bool:
-    """Move `message` to `new_status` unless it is already there or further (then False)."""
+def advance(message: Message, new_status: str, error: tuple[str, str] | None = None) -> bool:
+    """Move `message` to `new_status` unless it is already there or further (then False).
+    `error`: why it failed (code, message), when the provider said."""
+    fields = {"status": new_status}
+    if new_status == Message.Status.FAILED and error:
+        fields.update(error_code=error[0][:64], error_message=error[1][:500])
     updated = Message.objects.filter(
         pk=message.pk, status__in=message_status.replaceable_by(new_status)
-    ).update(status=new_status)
+    ).update(**fields)
     if updated:
-        message.status = new_status
+        for name, value in fields.items():
+            setattr(message, name, value)
         events.message_status(message)
     return bool(updated)
 
@@ -36,7 +41,12 @@ def _direction(from_me: bool) -> str:
 
 
 def receive(
-    tenant_id, wa_message_id: str, from_me: bool, status: str, either_direction: bool = False
+    tenant_id,
+    wa_message_id: str,
+    from_me: bool,
+    status: str,
+    either_direction: bool = False,
+    error: tuple[str, str] | None = None,
 ) -> None:
     """A receipt from WhatsApp: applied to its message, or kept until the message appears.
     `either_direction`: the event's fromMe cannot be trusted (a READ from Evolution's Cloud API
@@ -54,7 +64,7 @@ def receive(
                 )
             )
         for message in messages:
-            advance(message, status)
+            advance(message, status, error)
         if messages:
             return
         receipt, created = EarlyReceipt.objects.select_for_update().get_or_create(

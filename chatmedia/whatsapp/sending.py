@@ -1,4 +1,5 @@
-"""Sending an outgoing attachment through the tenant's Evolution instance, exactly once.
+"""Sending an outgoing message through its conversation's number (the connection's provider,
+`whatsapp.providers`), exactly once.
 
 Status: `pending` (uploading) → `processing` (verified, being prepared and sent) → `sent` (Evolution
 answered with WhatsApp's `key.id`) → `delivered` → `read` / `played`, never backwards
@@ -36,10 +37,9 @@ from chatmedia.chat.models import Attachment, Message
 from chatmedia.ops import logging as log_context
 from chatmedia.ops import metrics
 from chatmedia.realtime import events
-from chatmedia.whatsapp import evolution, receipts
+from chatmedia.whatsapp import providers, receipts
 from chatmedia.whatsapp.models import OutgoingSend
 from chatmedia.whatsapp.outbound import FetchError
-from chatmedia.whatsapp.send_request import build_request
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ def _claim(message_id) -> tuple[Message, OutgoingSend] | Outcome:
         ).first()
         if message is None:
             return Outcome("gone")
+        idempotent = _provider(message).capabilities.idempotent_sends
         if message.status in DONE:
             return Outcome("sent", "already sent")
         if message.status == Message.Status.FAILED:
@@ -96,7 +97,7 @@ def _claim(message_id) -> tuple[Message, OutgoingSend] | Outcome:
             lease_end = record.started_at + timedelta(seconds=settings.EVOLUTION_SEND_LEASE_SECONDS)
             if now < lease_end:
                 raise InFlight((lease_end - now).total_seconds())
-            if not settings.EVOLUTION_IDEMPOTENT_SENDS:
+            if not idempotent:
                 logger.warning("send of %s: the worker calling Evolution died; not repeating it", message.pk)
                 _mark_unconfirmed(message, record)
                 return Outcome("unconfirmed")
@@ -105,7 +106,7 @@ def _claim(message_id) -> tuple[Message, OutgoingSend] | Outcome:
         record.started_at = now
         record.attempts += 1
         record.save(update_fields=["state", "started_at", "attempts"])
-        if settings.EVOLUTION_IDEMPOTENT_SENDS and not message.wa_message_id:
+        if idempotent and not message.wa_message_id:
             # Receipts and the send.message webhook will carry this id: let them find the message.
             message.wa_message_id = record.client_message_id
             message.save(update_fields=["wa_message_id", "updated_at"])
@@ -126,33 +127,35 @@ def send(message_id) -> Outcome:
         _release(record)
         fail(message.pk, "nothing_to_send", "the message has no stored file")
         return Outcome("failed", "nothing_to_send")
-    route, body, transport = build_request(message, attachment, record.client_message_id)
-    OutgoingSend.objects.filter(pk=record.pk).update(transport=transport)
+    connection = message.conversation.connection
+    provider = providers.of(connection)
     logger.info(
-        "sending %s (%s, %d bytes) via %s as %s, attempt %d",
+        "sending %s (%s, %d bytes) via %s, attempt %d",
         message.pk,
         attachment.category if attachment else "text",
         attachment.original.size if attachment else len(message.text.encode()),
-        route,
-        transport,
+        provider.name,
         record.attempts,
     )
     log_context.bind(tenant=message.tenant.slug)
     try:
         with metrics.phase("send", kind=_kind(attachment)):
-            answer = evolution.call(message.tenant, f"message/{route}", body)
+            sent = provider.send(connection, message, attachment, record.client_message_id)
     except FetchError as exc:
-        if exc.ambiguous and not settings.EVOLUTION_IDEMPOTENT_SENDS:
+        if exc.ambiguous and not provider.capabilities.idempotent_sends:
             return _answer_lost(message.pk, record, exc)
         _release(record)
         if exc.transient:
             raise
         fail(message.pk, exc.code, str(exc))
         return Outcome("failed", exc.code)
-    key = answer.get("key") if isinstance(answer, dict) else None
-    wa_id = key.get("id") if isinstance(key, dict) and isinstance(key.get("id"), str) else ""
-    confirm(message.pk, wa_id or None)
-    return Outcome("sent", wa_id)
+    OutgoingSend.objects.filter(pk=record.pk).update(transport=sent.transport)
+    confirm(message.pk, sent.wa_message_id or None)
+    return Outcome("sent", sent.wa_message_id)
+
+
+def _provider(message: Message):
+    return providers.of(message.conversation.connection)
 
 
 def _kind(attachment: Attachment | None) -> str:

@@ -23,13 +23,13 @@ from chatmedia.celery import app
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.media import cache as media_cache
 from chatmedia.media import pipeline
-from chatmedia.media.blobs import release_blob, store_blob
+from chatmedia.media.blobs import release_blob, settle, store_blob
 from chatmedia.media.sniff import detect_file_mime_type
 from chatmedia.media.storage import StorageError
 from chatmedia.ops import fairness
 from chatmedia.ops import logging as log_context
 from chatmedia.realtime import events
-from chatmedia.whatsapp import download, evolution
+from chatmedia.whatsapp import providers
 from chatmedia.whatsapp.outbound import FetchError, fetch_to_spool
 from chatmedia.whatsapp.values import picture_source_hash
 
@@ -60,7 +60,8 @@ def _storage_failure(exc: StorageError) -> tuple[str, str]:
 
 @app.task(bind=True, max_retries=None, name="whatsapp.fetch_incoming_media")
 def fetch_incoming_media(self, attachment_id: str) -> str:
-    attachment = Attachment.objects.select_related("tenant", "original").filter(pk=attachment_id).first()
+    attachment = Attachment.objects.select_related("tenant", "original", "conversation__connection")
+    attachment = attachment.filter(pk=attachment_id).first()
     if attachment is None:
         return "gone"
     log_context.bind(tenant=attachment.tenant.slug)
@@ -89,7 +90,8 @@ def _fetch_incoming_media(task, attachment: Attachment) -> str:
             finished = pipeline.process(attachment.pk)
         else:
             limit = settings.MEDIA_MAX_BYTES[attachment.category]
-            with download.obtain(attachment.tenant, attachment.source, limit) as plain:
+            connection = attachment.conversation.connection
+            with providers.of(connection).fetch_media(connection, attachment.source, limit) as plain:
                 logger.info("fetched in %.0f ms", (time.monotonic() - started) * 1000)
                 finished = pipeline.process(attachment.pk, plain)
     except FetchError as exc:
@@ -109,7 +111,9 @@ def _fetch_incoming_media(task, attachment: Attachment) -> str:
 def refresh_avatar(self, conversation_id: str, url: str | None = None) -> str:
     """Copy a contact's profile picture into our storage. `url` None: ask Evolution for it;
     "": the contact has no (visible) picture."""
-    conversation = Conversation.objects.select_related("tenant").filter(pk=conversation_id).first()
+    conversation = (
+        Conversation.objects.select_related("tenant", "connection").filter(pk=conversation_id).first()
+    )
     if conversation is None:
         return "gone"
     log_context.bind(tenant=conversation.tenant.slug)
@@ -120,10 +124,11 @@ def refresh_avatar(self, conversation_id: str, url: str | None = None) -> str:
         recently = now - timedelta(seconds=settings.AVATAR_REFRESH_MIN_SECONDS)
         if conversation.avatar_checked_at and conversation.avatar_checked_at > recently:
             return "rate-limited"
-        if not evolution.is_configured(conversation.tenant):
-            return "no-evolution"
+        provider = providers.of(conversation.connection)
+        if not provider.capabilities.avatars or not provider.can_send(conversation.connection):
+            return "not-supported"
         try:
-            url = evolution.fetch_profile_picture_url(conversation.tenant, conversation.remote_jid)
+            url = provider.profile_picture_url(conversation.connection, conversation.remote_jid)
         except FetchError as exc:
             if exc.transient:
                 _retry_while_left(self, exc)
@@ -181,6 +186,7 @@ def _set_avatar(conversation_id, blob, source_hash: str, only_if_unchecked_since
         conversation.save(
             update_fields=["avatar", "avatar_source_hash", "avatar_updated_at", "avatar_checked_at"]
         )
+        settle(blob)
         transaction.on_commit(lambda: media_cache.invalidate_avatar(conversation_id))
         if previous is not None and previous != blob:
             transaction.on_commit(lambda: release_blob(previous))
@@ -243,14 +249,17 @@ def refresh_group(self, conversation_id: str) -> str:
     from chatmedia.whatsapp import ingest
     from chatmedia.whatsapp.items import GroupUpdate
 
-    conversation = Conversation.objects.select_related("tenant").filter(pk=conversation_id).first()
+    conversation = (
+        Conversation.objects.select_related("tenant", "connection").filter(pk=conversation_id).first()
+    )
     if conversation is None or not conversation.is_group:
         return "gone"
-    if not evolution.is_configured(conversation.tenant):
-        return "no-evolution"
+    provider = providers.of(conversation.connection)
+    if not provider.capabilities.group_subjects or not provider.can_send(conversation.connection):
+        return "not-supported"
     log_context.bind(tenant=conversation.tenant.slug)
     try:
-        subject = evolution.find_group_subject(conversation.tenant, conversation.remote_jid)
+        subject = provider.group_subject(conversation.connection, conversation.remote_jid)
     except FetchError as exc:
         if exc.transient:
             _retry_while_left(self, exc)
@@ -259,7 +268,7 @@ def refresh_group(self, conversation_id: str) -> str:
     if not subject:
         return "no-subject"
     with transaction.atomic():
-        ingest.update_group(conversation.tenant, GroupUpdate(conversation.remote_jid, subject))
+        ingest.update_group(conversation.connection, GroupUpdate(conversation.remote_jid, subject))
     return "stored"
 
 
@@ -269,19 +278,15 @@ def send_reaction(self, message_id: str, emoji: str) -> str:
     reaction again, which WhatsApp takes as the same. Given up: our reaction is taken back."""
     from chatmedia.chat import history
 
-    message = Message.objects.filter(pk=message_id).select_related("tenant", "conversation").first()
+    message = (
+        Message.objects.filter(pk=message_id).select_related("tenant", "conversation__connection").first()
+    )
     if message is None or not message.wa_message_id:
         return "gone"
     log_context.bind(tenant=message.tenant.slug, message=message.pk)
-    key = {
-        "id": message.wa_message_id,
-        "remoteJid": message.conversation.remote_jid,
-        "fromMe": message.direction == Message.Direction.OUTGOING,
-    }
-    if message.author_jid:
-        key["participant"] = message.author_jid
+    connection = message.conversation.connection
     try:
-        evolution.call(message.tenant, "message/sendReaction", {"key": key, "reaction": emoji})
+        providers.of(connection).react(connection, message, emoji)
     except FetchError as exc:
         _retry_while_left(self, exc)
         logger.warning("reaction on %s not sent: %s", message_id, exc)
@@ -293,19 +298,24 @@ def send_reaction(self, message_id: str, emoji: str) -> str:
 
 
 @app.task(bind=True, max_retries=None, name="whatsapp.ingest_webhook")
-def ingest_webhook(self, tenant_id: str, body: str, received_at: float | None = None) -> str:
+def ingest_webhook(self, connection_id: str, body: str, received_at: float | None = None) -> str:
     """A webhook the web process accepted and queued (whatsapp.webhook_app): stored here. The
     queued copy is the only one, so a database outage is retried for as long as it lasts; what the
-    database refuses for its content (DataError, IntegrityError) is not."""
-    from chatmedia.tenancy.models import Tenant
+    database refuses for its content (DataError, IntegrityError) is not. (Queued before
+    connections, the id is a tenant's: its first Evolution connection takes it.)"""
+    from chatmedia.tenancy.models import Connection
     from chatmedia.whatsapp.payloads import PayloadError, parse_webhook_body
     from chatmedia.whatsapp.webhook import ingest_and_log
 
     try:
-        tenant = Tenant.objects.filter(pk=tenant_id).first()
-        if tenant is None:
+        connections = Connection.objects.select_related("tenant")
+        connection = (
+            connections.filter(pk=connection_id).first()
+            or connections.filter(tenant_id=connection_id, provider=Connection.Provider.EVOLUTION).first()
+        )
+        if connection is None:
             return "gone"
-        log_context.bind(tenant=tenant.slug)
+        log_context.bind(tenant=connection.tenant.slug)
         try:
             webhook = parse_webhook_body(body)
         except PayloadError as exc:
@@ -313,7 +323,7 @@ def ingest_webhook(self, tenant_id: str, body: str, received_at: float | None = 
             return "ignored"
         started = time.monotonic() - (time.time() - received_at if received_at else 0)
         arrived = datetime.fromtimestamp(received_at, tz=UTC) if received_at else None
-        outcome = ingest_and_log(tenant, webhook, started, arrived)
+        outcome = ingest_and_log(connection, webhook, started, arrived)
     except (DataError, IntegrityError) as exc:
         # The same rows would be refused again: a permanent error is never retried (parsing should
         # have caught it; this is the net under it).

@@ -1,13 +1,16 @@
-"""`POST /webhooks/evolution/<tenant-slug>/<secret>/[<event-name>/]` — Evolution API webhooks.
+"""`POST /webhooks/evolution/<connection-id>/<secret>/[<event-name>/]` — Evolution API webhooks.
 
-Authentication (per tenant; anything else is 401 and nothing is read or stored):
-- the tenant's webhook secret as the path segment after the slug (constant-time compare), or
-- `Authorization: Bearer <JWT>`, HS256 with the tenant's `jwt_key` (Evolution >= 2.3.0 sends it
+The route of before connections, `/webhooks/evolution/<tenant-slug>/<secret>/…`, keeps working:
+it reaches the tenant's Evolution connection whose secret (or JWT key) the request proves.
+
+Authentication (per connection; anything else is 401 and nothing is read or stored):
+- the connection's webhook secret as the path segment after the id (constant-time compare), or
+- `Authorization: Bearer <JWT>`, HS256 with the connection's JWT key (Evolution >= 2.3.0 sends it
   when `jwt_key` is in the webhook headers), claims `app: evolution`, `action: webhook`, `exp`.
-The payload's `instance` must be the tenant's instance when one is configured, and a request that
-proved itself with a JWT must name it (Evolution's JWT carries no instance claim, so the body is what
-binds it). Each tenant's `jwt_key` is unique (a database constraint), so one tenant's token never
-verifies as another's whatever the body says.
+The payload's `instance` must be the connection's instance when one is configured, and a request
+that proved itself with a JWT must name it (Evolution's JWT carries no instance claim, so the body
+is what binds it). Each connection's JWT key is unique (a database constraint on its digest), so
+one connection's token never verifies as another's whatever the body says.
 
 Most webhooks never reach this view: the ASGI fast path (`webhook_app.py`) applies the same rules
 (`admitted`, `valid_event_path`, `foreign_instance`, here) and queues them for `ingest_and_log`.
@@ -25,6 +28,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from dataclasses import dataclass
 
 import jwt
@@ -37,7 +41,7 @@ from django.views.decorators.csrf import csrf_exempt
 from chatmedia.errors import error_response
 from chatmedia.ops import logging as log_context
 from chatmedia.ops import metrics
-from chatmedia.tenancy.models import Tenant
+from chatmedia.tenancy.models import Connection
 from chatmedia.whatsapp import ingest
 from chatmedia.whatsapp.payloads import HANDLED_EVENTS, PayloadError, parse_webhook_body
 
@@ -66,18 +70,56 @@ def valid_jwt(token: str, key: str) -> bool:
 
 
 @dataclass(frozen=True)
+class ConnectionAuth:
+    """What authenticating a webhook needs of an Evolution connection (decrypted; never logged)."""
+
+    id: str
+    tenant_slug: str
+    webhook_secret: str
+    jwt_key: str
+    evolution_instance: str
+
+
+@dataclass(frozen=True)
 class Admission:
+    connection: ConnectionAuth
     rest: list[str]  # the path segments after the secret (an event name, or nothing)
     by_token: bool  # proved by a JWT, not by the secret in the path
 
 
-def admitted(tenant, segments: list[str], bearer: str | None) -> Admission | None:
-    """How the request proves to be `tenant`'s (its secret, or a valid JWT), or None.
-    `tenant`: a Tenant, or anything with its webhook_secret and jwt_key."""
-    if segments and constant_time_compare(segments[0], tenant.webhook_secret):
-        return Admission(segments[1:], by_token=False)
-    if bearer and tenant.jwt_key and valid_jwt(bearer, tenant.jwt_key):
-        return Admission(segments, by_token=True)
+def load_auths(key: str) -> tuple[ConnectionAuth, ...]:
+    """The Evolution connections a route key names: a connection id (one), or a tenant slug (the
+    route of before connections: each of its Evolution connections may be the one proved)."""
+    connections = Connection.objects.filter(provider=Connection.Provider.EVOLUTION).select_related("tenant")
+    if _is_uuid(key):
+        found = list(connections.filter(pk=key)) or list(connections.filter(tenant__slug=key))
+    else:
+        found = list(connections.filter(tenant__slug=key))
+    return tuple(
+        ConnectionAuth(
+            str(c.pk), c.tenant.slug, c.secret("webhook_secret"), c.secret("jwt_key"), c.evolution_instance
+        )
+        for c in found
+    )
+
+
+def _is_uuid(key: str) -> bool:
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        return False
+    return True
+
+
+def admitted(auths, segments: list[str], bearer: str | None) -> Admission | None:
+    """Which connection the request proves to be (its secret, or a valid JWT), and how; or None."""
+    for auth in auths:
+        if segments and auth.webhook_secret and constant_time_compare(segments[0], auth.webhook_secret):
+            return Admission(auth, segments[1:], by_token=False)
+    if bearer:
+        for auth in auths:
+            if auth.jwt_key and valid_jwt(bearer, auth.jwt_key):
+                return Admission(auth, segments, by_token=True)
     return None
 
 
@@ -86,22 +128,19 @@ def valid_event_path(segments: list[str]) -> bool:
     return len(segments) <= 1 and all(EVENT_SEGMENT.match(segment) for segment in segments)
 
 
-def foreign_instance(tenant, webhook, admission: Admission) -> bool:
-    """The body names another instance than the tenant's, or (JWT) does not name the tenant's."""
-    if not tenant.evolution_instance:
+def foreign_instance(webhook, admission: Admission) -> bool:
+    """The body names another instance than the connection's, or (JWT) does not name it."""
+    instance = admission.connection.evolution_instance
+    if not instance:
         return False
     if not webhook.instance:
         return admission.by_token
-    return webhook.instance != tenant.evolution_instance
+    return webhook.instance != instance
 
 
-def authenticate(request: HttpRequest, slug: str, segments: list[str]) -> tuple[Tenant, Admission] | None:
-    """The tenant and how it was proved, or None when not authenticated."""
-    tenant = Tenant.objects.filter(slug=slug).first()
-    if tenant is None:
-        return None
-    admission = admitted(tenant, segments, bearer_token(request.headers.get("Authorization", "")))
-    return None if admission is None else (tenant, admission)
+def authenticate(request: HttpRequest, key: str, segments: list[str]) -> Admission | None:
+    """Which connection it is and how it was proved, or None when not authenticated."""
+    return admitted(load_auths(key), segments, bearer_token(request.headers.get("Authorization", "")))
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytearray | None:
@@ -123,6 +162,7 @@ def _read_body(request: HttpRequest, limit: int) -> bytearray | None:
 
 @csrf_exempt
 def evolution_webhook(request: HttpRequest, slug: str, rest: str = "") -> JsonResponse:
+    """`slug`: a connection id, or a tenant slug (the route of before connections)."""
     if request.method != "POST":
         return error_response(405, "method_not_allowed", "Webhooks are POSTed.", {"Allow": "POST"})
     started = time.perf_counter()
@@ -146,42 +186,43 @@ def evolution_webhook(request: HttpRequest, slug: str, rest: str = "") -> JsonRe
 def _receive(request: HttpRequest, slug: str, rest: str) -> tuple[JsonResponse, str]:
     """The answer and the event it carried (for metrics; `unknown` before it is known)."""
     started = time.monotonic()
-    authenticated = authenticate(request, slug, [s for s in rest.split("/") if s])
-    if authenticated is None:
+    admission = authenticate(request, slug, [s for s in rest.split("/") if s])
+    if admission is None:
         return error_response(
-            401, "unauthorized", "Unknown tenant, wrong secret or invalid token."
+            401, "unauthorized", "Unknown connection, wrong secret or invalid token."
         ), "unknown"
-    tenant, admission = authenticated
+    slug = admission.connection.tenant_slug
     if not valid_event_path(admission.rest):
         return error_response(404, "not_found", "Not found."), "unknown"
     body = _read_body(request, settings.WEBHOOK_MAX_BODY_BYTES)
     if body is None:
-        logger.warning("webhook for %s over %s bytes refused", tenant.slug, settings.WEBHOOK_MAX_BODY_BYTES)
+        logger.warning("webhook for %s over %s bytes refused", slug, settings.WEBHOOK_MAX_BODY_BYTES)
         too_large = f"The body is larger than {settings.WEBHOOK_MAX_BODY_BYTES} bytes."
         return error_response(413, "too_large", too_large), "unknown"
     try:
         webhook = parse_webhook_body(bytes(body))
     except PayloadError as exc:
-        logger.info("webhook for %s not understood: %s", tenant.slug, exc)
+        logger.info("webhook for %s not understood: %s", slug, exc)
         return JsonResponse({"ok": True, "ignored": [str(exc)[:200]]}), "unknown"
     del body
-    if foreign_instance(tenant, webhook, admission):
-        logger.warning("webhook for %s from instance %r refused", tenant.slug, webhook.instance[:100])
+    if foreign_instance(webhook, admission):
+        logger.warning("webhook for %s from instance %r refused", slug, webhook.instance[:100])
         return error_response(
-            401, "unauthorized", "This instance does not belong to this tenant."
+            401, "unauthorized", "This instance does not belong to this connection."
         ), webhook.event
-    outcome = ingest_and_log(tenant, webhook, started)
+    connection = Connection.objects.select_related("tenant").get(pk=admission.connection.id)
+    outcome = ingest_and_log(connection, webhook, started)
     answer = {"ok": True, "created": outcome.created, "duplicates": outcome.duplicates}
     return JsonResponse(answer), webhook.event
 
 
-def ingest_and_log(tenant: Tenant, webhook, started: float, received_at=None) -> ingest.Outcome:
+def ingest_and_log(connection: Connection, webhook, started: float, received_at=None) -> ingest.Outcome:
     """Store what the webhook says (here, or in the `whatsapp.ingest_webhook` task) and log it."""
-    outcome = ingest.handle(tenant, webhook, received_at)
+    outcome = ingest.handle(connection, webhook, received_at)
     logger.info(
         "webhook %s for %s: %d new, %d duplicate, %d status, %d action, %d contact, %d ignored in %.1f ms",
         webhook.event,
-        tenant.slug,
+        connection.tenant.slug,
         outcome.created,
         outcome.duplicates,
         outcome.statuses,

@@ -5,9 +5,10 @@ busy instance sends hundreds a second; storing a message (conversation upsert, d
 costs tens of milliseconds of database work. So for a `POST /webhooks/evolution/…` whose body is
 at most WEBHOOK_QUEUE_MAX_BODY_BYTES (every event but inline base64 media), this ASGI app:
 
-1. finds the tenant by slug (cached per process for WEBHOOK_TENANT_CACHE_SECONDS) and checks the
-   secret path segment or the JWT, the event segment, and the payload's instance — the same rules,
-   answers and code (`whatsapp.webhook`) as the Django view;
+1. finds the connection by id (or a tenant's by slug: the route of before connections), cached
+   per process for WEBHOOK_TENANT_CACHE_SECONDS, and checks the secret path segment or the JWT,
+   the event segment, and the payload's instance — the same rules, answers and code
+   (`whatsapp.webhook`) as the Django view;
 2. reads the body with its limit and parses it (shapes we do not know: 200 and ignored, as there);
 3. publishes it to the broker as the `whatsapp.ingest_webhook` task (publisher confirms on
    RabbitMQ: the answer waits until the broker has it) and answers 200 `{"ok": true, "queued": true}`.
@@ -26,7 +27,6 @@ import re
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -35,35 +35,32 @@ from chatmedia.media import blocking
 from chatmedia.ops import logging as log_context
 from chatmedia.ops import metrics
 from chatmedia.whatsapp.payloads import HANDLED_EVENTS, PayloadError, parse_webhook_body
-from chatmedia.whatsapp.webhook import admitted, bearer_token, foreign_instance, valid_event_path
+from chatmedia.whatsapp.webhook import (
+    ConnectionAuth,
+    admitted,
+    bearer_token,
+    foreign_instance,
+    load_auths,
+    valid_event_path,
+)
 
 logger = logging.getLogger(__name__)
 
 ROUTE = re.compile(r"^/webhooks/evolution/(?P<slug>[-a-zA-Z0-9_]+)/(?P<rest>.*)$")
 
 
-@dataclass(frozen=True)
-class TenantAuth:
-    """What authenticating a webhook needs of a tenant (the Tenant row, minus everything else)."""
-
-    id: str
-    slug: str
-    webhook_secret: str
-    jwt_key: str
-    evolution_instance: str
-
-
-# slug -> (when it was loaded, what was loaded); slug -> the load in flight.
-_tenants: dict[str, tuple[float, TenantAuth]] = {}
+# route key (connection id or tenant slug) -> (when it was loaded, what was loaded); key -> the
+# load in flight.
+_tenants: dict[str, tuple[float, tuple[ConnectionAuth, ...]]] = {}
 _loading: dict[str, Future] = {}
 _tenants_lock = threading.Lock()
 
 
-async def _tenant(slug: str) -> TenantAuth | None:
-    """The tenant's auth from this process's cache. Past half of WEBHOOK_TENANT_CACHE_SECONDS it is
-    loaded again in the background, so steady traffic never waits for the database; past all of
-    it (or when it is not cached) the request waits. However many requests want a slug at once,
-    it is loaded once."""
+async def _tenant(slug: str) -> tuple[ConnectionAuth, ...]:
+    """The route key's connections' auth from this process's cache. Past half of
+    WEBHOOK_TENANT_CACHE_SECONDS it is loaded again in the background, so steady traffic never
+    waits for the database; past all of it (or when it is not cached) the request waits. However
+    many requests want a key at once, it is loaded once."""
     with _tenants_lock:
         cached = _tenants.get(slug)
     ttl = settings.WEBHOOK_TENANT_CACHE_SECONDS
@@ -86,20 +83,13 @@ def _start_loading(slug: str) -> Future:
         return loading
 
 
-def _load_tenant(slug: str) -> TenantAuth | None:
-    from chatmedia.tenancy.models import Tenant
-
+def _load_tenant(slug: str) -> tuple[ConnectionAuth, ...]:
     try:
         loaded_at = time.monotonic()
-        row = (
-            Tenant.objects.filter(slug=slug)
-            .values_list("id", "slug", "webhook_secret", "jwt_key", "evolution_instance")
-            .first()
-        )
-        auth = TenantAuth(str(row[0]), *row[1:]) if row is not None else None
+        auth = load_auths(slug)
         with _tenants_lock:
-            if auth is None:
-                _tenants.pop(slug, None)  # gone; and a slug that never existed must not fill memory
+            if not auth:
+                _tenants.pop(slug, None)  # gone; and a key that never existed must not fill memory
             else:
                 _tenants[slug] = (loaded_at, auth)
         return auth
@@ -175,12 +165,12 @@ def _error(code: str, message: str) -> bytes:
 
 
 async def _accept(scope, receive, slug: str, rest: str) -> tuple[int, bytes, str]:
-    tenant = await _tenant(slug)
+    auths = await _tenant(slug)
     authorization = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
     segments = [s for s in rest.split("/") if s]
-    admission = None if tenant is None else admitted(tenant, segments, bearer_token(authorization))
+    admission = admitted(auths, segments, bearer_token(authorization)) if auths else None
     if admission is None:
-        return 401, _error("unauthorized", "Unknown tenant, wrong secret or invalid token."), "unknown"
+        return 401, _error("unauthorized", "Unknown connection, wrong secret or invalid token."), "unknown"
     if not valid_event_path(admission.rest):
         return 404, _error("not_found", "Not found."), "unknown"
     raw = await _read(receive, settings.WEBHOOK_QUEUE_MAX_BODY_BYTES)
@@ -191,11 +181,11 @@ async def _accept(scope, receive, slug: str, rest: str) -> tuple[int, bytes, str
     except PayloadError as exc:
         logger.info("webhook for %s not understood: %s", slug, exc)
         return 200, json.dumps({"ok": True, "ignored": [str(exc)[:200]]}).encode(), "unknown"
-    if foreign_instance(tenant, webhook, admission):
+    if foreign_instance(webhook, admission):
         logger.warning("webhook for %s from instance %r refused", slug, webhook.instance[:100])
-        return 401, _error("unauthorized", "This instance does not belong to this tenant."), webhook.event
+        return 401, _error("unauthorized", "This instance does not belong to this connection."), webhook.event
     try:
-        await blocking.run(_queue, tenant.id, raw.decode("utf-8", "replace"))
+        await blocking.run(_queue, admission.connection.id, raw.decode("utf-8", "replace"))
     except Exception as exc:  # the broker did not take it: Evolution retries a 5xx
         logger.warning("webhook for %s not queued: %s", slug, exc)
         return 503, _error("unavailable", "The queue is unavailable; retry."), webhook.event
@@ -215,8 +205,8 @@ async def _read(receive, limit: int) -> bytes | None:
             return bytes(body)
 
 
-def _queue(tenant_id: str, body: str) -> None:
+def _queue(connection_id: str, body: str) -> None:
     from chatmedia.whatsapp.tasks import ingest_webhook
 
     # No retry loop here: the answer must come quickly, and Evolution retries a 503 for us.
-    ingest_webhook.apply_async(args=[tenant_id, body, time.time()], retry=False)
+    ingest_webhook.apply_async(args=[connection_id, body, time.time()], retry=False)

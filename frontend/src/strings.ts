@@ -21,6 +21,8 @@ export const t = {
     group: 'Grupo',
     you: 'Você: ',
     loadMore: 'Carregar mais conversas',
+    allNumbers: 'Todos os números',
+    number: 'Número',
   },
   preview: {
     image: '📷 Foto',

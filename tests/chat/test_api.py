@@ -7,7 +7,8 @@ import datetime as dt
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from chatmedia.chat.models import Conversation, Message
+from chatmedia.chat.models import Message
+from tests.connections import new_conversation
 
 
 def test_no_credentials_is_401_json(world_a):
@@ -69,8 +70,8 @@ def test_message_list_has_attachment_contract(world_a):
 def test_cursor_pagination_walks_every_conversation_once(world_a):
     now = timezone.now()
     for i in range(7):
-        Conversation.objects.create(
-            tenant=world_a.tenant, remote_jid=f"55119000000{i}@s.whatsapp.net", last_activity_at=now
+        new_conversation(
+            world_a.tenant, remote_jid=f"55119000000{i}@s.whatsapp.net", last_activity_at=now
         )  # equal timestamps: the cursor must still not repeat or skip
     client, seen, url = world_a.client(), [], "/api/conversations/?page_size=3"
     while url:
@@ -101,7 +102,7 @@ def test_messages_newest_first_by_whatsapp_timestamp(world_a):
 def test_page_size_is_capped(world_a, settings):
     settings.API_MAX_PAGE_SIZE = 2
     for i in range(3):
-        Conversation.objects.create(tenant=world_a.tenant, remote_jid=f"5511800000{i}@s.whatsapp.net")
+        new_conversation(world_a.tenant, remote_jid=f"5511800000{i}@s.whatsapp.net")
     page = world_a.client().get("/api/conversations/?page_size=1000").json()
     assert len(page["results"]) == 2
 

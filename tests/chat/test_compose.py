@@ -8,6 +8,7 @@ import pytest
 from chatmedia.chat.models import Message
 from chatmedia.whatsapp import tasks
 from chatmedia.whatsapp.models import OutgoingSend
+from tests.connections import configure
 
 
 @pytest.fixture
@@ -57,8 +58,7 @@ def test_no_text_to_another_tenants_conversation_or_without_whatsapp(write, agen
     other = make_world("other", django_user_model)
     response = write("oi", conversation=other.conversation.id)
     assert response.status_code == 404 and response.json()["error"]["code"] == "conversation_not_found"
-    agent.tenant.evolution_url = ""
-    agent.tenant.save()
+    configure(agent.tenant, url="")
     response = write("oi")
     assert response.status_code == 409 and response.json()["error"]["code"] == "whatsapp_not_connected"
 

@@ -20,6 +20,7 @@ from websockets.sync.client import connect
 
 from chatmedia.chat.models import Conversation, Message
 from chatmedia.media.storage import media_storage, upload_tokens
+from tests.connections import connection_of
 from tests.integration.conftest import post
 from tests.whatsapp.fixtures import evolution
 
@@ -182,12 +183,12 @@ def test_a_10000_character_jid_through_the_queue_stores_nothing_and_is_not_retri
     body["data"]["key"][field] = "5" * 10_000 + "@s.whatsapp.net"
     body["data"]["key"].pop(f"{field}Alt", None)
     body["data"]["key"]["id"] = f"HOSTILE{uuid.uuid4().hex[:10].upper()}"
-    body["instance"] = member_a.tenant.evolution_instance
+    body["instance"] = connection_of(member_a.tenant).evolution_instance
     assert post(member_a.webhook_url(live), body).status_code == 200
     # a normal webhook after it: when it is stored, the hostile one was handled before it
     after = evolution("messages-upsert-text.json")
     after["data"]["key"]["id"] = f"AFTER{uuid.uuid4().hex[:10].upper()}"
-    after["instance"] = member_a.tenant.evolution_instance
+    after["instance"] = connection_of(member_a.tenant).evolution_instance
     assert post(member_a.webhook_url(live), after).status_code == 200
     deadline = time.monotonic() + 30
     while not Message.objects.filter(wa_message_id=after["data"]["key"]["id"]).exists():

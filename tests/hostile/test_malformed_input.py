@@ -13,6 +13,7 @@ from django.test import Client
 from chatmedia.media import blocking
 from chatmedia.media import cache as media_cache
 from chatmedia.whatsapp import webhook_app
+from tests.connections import configure
 from tests.media import serving_client as client
 from tests.media.serving_client import photo, url
 from tests.whatsapp.conftest import WEBHOOK_SECRET
@@ -71,8 +72,7 @@ def test_a_start_past_any_file_is_416_and_a_suffix_longer_than_the_file_is_all_o
 def test_deeply_nested_json_to_the_webhook_view_is_ignored_not_500(world, body, tried):
     tried()
     tenant = world.tenant
-    tenant.webhook_secret = WEBHOOK_SECRET
-    tenant.save()
+    configure(tenant, webhook_secret=WEBHOOK_SECRET)
     # over the fast path's size: the Django view takes it (inline media bodies go this way)
     padded = body + " " * 300_000
     response = Client().post(
@@ -87,8 +87,7 @@ def test_deeply_nested_json_to_the_fast_path_is_ignored_not_500(world, body, tri
     tried()
     settings.WEBHOOK_QUEUE_MAX_BODY_BYTES = 1024 * 1024
     tenant = world.tenant
-    tenant.webhook_secret = WEBHOOK_SECRET
-    tenant.save()
+    configure(tenant, webhook_secret=WEBHOOK_SECRET)
     response = post_fast(f"/webhooks/evolution/{tenant.slug}/{WEBHOOK_SECRET}/", body.encode())
     assert response.status_code == 200
     assert response.json()["ignored"]

@@ -13,6 +13,7 @@ import pytest
 from chatmedia.chat.models import Attachment
 from chatmedia.media import blocking, cache, catalog, pipeline, signing
 from chatmedia.whatsapp import tasks
+from tests.connections import configure
 from tests.media import serving_client as client
 from tests.whatsapp.fixtures import evolution
 
@@ -48,8 +49,7 @@ def test_inline_media_is_not_served_before_screening_nor_after_refusal(
     world, data, tried, post_webhook, queued, published
 ):
     tried()
-    world.tenant.webhook_secret = "the-hostile-webhook-secret-01"
-    world.tenant.save()
+    configure(world.tenant, webhook_secret="the-hostile-webhook-secret-01")
     assert post_webhook(world.tenant, _inline_webhook(data, "image/jpeg")).status_code == 200
     attachment = Attachment.objects.get(pk=queued.media[0])
     assert attachment.original is not None  # the inline bytes are stored at once…

@@ -11,10 +11,10 @@ from django.db import DataError, IntegrityError
 
 from chatmedia.chat.models import Conversation, Message
 from chatmedia.media import blocking
-from chatmedia.tenancy.models import Tenant
-from chatmedia.tenancy.provisioning import ProvisioningError, create_tenant
+from chatmedia.tenancy.provisioning import ProvisioningError, create_evolution_connection, create_tenant
 from chatmedia.whatsapp import ingest, tasks, webhook_app
 from chatmedia.whatsapp.values import normalize_jid
+from tests.connections import connection_of, jwt_key_of, new_tenant
 from tests.whatsapp.conftest import evolution_jwt
 from tests.whatsapp.fixtures import evolution
 from tests.whatsapp.test_webhook_app import post as post_fast
@@ -37,13 +37,8 @@ def _fresh_tenant_cache(monkeypatch):
 
 @pytest.fixture
 def two_tenants(db):
-    acme = Tenant.objects.create(slug="acme", name="Acme", jwt_key=KEY, evolution_instance="acme-vendas")
-    other = Tenant.objects.create(
-        slug="other",
-        name="Other",
-        jwt_key="the-other-tenants-key-0123456789",
-        evolution_instance="other-inst",
-    )
+    acme = new_tenant("acme", "Acme", jwt_key=KEY, instance="acme-vendas")
+    other = new_tenant("other", "Other", jwt_key="the-other-tenants-key-0123456789", instance="other-inst")
     return acme, other
 
 
@@ -72,12 +67,15 @@ def _text_from(instance: str | None) -> dict:
     return body
 
 
-def test_a_jwt_key_cannot_be_shared_by_two_tenants(two_tenants, tried):
-    tried(2)
+def test_a_jwt_key_cannot_be_shared_by_two_connections(two_tenants, tried):
+    tried(3)
     with pytest.raises(ProvisioningError, match="JWT key"):
         create_tenant("copycat", jwt_key=KEY)
+    acme, _ = two_tenants
+    with pytest.raises(ProvisioningError, match="JWT key"):
+        create_evolution_connection(acme, jwt_key=KEY, name="Suporte")
     with pytest.raises(IntegrityError):
-        Tenant.objects.create(slug="copycat2", name="Copycat", jwt_key=KEY)
+        new_tenant("copycat2", "Copycat", jwt_key=KEY)
 
 
 @pytest.mark.parametrize("instance", [None, "", "acme-vendas", "other-inst", "x" * 5000])
@@ -85,7 +83,7 @@ def test_one_tenants_token_never_posts_into_another(two_tenants, instance, tried
     tried()
     acme, other = two_tenants
     body = _text_from(instance)
-    for response in _posts(other.slug, body, evolution_jwt(acme.jwt_key)):
+    for response in _posts(other.slug, body, evolution_jwt(jwt_key_of(acme))):
         assert response.status_code == 401
     assert not Message.objects.exists()
 
@@ -95,10 +93,10 @@ def test_a_token_webhook_must_name_its_tenants_instance(two_tenants, instance, t
     tried()
     acme, _ = two_tenants
     body = _text_from(instance)
-    for response in _posts(acme.slug, body, evolution_jwt(acme.jwt_key)):
+    for response in _posts(acme.slug, body, evolution_jwt(jwt_key_of(acme))):
         assert response.status_code == 401
     body["instance"] = "acme-vendas"
-    view, fast = _posts(acme.slug, body, evolution_jwt(acme.jwt_key))
+    view, fast = _posts(acme.slug, body, evolution_jwt(jwt_key_of(acme)))
     assert view.status_code == fast.status_code == 200
 
 
@@ -126,7 +124,7 @@ def test_a_jid_of_any_length_or_shape_is_refused_at_parsing(jid, tried):
 @pytest.mark.parametrize("field", ["remoteJid", "participant"])
 def test_a_10000_character_jid_stores_nothing_and_is_not_retried(db, field, tried, post_webhook, queued):
     tried()
-    tenant = Tenant.objects.create(slug="acme", name="Acme", webhook_secret="a-secret-of-our-own-0123")
+    tenant = new_tenant("acme", "Acme", webhook_secret="a-secret-of-our-own-0123")
     body = evolution(
         "messages-upsert-group-image.json" if field == "participant" else "messages-upsert-text.json"
     )
@@ -138,14 +136,14 @@ def test_a_10000_character_jid_stores_nothing_and_is_not_retried(db, field, trie
     for message in Message.objects.all():  # a group message keeps its chat, without an author
         assert message.author_jid == ""
     # the queued copy (fast path) is parsed the same way by the worker: refused, not retried
-    result = tasks.ingest_webhook.apply(args=[str(tenant.id), json.dumps(body)])
+    result = tasks.ingest_webhook.apply(args=[str(connection_of(tenant).id), json.dumps(body)])
     assert result.state == "SUCCESS", result.state  # a retry would be RETRY
 
 
 @pytest.mark.parametrize("error", [DataError, IntegrityError])
 def test_what_the_database_refuses_is_never_retried(db, monkeypatch, error, tried):
     tried()
-    tenant = Tenant.objects.create(slug="acme", name="Acme")
+    tenant = new_tenant("acme", "Acme")
 
     def refuse(*args, **kwargs):
         raise error("value too long for type character varying(255)")

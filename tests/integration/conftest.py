@@ -25,6 +25,7 @@ from websockets.sync.client import connect
 from chatmedia.celery import app as celery_app
 from chatmedia.media.storage.config import local_storage_setting
 from chatmedia.tenancy.models import ApiToken, Membership, Tenant
+from tests.connections import connect_to_fake, new_tenant, webhook_path
 from tools.live_system import ROOT, LiveSystem
 
 REAL_BROKER = settings.CELERY_BROKER_URL.startswith("amqp")
@@ -126,16 +127,13 @@ class Member:
         self.tenant, self.token = tenant, token
 
     def webhook_url(self, live) -> str:
-        return f"{live.url}/webhooks/evolution/{self.tenant.slug}/{self.tenant.webhook_secret}/"
+        return f"{live.url}{webhook_path(self.tenant)}"
 
 
 def make_member(slug: str, fake=None, django_user_model=None) -> Member:
-    tenant = Tenant.objects.create(slug=f"{slug}-{uuid.uuid4().hex[:6]}", name=slug)
+    tenant = new_tenant(f"{slug}-{uuid.uuid4().hex[:6]}", slug)
     if fake is not None:
-        tenant.evolution_url = fake.url
-        tenant.evolution_instance = fake.state.instance
-        tenant.evolution_token = fake.state.apikey
-        tenant.save()
+        connect_to_fake(tenant, fake)
     user = django_user_model.objects.create_user(f"agent-{tenant.slug}")
     _, token = ApiToken.issue(Membership.objects.create(user=user, tenant=tenant))
     return Member(tenant, token)

@@ -15,6 +15,7 @@ import pytest
 from chatmedia.chat.models import Attachment, Conversation, Message, Rendition
 from chatmedia.media.models import Blob
 from chatmedia.media.storage import media_storage
+from tests.connections import connection_of, webhook_path, webhook_secret_of
 from tests.integration.conftest import post
 from tests.whatsapp.fixtures import VECTORS, plain_bytes
 
@@ -240,7 +241,7 @@ def test_oversized_webhooks_are_refused_before_being_read(live, member_a):
     # Content-Length over the limit: 413 at once, without sending (or spooling) the body.
     limit = 10**12
     with socket.create_connection(("127.0.0.1", live.port), timeout=10) as connection:
-        path = f"/webhooks/evolution/{member_a.tenant.slug}/{member_a.tenant.webhook_secret}/"
+        path = webhook_path(member_a.tenant)
         connection.sendall(
             f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"Content-Length: {limit}\r\n\r\n".encode()
@@ -262,7 +263,7 @@ def test_media_whose_task_was_lost_is_picked_up_again(live, member_a, fake_whats
         patch.setattr(tasks.fetch_incoming_media, "delay", lambda *args: None)
         patch.setattr(tasks.refresh_avatar, "delay", lambda *args: None)
         payload = fake_whatsapp_server.webhook("messages-upsert-audio-file.json", "audio-01", id="LOST1")
-        ingest.handle(member_a.tenant, parse_webhook(payload))
+        ingest.handle(connection_of(member_a.tenant), parse_webhook(payload))
     attachment = Attachment.objects.get(message__wa_message_id="LOST1")
     assert attachment.status == "pending"
     if REAL_BROKER:  # production: `recover_media` from cron
@@ -288,7 +289,8 @@ def test_simulate_shows_media_arriving(live, member_a, fake_whatsapp_server):
     from tools.fake_whatsapp.simulate import AFTER_MEDIA, AFTER_MESSAGES
 
     out = io.StringIO()
-    code = simulate(fake_whatsapp_server, live.url, member_a.tenant.slug, member_a.tenant.webhook_secret, out)
+    secret = webhook_secret_of(member_a.tenant)
+    code = simulate(fake_whatsapp_server, live.url, member_a.tenant.slug, secret, out)
     assert code == 0, out.getvalue()
     media_count = sum(1 for _, media, _ in SCENARIO if media) + AFTER_MEDIA
     deadline = time.monotonic() + 30

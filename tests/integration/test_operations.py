@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from prometheus_client.parser import text_string_to_metric_families
 
-from chatmedia.chat.models import Conversation
+from tests.connections import connection_of, new_conversation
 from tests.integration.conftest import post
 from tests.integration.test_incoming import created_attachment_id, wait_ready
 from tests.integration.test_outgoing import message_of, status_event
@@ -64,8 +64,9 @@ def test_a_full_flow_is_counted_and_logged_without_secrets(live, member_a, fake_
     fake = fake_whatsapp_server
     fake.state.webhook_url = member_a.webhook_url(live)
     stream = open_stream(live, member_a.token)
-    secrets = {member_a.tenant.webhook_secret, member_a.tenant.jwt_key, member_a.token, fake.state.apikey}
-    secrets.add(settings.SECRET_KEY)
+    number = connection_of(member_a.tenant)
+    secrets = {number.secret("webhook_secret"), member_a.token, fake.state.apikey}
+    secrets |= {settings.SECRET_KEY, settings.CREDENTIALS_KEY, number.credentials[:40]}
     if settings.S3_BUCKET:
         secrets.add(os.environ["S3_SECRET_KEY"])
     signatures: set[str] = set()
@@ -88,8 +89,8 @@ def test_a_full_flow_is_counted_and_logged_without_secrets(live, member_a, fake_
             for _ in range(2):
                 assert httpx.get(live.url + link).status_code == 200
     # outgoing: upload → process → store → send → sent
-    chat = Conversation.objects.create(
-        tenant=member_a.tenant, remote_jid="5511987650000@s.whatsapp.net", display_name="Cliente"
+    chat = new_conversation(
+        member_a.tenant, remote_jid="5511987650000@s.whatsapp.net", display_name="Cliente"
     )
     photo = jpeg_bytes(1024, 768)
     file_bytes.add(base64.b64encode(photo[:300]).decode()[:60])

@@ -20,13 +20,14 @@ from django.utils import timezone
 from chatmedia.chat.models import Conversation, Message
 from chatmedia.media.models import Upload
 from chatmedia.whatsapp.models import OutgoingSend
+from tests.connections import new_conversation
 from tests.media.upload_client import MiB, UploadClient, jpeg_bytes, pdf_bytes, recording
 
 
 @pytest.fixture
 def chat(member_a) -> Conversation:
-    return Conversation.objects.create(
-        tenant=member_a.tenant,
+    return new_conversation(
+        member_a.tenant,
         remote_jid=f"55119{uuid.uuid4().int % 10**8:08d}@s.whatsapp.net",
         display_name="Cliente",
     )
@@ -144,7 +145,7 @@ def test_evolution_5xx_retried_then_400_failed(live, browser, chat, evolution, m
     started, _, _ = browser.send(chat.id, pdf_bytes(50_000), file_name="a.pdf", mime_type="application/pdf")
     status_event(stream, message_of(started.id), "sent")
     assert len(evolution.calls("sendMedia")) == 3 and len(evolution.sent()) == 1
-    gone = Conversation.objects.create(tenant=member_a.tenant, remote_jid="5511955550000@s.whatsapp.net")
+    gone = new_conversation(member_a.tenant, remote_jid="5511955550000@s.whatsapp.net")
     started, _, _ = browser.send(gone.id, pdf_bytes(50_000), file_name="b.pdf", mime_type="application/pdf")
     failed = status_event(stream, message_of(started.id), "failed")
     assert failed["data"]["error"]["code"] == "evolution_refused"

@@ -10,7 +10,7 @@ import time
 import pytest
 from django.db import IntegrityError, connection
 
-from chatmedia.media.blobs import TooLarge, release_blob, store_blob
+from chatmedia.media.blobs import TooLarge, release_blob, settle, store_blob
 from chatmedia.media.models import Blob
 from chatmedia.media.storage import media_storage
 from chatmedia.media.storage.keys import blob_key
@@ -75,6 +75,19 @@ def test_bytes_handed_out_again_wait_for_their_writer_before_release(world_a, se
     settings.MEDIA_BLOB_REUSE_GRACE_SECONDS = 0  # the writer had its time: nothing refers to it
     assert release_blob(blob) is True
     assert not media_storage().exists(blob.storage_key)
+
+
+def test_a_writer_that_stored_its_reference_lifts_the_protection_unless_another_came(world_a, settings):
+    data = b"thumb and preview of a tiny photo are the same bytes" * 20
+    store_blob(world_a.tenant, io.BytesIO(data), "image/webp")
+    first = store_blob(world_a.tenant, io.BytesIO(data), "image/webp")
+    second = store_blob(world_a.tenant, io.BytesIO(data), "image/webp")
+    settle(first)  # an older claim: the second writer still has not referred to it
+    assert Blob.objects.get(pk=first.pk).reused_at is not None
+    assert release_blob(first) is False
+    settle(second)
+    assert Blob.objects.get(pk=first.pk).reused_at is None
+    assert release_blob(first) is True
 
 
 def test_bytes_whose_object_was_lost_are_written_again_when_stored_again(world_a):

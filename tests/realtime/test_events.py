@@ -6,8 +6,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from chatmedia.chat.models import Conversation, Message
+from chatmedia.chat.models import Message
 from chatmedia.realtime import events
+from tests.connections import new_conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,7 +17,7 @@ def test_conversation_updated_carries_what_is_committed_not_what_was_seen_before
     """Two messages of one chat stored at once: each one's conversation.updated is taken after its
     commit, so the last one announced never names an older message as the chat's newest."""
     tenant = world_a.tenant
-    conversation = Conversation.objects.create(tenant=tenant, remote_jid="5511900001111@s.whatsapp.net")
+    conversation = new_conversation(tenant, remote_jid="5511900001111@s.whatsapp.net")
     now = timezone.now()
     same_second = {"tenant": tenant, "conversation": conversation, "direction": "in", "timestamp": now}
     with transaction.atomic():

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from chatmedia.tenancy.models import ApiToken, Membership, Tenant
+from tests.connections import webhook_secret_of
 
 
 def run(*args) -> tuple[str, str]:
@@ -26,14 +27,16 @@ def test_create_tenant_prints_webhook_url(db, settings):
     )  # fmt: skip
     tenant = Tenant.objects.get(slug="acme")
     assert tenant.name == "ACME Ltda"
-    assert tenant.evolution_url == "https://evo.example.com"
-    assert tenant.evolution_instance == "acme-main" and tenant.evolution_token == "evo-token-123"
+    (connection,) = tenant.connections.all()  # the options of before connections: its first one
+    assert connection.provider == "evolution" and connection.evolution_url == "https://evo.example.com"
+    assert connection.evolution_instance == "acme-main" and connection.secret("token") == "evo-token-123"
+    assert "evo-token-123" not in connection.credentials  # encrypted at rest
     assert f"https://chat.example.com/webhooks/evolution/acme/{'s' * 24}/" in out
 
 
 def test_create_tenant_generates_a_secret_and_refuses_bad_input(db):
     run("create_tenant", "beta")
-    assert len(Tenant.objects.get(slug="beta").webhook_secret) >= 32
+    assert len(webhook_secret_of(Tenant.objects.get(slug="beta"))) >= 32
     with pytest.raises(CommandError, match="already exists"):
         run("create_tenant", "beta")
     with pytest.raises(CommandError, match="at least 16"):

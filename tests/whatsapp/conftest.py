@@ -10,14 +10,15 @@ from django.test import Client
 from chatmedia.chat.models import Attachment
 from chatmedia.tenancy.models import Tenant
 from chatmedia.whatsapp import tasks
+from tests.connections import new_tenant, webhook_path
 
 WEBHOOK_SECRET = "test-webhook-secret-0123456789"
 
 
 @pytest.fixture
 def tenant(db) -> Tenant:
-    return Tenant.objects.create(
-        slug="acme", name="Acme", webhook_secret=WEBHOOK_SECRET, jwt_key="jwt-key-of-acme-0123456789abcdef"
+    return new_tenant(
+        "acme", "Acme", webhook_secret=WEBHOOK_SECRET, jwt_key="jwt-key-of-acme-0123456789abcdef"
     )
 
 
@@ -49,7 +50,7 @@ def post_webhook(django_capture_on_commit_callbacks):
         headers: dict | None = None,
         raw: bytes | None = None,
     ):
-        url = path or f"/webhooks/evolution/{tenant.slug}/{tenant.webhook_secret}/"
+        url = path or webhook_path(tenant)
         body = raw if raw is not None else json.dumps(payload).encode()
         with django_capture_on_commit_callbacks(execute=True):
             return Client().post(url, data=body, content_type="application/json", headers=headers or {})

@@ -13,6 +13,7 @@ from chatmedia.media.storage import media_storage
 from chatmedia.whatsapp import download, tasks
 from chatmedia.whatsapp.outbound import FetchError, fetch_to_spool, resolve_target
 from chatmedia.whatsapp.payloads import parse_webhook
+from tests.connections import configure, connection_of
 from tests.media import serving_client as media_client
 from tests.whatsapp.fixtures import VECTORS, evolution, plain_bytes
 
@@ -45,16 +46,12 @@ def _source(fake, vector_id: str, fixture: str | None = None) -> dict:
 
 @pytest.fixture
 def connected(tenant, fake_whatsapp):
-    tenant.evolution_url = fake_whatsapp.url
-    tenant.evolution_instance = "acme-vendas"
-    tenant.evolution_token = fake_whatsapp.state.apikey
-    tenant.save()
-    return tenant
+    return configure(tenant, url=fake_whatsapp.url, instance="acme-vendas", token=fake_whatsapp.state.apikey)
 
 
 @pytest.mark.parametrize("vector_id", MEDIA)
 def test_every_fixture_from_the_cdn(fake_whatsapp, tenant, vector_id):
-    with download.obtain(tenant, _source(fake_whatsapp, vector_id)) as plain:
+    with download.obtain(connection_of(tenant), _source(fake_whatsapp, vector_id)) as plain:
         assert plain.read() == plain_bytes(VECTORS[vector_id])
     (call,) = fake_whatsapp.calls("cdn")
     assert call["origin"] == "https://web.whatsapp.com"
@@ -72,7 +69,7 @@ def test_expired_cdn_falls_back_to_evolution(fake_whatsapp, connected):
 def test_expired_cdn_without_evolution_is_expired(fake_whatsapp, tenant):
     fake_whatsapp.fail("cdn", "404")
     with pytest.raises(FetchError) as failure:
-        download.obtain(tenant, _source(fake_whatsapp, "image-01"))
+        download.obtain(connection_of(tenant), _source(fake_whatsapp, "image-01"))
     assert failure.value.code == "expired" and not failure.value.transient
 
 
@@ -99,8 +96,7 @@ def test_server_errors_are_transient(fake_whatsapp, connected):
 
 
 def test_evolution_refusing_our_token(fake_whatsapp, connected):
-    connected.evolution_token = "wrong"
-    connected.save()
+    configure(connected, token="wrong")
     fake_whatsapp.fail("cdn", "404")
     with pytest.raises(FetchError) as failure:
         download.obtain(connected, _source(fake_whatsapp, "image-01"))
@@ -112,14 +108,14 @@ def test_timeouts_are_transient(fake_whatsapp, tenant, settings):
     settings.OUTBOUND_READ_TIMEOUT_SECONDS = 0.3
     fake_whatsapp.fail("cdn", "timeout")
     with pytest.raises(FetchError) as failure:
-        download.obtain(tenant, _source(fake_whatsapp, "image-01"))
+        download.obtain(connection_of(tenant), _source(fake_whatsapp, "image-01"))
     assert failure.value.code == "timeout" and failure.value.transient
 
 
 def test_declared_size_over_the_limit_is_refused_before_downloading(fake_whatsapp, tenant, settings):
     settings.MEDIA_MAX_OBJECT_BYTES = 1000
     with pytest.raises(FetchError) as failure:
-        download.obtain(tenant, _source(fake_whatsapp, "image-01"))
+        download.obtain(connection_of(tenant), _source(fake_whatsapp, "image-01"))
     assert failure.value.code == "too_large"
     assert fake_whatsapp.calls("cdn") == []
 
@@ -294,7 +290,7 @@ def test_avatar_from_evolution_when_a_contact_first_writes(
 ):
     from chatmedia.chat.models import Conversation
 
-    post_webhook(connected, evolution("messages-upsert-text.json"))
+    post_webhook(connected.tenant, evolution("messages-upsert-text.json"))
     conversation = Conversation.objects.get()
     fake_whatsapp.set_profile_picture(
         "5511999990000", fake_whatsapp.add_picture("p5", plain_bytes(VECTORS["image-01"]))

@@ -17,6 +17,7 @@ from chatmedia.media.storage import media_storage
 from chatmedia.whatsapp import ingest, tasks
 from chatmedia.whatsapp.models import EarlyAction
 from chatmedia.whatsapp.payloads import parse_webhook
+from tests.connections import connect_to_fake, connection_of, new_tenant
 from tests.whatsapp.fixtures import evolution, traffic
 
 IMAGE_ID = "3A5F1C2B9D7E4A6B8C01"  # messages-upsert-image-caption.json
@@ -36,10 +37,7 @@ def run(django_capture_on_commit_callbacks):
 
 def connect(tenant, fake) -> None:
     """The tenant's Evolution API is the fake one."""
-    tenant.evolution_url = fake.url
-    tenant.evolution_instance = fake.state.instance
-    tenant.evolution_token = fake.state.apikey
-    tenant.save()
+    connect_to_fake(tenant, fake)
 
 
 def ours(tenant, wa_message_id: str, status: str) -> Message:
@@ -325,9 +323,8 @@ def test_evolution_1_8_receipt(tenant, post_webhook, queued):
 @pytest.mark.django_db(transaction=True)
 def test_two_webhooks_of_one_person_at_once_leave_one_conversation(settings):
     """One addressed by LID only, one by phone with the LID: at once, on the real database."""
-    from chatmedia.tenancy.models import Tenant
-
-    tenant = Tenant.objects.create(slug="merge", name="Merge")
+    tenant = new_tenant("merge", "Merge")
+    number = connection_of(tenant)
     bodies = [
         traffic("2.3.7-messages-upsert-lid-only.json"),
         traffic("2.4.0-rc2-messages-upsert-lid-swapped.json"),
@@ -341,7 +338,7 @@ def test_two_webhooks_of_one_person_at_once_leave_one_conversation(settings):
         def post(body, barrier=barrier, errors=errors):
             try:
                 barrier.wait(5)
-                ingest.handle(tenant, parse_webhook(body))
+                ingest.handle(number, parse_webhook(body))
             except Exception as exc:
                 errors.append(exc)
             finally:

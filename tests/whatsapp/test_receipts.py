@@ -12,6 +12,7 @@ from chatmedia.realtime import events
 from chatmedia.whatsapp import ingest
 from chatmedia.whatsapp.models import EarlyReceipt
 from chatmedia.whatsapp.payloads import parse_webhook
+from tests.connections import connection_of
 from tests.whatsapp.fixtures import evolution
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,7 +36,7 @@ def test_a_receipt_stored_while_its_message_is_being_stored_is_not_lost(tenant, 
 
     def store_message():
         try:
-            ingest.handle(tenant, sent)
+            ingest.handle(connection_of(tenant), sent)
         except Exception as exc:  # reported by the assertion below
             errors.append(exc)
         finally:
@@ -45,7 +46,7 @@ def test_a_receipt_stored_while_its_message_is_being_stored_is_not_lost(tenant, 
     worker = threading.Thread(target=store_message)
     worker.start()
     assert message_in_transaction.wait(10)
-    ingest.handle(tenant, parse_webhook(evolution("messages-update-delivery-ack.json")))
+    ingest.handle(connection_of(tenant), parse_webhook(evolution("messages-update-delivery-ack.json")))
     receipt_stored.set()
     worker.join(20)
     assert not worker.is_alive() and errors == []

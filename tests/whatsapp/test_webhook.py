@@ -13,8 +13,10 @@ import pytest
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.media.models import Blob
 from chatmedia.media.storage import media_storage
+from chatmedia.tenancy.provisioning import create_evolution_connection
 from chatmedia.whatsapp.crypto import encrypt
 from chatmedia.whatsapp.models import EarlyReceipt
+from tests.connections import configure, connection_of, jwt_key_of, webhook_secret_of
 from tests.whatsapp.conftest import evolution_jwt
 from tests.whatsapp.fixtures import VECTORS, evolution, plain_bytes
 
@@ -51,16 +53,16 @@ def test_wrong_secret_or_tenant_is_401_and_nothing_is_stored(tenant, post_webhoo
 
 
 def test_event_name_suffix_is_accepted(tenant, post_webhook, queued):
-    path = f"/webhooks/evolution/acme/{tenant.webhook_secret}/messages-upsert"
+    path = f"/webhooks/evolution/acme/{webhook_secret_of(tenant)}/messages-upsert"
     assert post_webhook(tenant, evolution("messages-upsert-text.json"), path=path).status_code == 200
-    path = f"/webhooks/evolution/acme/{tenant.webhook_secret}//contacts-update/"
+    path = f"/webhooks/evolution/acme/{webhook_secret_of(tenant)}//contacts-update/"
     assert post_webhook(tenant, evolution("contacts-update-single.json"), path=path).status_code == 200
-    path = f"/webhooks/evolution/acme/{tenant.webhook_secret}/a/b/"
+    path = f"/webhooks/evolution/acme/{webhook_secret_of(tenant)}/a/b/"
     assert post_webhook(tenant, evolution("messages-upsert-text.json"), path=path).status_code == 404
 
 
 def test_jwt_bearer_is_accepted_without_a_secret_in_the_path(tenant, post_webhook, queued):
-    token = evolution_jwt(tenant.jwt_key)
+    token = evolution_jwt(jwt_key_of(tenant))
     for path in ("/webhooks/evolution/acme/", "/webhooks/evolution/acme/messages-upsert/"):
         response = post_webhook(
             tenant,
@@ -76,12 +78,12 @@ def test_jwt_bearer_is_accepted_without_a_secret_in_the_path(tenant, post_webhoo
     "token_of",
     [
         lambda t: evolution_jwt("another-tenants-key-0123456789abcd"),
-        lambda t: evolution_jwt(t.jwt_key, exp=int(time.time()) - 3600),
-        lambda t: evolution_jwt(t.jwt_key, app="other"),
-        lambda t: evolution_jwt(t.jwt_key, action="login"),
+        lambda t: evolution_jwt(jwt_key_of(t), exp=int(time.time()) - 3600),
+        lambda t: evolution_jwt(jwt_key_of(t), app="other"),
+        lambda t: evolution_jwt(jwt_key_of(t), action="login"),
         lambda t: "not.a.jwt",
         lambda t: __import__("jwt").encode(
-            {"app": "evolution", "action": "webhook"}, t.jwt_key, algorithm="HS256"
+            {"app": "evolution", "action": "webhook"}, jwt_key_of(t), algorithm="HS256"
         ),
     ],
     ids=["wrong-key", "expired", "wrong-app", "wrong-action", "garbage", "no-exp"],
@@ -98,9 +100,8 @@ def test_bad_jwt_is_401_and_nothing_is_stored(tenant, post_webhook, queued, toke
 
 
 def test_jwt_of_a_tenant_without_jwt_key_is_refused(tenant, post_webhook, queued):
-    token = evolution_jwt(tenant.jwt_key)
-    tenant.jwt_key = ""
-    tenant.save()
+    token = evolution_jwt(jwt_key_of(tenant))
+    configure(tenant, jwt_key="")
     response = post_webhook(
         tenant,
         evolution("messages-upsert-text.json"),
@@ -111,8 +112,7 @@ def test_jwt_of_a_tenant_without_jwt_key_is_refused(tenant, post_webhook, queued
 
 
 def test_payload_of_another_instance_is_refused(tenant, post_webhook, queued):
-    tenant.evolution_instance = "acme-suporte"
-    tenant.save()
+    configure(tenant, instance="acme-suporte")
     assert post_webhook(tenant, evolution("messages-upsert-text.json")).status_code == 401
     assert _stored_nothing()
     body = evolution("messages-upsert-text.json")
@@ -121,7 +121,7 @@ def test_payload_of_another_instance_is_refused(tenant, post_webhook, queued):
 
 
 def test_only_post(tenant, client):
-    response = client.get(f"/webhooks/evolution/acme/{tenant.webhook_secret}/")
+    response = client.get(f"/webhooks/evolution/acme/{webhook_secret_of(tenant)}/")
     assert response.status_code == 405
 
 
@@ -387,3 +387,30 @@ def test_database_outage_is_503_so_evolution_retries(tenant, post_webhook, queue
     response = post_webhook(tenant, evolution("messages-upsert-text.json"))
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
+
+
+# --- several numbers per tenant -------------------------------------------------------------------
+
+
+def test_two_numbers_of_one_tenant_keep_one_customer_apart(tenant, post_webhook, queued):
+    """The same customer writes to sales and to support: two conversations, each on its number,
+    through the new route and the route of before connections alike."""
+    sales = connection_of(tenant)
+    support = create_evolution_connection(tenant, name="Suporte", webhook_secret="support-webhook-secret-01")
+    text = evolution("messages-upsert-text.json")
+    assert post_webhook(tenant, text).status_code == 200
+    again = evolution("messages-upsert-text.json")
+    again["data"]["key"]["id"] = "3EB0SUPPORT0000000001"
+    path = f"/webhooks/evolution/{support.id}/support-webhook-secret-01/"
+    assert post_webhook(tenant, again, path=path).status_code == 200
+    old_route = evolution("messages-upsert-text.json")
+    old_route["data"]["key"]["id"] = "3EB0SUPPORT0000000002"
+    path = f"/webhooks/evolution/{tenant.slug}/support-webhook-secret-01/"
+    assert post_webhook(tenant, old_route, path=path).status_code == 200
+    by_number = {c.connection_id: c for c in Conversation.objects.all()}
+    assert set(by_number) == {sales.id, support.id}
+    assert by_number[sales.id].remote_jid == by_number[support.id].remote_jid
+    assert Message.objects.filter(conversation=by_number[support.id]).count() == 2
+    # one number's secret never opens another's route
+    wrong = f"/webhooks/evolution/{support.id}/{sales.secret('webhook_secret')}/"
+    assert post_webhook(tenant, text, path=wrong).status_code == 401

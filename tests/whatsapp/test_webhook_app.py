@@ -16,7 +16,9 @@ from django.core.asgi import get_asgi_application
 
 from chatmedia.chat.models import NEWEST_FIRST, Message
 from chatmedia.media import blocking
+from chatmedia.tenancy.models import Connection
 from chatmedia.whatsapp import tasks, webhook_app
+from tests.connections import configure, connection_of, jwt_key_of, webhook_secret_of
 from tests.whatsapp.conftest import WEBHOOK_SECRET, evolution_jwt
 from tests.whatsapp.fixtures import evolution
 
@@ -81,7 +83,7 @@ def test_a_webhook_is_queued_then_stored_by_the_task(tenant, published):
     assert response.status_code == 200 and response.json() == {"ok": True, "queued": True}
     assert not Message.objects.exists()  # stored by the worker, not by the request
     ((tenant_id, queued_body, received_at),) = published
-    assert tenant_id == str(tenant.pk) and queued_body == body.decode()
+    assert tenant_id == str(connection_of(tenant).pk) and queued_body == body.decode()
     assert (
         tasks.ingest_webhook.apply(args=[tenant_id, queued_body, received_at]).get() == "1 new, 0 duplicate"
     )
@@ -97,8 +99,7 @@ def test_the_fast_path_refuses_what_the_view_refuses(tenant, published):
     assert post(url(tenant, "no/such/path"), body).status_code == 404
     other = evolution("messages-upsert-text.json")
     other["instance"] = "someone-else"
-    tenant.evolution_instance = "acme-vendas"
-    tenant.save()
+    configure(tenant, instance="acme-vendas")
     webhook_app.forget_tenants()
     refused = post(url(tenant), json.dumps(other).encode())
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthorized"
@@ -109,7 +110,7 @@ def test_the_fast_path_refuses_what_the_view_refuses(tenant, published):
 
 def test_a_jwt_instead_of_the_secret_and_an_event_segment(tenant, published):
     body = json.dumps(evolution("messages-upsert-text.json")).encode()
-    token = evolution_jwt(tenant.jwt_key)
+    token = evolution_jwt(jwt_key_of(tenant))
     response = post(
         f"/webhooks/evolution/{tenant.slug}/messages-upsert", body, {"Authorization": f"Bearer {token}"}
     )
@@ -196,14 +197,14 @@ def test_a_tenant_is_loaded_again_before_it_expires_and_a_changed_secret_applies
         time.sleep(0.01)
     assert len(loads) == 2 and webhook_app._tenants[tenant.slug][0] > loaded_at - 6
     # a rotated secret: once the copy is older than the TTL the old secret is refused
-    tenant.webhook_secret = "rotated-webhook-secret-0123456789"
-    tenant.save()
+    configure(tenant, webhook_secret="rotated-webhook-secret-0123456789")
     loaded_at, auth = webhook_app._tenants[tenant.slug]
     webhook_app._tenants[tenant.slug] = (loaded_at - 11, auth)
     assert post(url(tenant), body).status_code == 401
-    rotated = f"/webhooks/evolution/{tenant.slug}/{tenant.webhook_secret}/"
+    rotated = f"/webhooks/evolution/{tenant.slug}/{webhook_secret_of(tenant)}/"
     assert post(rotated, body).status_code == 200
     # a deleted tenant is forgotten
+    Connection.objects.filter(tenant=tenant).delete()
     tenant.delete()
     webhook_app._tenants[tenant.slug] = (loaded_at - 11, auth)
     assert post(url(tenant), body).status_code == 401

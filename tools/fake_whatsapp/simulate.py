@@ -93,7 +93,10 @@ def secret_from_database(slug: str) -> str:
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is None:
         raise SystemExit(f"no tenant {slug!r}: start chatmedia with `make run` first")
-    return tenant.webhook_secret
+    connection = tenant.connections.filter(provider="evolution").first()
+    if connection is None:
+        raise SystemExit(f"tenant {slug!r} has no Evolution connection")
+    return connection.secret("webhook_secret")
 
 
 def answers(port: int) -> bool:

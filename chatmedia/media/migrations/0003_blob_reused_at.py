@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('media', '0002_upload'),
+        ("media", "0002_upload"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='blob',
-            name='reused_at',
+            model_name="blob",
+            name="reused_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -1,6 +1,7 @@
 // The one place that talks HTTP to chatmedia: session cookie + CSRF header, JSON errors as ApiFailure.
 import { t } from '../strings'
 import type {
+  Connection,
   Conversation,
   Me,
   Message,
@@ -63,7 +64,12 @@ export const api = {
   me: () => request<Me>('GET', '/api/me/'),
   login: (username: string, password: string) => request<void>('POST', '/api/session/', { username, password }),
   logout: () => request<void>('DELETE', '/api/session/'),
-  conversations: (cursor?: string | null) => request<Page<Conversation>>('GET', cursor ?? `/api/conversations/?page_size=${CONVERSATIONS_PAGE}`),
+  connections: () => request<Connection[]>('GET', '/api/connections/'),
+  conversations: (cursor?: string | null, connection?: string | null) =>
+    request<Page<Conversation>>(
+      'GET',
+      cursor ?? `/api/conversations/?page_size=${CONVERSATIONS_PAGE}${connection ? `&connection=${encodeURIComponent(connection)}` : ''}`,
+    ),
   conversation: (id: string) => request<Conversation>('GET', `/api/conversations/${id}/`),
   messages: (conversation: string, cursor?: string | null) =>
     request<Page<Message>>('GET', cursor ?? `/api/conversations/${conversation}/messages/?page_size=50`),

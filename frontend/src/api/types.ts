@@ -100,8 +100,19 @@ export interface LastMessage {
   deleted_at: string | null
 }
 
+/** One of the tenant's WhatsApp numbers (GET /api/connections/). */
+export interface Connection {
+  id: string
+  provider: 'evolution' | 'cloud'
+  name: string
+  phone: string
+  status: 'unknown' | 'connected' | 'disconnected' | 'auth_error'
+  status_changed_at: string | null
+}
+
 export interface Conversation {
   id: string
+  connection: string // the number of ours the chat is on
   remote_jid: string
   display_name: string
   is_group: boolean

@@ -16,8 +16,29 @@ interface Props {
 }
 
 export function ConversationList({ selected, onSelect, error, onRetry }: Props) {
-  const { state, loadOlderConversations } = useChat()
+  const { state, loadOlderConversations, connections, filterConnection } = useChat()
   const conversations = sortedConversations(state)
+  const several = connections.length > 1
+  const numberName = (id: string) => connections.find((c) => c.id === id)?.name ?? ''
+  const picker = several && (
+    <label className="flex flex-none items-center gap-2 border-b border-slate-200 bg-white px-4 py-2 text-sm text-slate-600">
+      <span className="sr-only">{t.conversations.number}</span>
+      <select
+        data-testid="connection-filter"
+        value={state.connectionFilter ?? ''}
+        onChange={(e) => filterConnection(e.target.value || null)}
+        className="w-full rounded border border-slate-300 bg-white px-2 py-1"
+      >
+        <option value="">{t.conversations.allNumbers}</option>
+        {connections.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.name}
+            {c.phone ? ` · +${c.phone}` : ''}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
   const end = useRef<HTMLLIElement>(null)
   const loadMore = useRef(loadOlderConversations)
   loadMore.current = loadOlderConversations
@@ -42,6 +63,8 @@ export function ConversationList({ selected, onSelect, error, onRetry }: Props) 
   }
   if (!state.listLoaded) {
     return (
+      <>
+      {picker}
       <ul className="flex-1 overflow-hidden" aria-busy="true">
         {Array.from({ length: 6 }, (_, i) => (
           <li key={i} className="flex items-center gap-3 px-4 py-3">
@@ -50,12 +73,20 @@ export function ConversationList({ selected, onSelect, error, onRetry }: Props) 
           </li>
         ))}
       </ul>
+      </>
     )
   }
   if (conversations.length === 0) {
-    return <p className="p-6 text-center text-sm text-slate-500">{t.conversations.empty}</p>
+    return (
+      <>
+        {picker}
+        <p className="p-6 text-center text-sm text-slate-500">{t.conversations.empty}</p>
+      </>
+    )
   }
   return (
+    <>
+    {picker}
     <nav className="flex-1 overflow-y-auto" aria-label={t.conversations.title}>
       <ul>
         {conversations.map((c) => {
@@ -79,6 +110,11 @@ export function ConversationList({ selected, onSelect, error, onRetry }: Props) 
                     </span>
                     <span className="flex-none text-xs text-slate-500">{formatListTime(c.last_activity_at)}</span>
                   </span>
+                  {several && (
+                    <span className="mt-0.5 block truncate text-xs text-emerald-700" data-testid="conversation-number">
+                      {numberName(c.connection)}
+                    </span>
+                  )}
                   <span className="mt-0.5 flex items-center gap-1 text-sm text-slate-600" data-testid="conversation-preview">
                     {last?.direction === 'out' && <StatusTicks state={visibleState(last)} />}
                     <span className="truncate">{previewText(last)}</span>
@@ -97,5 +133,6 @@ export function ConversationList({ selected, onSelect, error, onRetry }: Props) 
         )}
       </ul>
     </nav>
+    </>
   )
 }

@@ -1,12 +1,15 @@
 // Server state for the components: the chat reducer plus the actions that talk to the API.
-import { createContext, useCallback, useContext, useMemo, useReducer, useState, type ReactNode } from 'react'
+import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useState, type ReactNode } from 'react'
 import { api, samePath } from '../api/client'
-import type { ChatEvent, UploadPolicy } from '../api/types'
+import type { ChatEvent, Connection, UploadPolicy } from '../api/types'
 import { chatReducer, initialChat, type ChatState } from './chat'
 
 interface ChatApi {
   state: ChatState
   policy: UploadPolicy | null
+  // The tenant's WhatsApp numbers; with more than one the list can be narrowed to one of them.
+  connections: Connection[]
+  filterConnection: (connection: string | null) => void
   loadConversations: () => Promise<void>
   loadOlderConversations: () => Promise<void>
   loadMessages: (conversation: string) => Promise<void>
@@ -27,10 +30,19 @@ const Context = createContext<ChatApi | null>(null)
 export function ChatProvider({ policy, children }: { policy: UploadPolicy | null; children: ReactNode }) {
   const [state, dispatch] = useReducer(chatReducer, initialChat)
 
-  const loadConversations = useCallback(async () => {
-    const page = await api.conversations()
-    dispatch({ type: 'conversations/loaded', conversations: page.results, older: samePath(page.next), append: false })
+  const [connections, setConnections] = useState<Connection[]>([])
+  useEffect(() => {
+    api.connections().then(setConnections, () => setConnections([]))
   }, [])
+  const filterConnection = useCallback((connection: string | null) => {
+    dispatch({ type: 'filter/connection', connection })
+  }, [])
+
+  const filter = state.connectionFilter
+  const loadConversations = useCallback(async () => {
+    const page = await api.conversations(null, filter)
+    dispatch({ type: 'conversations/loaded', conversations: page.results, older: samePath(page.next), append: false })
+  }, [filter])
 
   const loadOlderConversations = useCallback(async () => {
     if (!state.listOlder) return
@@ -105,6 +117,8 @@ export function ChatProvider({ policy, children }: { policy: UploadPolicy | null
     () => ({
       state,
       policy,
+      connections,
+      filterConnection,
       loadConversations,
       loadOlderConversations,
       loadMessages,
@@ -118,7 +132,7 @@ export function ChatProvider({ policy, children }: { policy: UploadPolicy | null
       retryMessage,
       retryAttachment,
     }),
-    [state, policy, loadConversations, loadOlderConversations, loadMessages, loadOlder, applyEvent, sendText, react, openViewOnce, replyTo, setReplyTo, retryMessage, retryAttachment],
+    [state, policy, connections, filterConnection, loadConversations, loadOlderConversations, loadMessages, loadOlder, applyEvent, sendText, react, openViewOnce, replyTo, setReplyTo, retryMessage, retryAttachment],
   )
   return <Context.Provider value={value}>{children}</Context.Provider>
 }

@@ -18,8 +18,9 @@ const attachment = (patch: Partial<Attachment> = {}): Attachment => ({
 
 const message = newMessage
 
-const conversation = (id: string, at: string): Conversation => ({
+const conversation = (id: string, at: string, connection = 'sales'): Conversation => ({
   id,
+  connection,
   remote_jid: `${id}@s.whatsapp.net`,
   display_name: id,
   is_group: false,
@@ -190,5 +191,30 @@ describe('what happens to a message after it was sent', () => {
     expect(Object.keys(state.conversations)).toEqual(['c1'])
     expect(Object.keys(state.threads.c1.byId).sort()).toEqual(['m1', 'm2'])
     expect(state.mergedInto).toEqual({ c2: 'c1' })
+  })
+})
+
+describe('several numbers', () => {
+  it('narrows the list to one number and pages per filter; events of the other number wait hidden', () => {
+    let state = chatReducer(initialChat, {
+      type: 'conversations/loaded',
+      conversations: [conversation('a', '2026-01-01T10:00:00Z'), conversation('b', '2026-01-01T11:00:00Z', 'support')],
+      older: '/api/conversations/?cursor=x',
+      append: false,
+    })
+    expect(sortedConversations(state).map((c) => c.id)).toEqual(['b', 'a'])
+    state = chatReducer(state, { type: 'filter/connection', connection: 'support' })
+    expect(state.listLoaded).toBe(false)
+    expect(state.listOlder).toBeNull()
+    expect(sortedConversations(state).map((c) => c.id)).toEqual(['b'])
+    state = chatReducer(state, { type: 'conversations/loaded', conversations: [], older: null, append: false })
+    expect(state.listLoaded).toBe(true)
+    state = chatReducer(state, {
+      type: 'event',
+      event: { type: 'conversation.updated', data: conversation('c', '2026-01-01T12:00:00Z') },
+    })
+    expect(sortedConversations(state).map((c) => c.id)).toEqual(['b'])
+    state = chatReducer(state, { type: 'filter/connection', connection: null })
+    expect(sortedConversations(state).map((c) => c.id)).toEqual(['c', 'b', 'a'])
   })
 })

@@ -16,9 +16,18 @@ export interface ChatState {
   threads: Record<string, Thread>
   // Conversations merged into another (a LID and a phone number of one person): gone id -> kept id.
   mergedInto: Record<string, string>
+  // Only the chats on this number of ours (null: every number). The list pages are per filter.
+  connectionFilter: string | null
 }
 
-export const initialChat: ChatState = { conversations: {}, listLoaded: false, listOlder: null, threads: {}, mergedInto: {} }
+export const initialChat: ChatState = {
+  conversations: {},
+  listLoaded: false,
+  listOlder: null,
+  threads: {},
+  mergedInto: {},
+  connectionFilter: null,
+}
 
 export type ChatAction =
   | { type: 'conversations/loaded'; conversations: Conversation[]; older: string | null; append: boolean }
@@ -30,6 +39,7 @@ export type ChatAction =
   | { type: 'message/answered'; message: Message; before: MessageStatus | null }
   | { type: 'attachment/replaced'; conversation: string; message: string; attachment: Attachment }
   | { type: 'event'; event: ChatEvent }
+  | { type: 'filter/connection'; connection: string | null }
 
 const emptyThread: Thread = { byId: {}, loaded: false, older: null }
 
@@ -223,6 +233,10 @@ function applyEvent(state: ChatState, event: ChatEvent): ChatState {
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
+    case 'filter/connection':
+      // The first page of the new filter comes next; what is known stays (events keep it fresh).
+      if (action.connection === state.connectionFilter) return state
+      return { ...state, connectionFilter: action.connection, listLoaded: false, listOlder: null }
     case 'conversations/loaded': {
       // Merged, never replaced: loading the first page again (catch-up) keeps older pages.
       const conversations = { ...state.conversations }
@@ -263,7 +277,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 
 /** Conversations, most recent activity first. */
 export function sortedConversations(state: ChatState): Conversation[] {
-  return Object.values(state.conversations).sort((a, b) =>
+  const filter = state.connectionFilter
+  const shown = Object.values(state.conversations).filter((c) => !filter || c.connection === filter)
+  return shown.sort((a, b) =>
     (b.last_activity_at ?? b.created_at).localeCompare(a.last_activity_at ?? a.created_at),
   )
 }

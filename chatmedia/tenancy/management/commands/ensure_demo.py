@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from chatmedia.tenancy.models import Membership, Tenant
+from chatmedia.tenancy.models import Connection, Membership, Tenant
 from chatmedia.tenancy.provisioning import create_tenant, webhook_url
 
 DEMO_SLUG = "demo"
@@ -27,11 +27,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         login_file = settings.VAR_DIR / "demo-login.txt"
         tenant = Tenant.objects.filter(slug=DEMO_SLUG).first() or create_tenant(DEMO_SLUG, name="Demo")
+        connection = tenant.connections.filter(provider=Connection.Provider.EVOLUTION).first()
         if options.get("evolution_url"):
-            tenant.evolution_url = options["evolution_url"]
-            tenant.evolution_instance = options["evolution_instance"]
-            tenant.evolution_token = options["evolution_token"]
-            tenant.save(update_fields=["evolution_url", "evolution_instance", "evolution_token"])
+            connection.evolution_url = options["evolution_url"]
+            connection.evolution_instance = options["evolution_instance"]
+            connection.set_secrets(token=options["evolution_token"])
+            connection.save()
         user_model = get_user_model()
         user = user_model.objects.filter(username=DEMO_USER).first()
         if user is None or not login_file.exists():
@@ -56,7 +57,7 @@ class Command(BaseCommand):
                     f"  API token: .venv/bin/python manage.py create_api_token {tenant.slug} {username}",
                     f"  Evolution webhook URL of the demo tenant: {webhook_url(tenant)}",
                     *(
-                        [f"  Evolution API of the demo tenant: {tenant.evolution_url}"]
+                        [f"  Evolution API of the demo tenant: {connection.evolution_url}"]
                         if options.get("evolution_url")
                         else []
                     ),
