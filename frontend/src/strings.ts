@@ -181,6 +181,16 @@ export const t = {
     throttled: 'Muitas tentativas. Aguarde alguns minutos e tente de novo.',
     not_ready: 'O arquivo ainda está sendo recebido.',
     failed: 'Não foi possível receber este arquivo.',
+    // WhatsApp Cloud API (Meta)
+    window_closed:
+      'Já passaram 24 horas desde a última mensagem do cliente: só um modelo aprovado pode ser enviado agora.',
+    too_large_for_whatsapp: 'O WhatsApp não aceita arquivos deste tamanho.',
+    provider_auth: 'O WhatsApp recusou as credenciais deste número. Peça ao administrador para conectá-lo de novo.',
+    provider_unavailable: 'O WhatsApp não respondeu. Tente de novo em instantes.',
+    provider_timeout: 'O WhatsApp demorou demais para responder.',
+    provider_refused: 'O WhatsApp recusou a mensagem.',
+    undeliverable: 'O WhatsApp não conseguiu entregar para este número.',
+    media_upload_failed: 'O WhatsApp não aceitou o arquivo.',
   } as Record<string, string>,
 } as const
 

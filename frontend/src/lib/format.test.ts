@@ -48,6 +48,7 @@ describe('server errors for people', () => {
     expect(errorText({ code: 'expired', message: 'the media server answered 404' }, 'x')).toBe(
       'O arquivo não está mais disponível no WhatsApp.',
     )
+    expect(errorText({ code: 'window_closed', message: 'More than 24 hours' }, 'x')).toMatch(/24 horas/)
     expect(errorText({ code: 'evolution_refused', message: 'not on WhatsApp' }, 'x')).toBe(
       'O WhatsApp recusou a mensagem: not on WhatsApp',
     )
