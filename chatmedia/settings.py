@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from chatmedia.media.storage.config import local_storage_setting, s3_storage_setting
 
@@ -500,6 +501,8 @@ GRAPH_API_URL = env("GRAPH_API_URL", "https://graph.facebook.com")
 GRAPH_API_VERSION = env("GRAPH_API_VERSION", "v21.0")
 GRAPH_TIMEOUT_SECONDS = float(env("GRAPH_TIMEOUT_SECONDS", "30"))
 CLOUD_SEND_MEDIA = env("CLOUD_SEND_MEDIA", "upload")
+if CLOUD_SEND_MEDIA not in ("upload", "link"):
+    raise ImproperlyConfigured("CLOUD_SEND_MEDIA is upload or link")
 CLOUD_MEDIA_LINK_TTL_SECONDS = env_int("CLOUD_MEDIA_LINK_TTL_SECONDS", 900)
 # Meta's webhook bodies are small (media comes by id): a few hundred KB is already odd.
 CLOUD_WEBHOOK_MAX_BODY_BYTES = env_int("CLOUD_WEBHOOK_MAX_BODY_BYTES", 1024 * 1024)

@@ -28,6 +28,7 @@ from chatmedia.tenancy.models import Connection, Tenant
 from chatmedia.whatsapp import actions, download, receipts, tasks
 from chatmedia.whatsapp.items import (
     AlbumAnnouncement,
+    ConnectionState,
     ContactUpdate,
     Edit,
     GroupUpdate,
@@ -88,6 +89,8 @@ def handle(connection: Connection, webhook: Webhook, received_at: datetime | Non
         elif isinstance(item, GroupUpdate):
             update_group(connection, item)
             outcome.contacts += 1
+        elif isinstance(item, ConnectionState):
+            record_connection_state(connection, item)
         elif isinstance(item, Ignored):
             logger.info("webhook %s for %s: ignored: %s", webhook.event, tenant.slug, item.reason)
             outcome.ignored.append(item.reason)
@@ -323,6 +326,14 @@ def update_contact(connection: Connection, update: ContactUpdate) -> None:
     if conversation.avatar_id and conversation.avatar_source_hash == picture_source_hash(update.picture_url):
         return
     enqueue(tasks.refresh_avatar, str(conversation.id), update.picture_url)
+
+
+def record_connection_state(connection: Connection, state: ConnectionState) -> None:
+    """The provider says the number connected, dropped or lost its login; the number itself is
+    learnt when it was not set."""
+    connection.mark(state.status, state.detail)
+    if state.phone and not connection.phone:
+        Connection.objects.filter(pk=connection.pk, phone="").update(phone=state.phone)
 
 
 def update_group(connection: Connection, update: GroupUpdate) -> None:

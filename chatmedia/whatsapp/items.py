@@ -161,6 +161,16 @@ class GroupUpdate:
 
 
 @dataclass
+class ConnectionState:
+    """What the provider says about our number: `connected`, `disconnected` or `auth_error`
+    (tenancy.Connection.Status values), why, and the number itself when it says."""
+
+    status: str
+    detail: str = ""
+    phone: str = ""
+
+
+@dataclass
 class Ignored:
     reason: str
 
@@ -174,6 +184,7 @@ Item = (
     | StatusUpdate
     | ContactUpdate
     | GroupUpdate
+    | ConnectionState
     | Ignored
 )
 

@@ -19,6 +19,7 @@ from chatmedia.whatsapp import content as wa_content
 from chatmedia.whatsapp.crypto import MESSAGE_MEDIA_TYPES
 from chatmedia.whatsapp.items import (
     AlbumAnnouncement,
+    ConnectionState,
     ContactUpdate,
     Edit,
     Envelope,
@@ -486,7 +487,26 @@ def _parse_group(event: str, data: dict) -> Item:
     return GroupUpdate(jid=jid, subject=subject.strip()[:255])
 
 
+# Evolution's `connection.update` states (spec §11: open | connecting | close | refused).
+CONNECTION_STATES = {"open": "connected", "close": "disconnected", "refused": "auth_error"}
+
+
+def _parse_connection(event: str, data: dict) -> Item:
+    state = _text(data.get("state"), 40).strip().lower()
+    status = CONNECTION_STATES.get(state)
+    if status is None:
+        return Ignored(f"connection state {state!r} changes nothing")
+    reason = data.get("statusReason")
+    if status == "disconnected" and reason == 401:  # logged out on the phone: a new QR code is needed
+        status = "auth_error"
+    detail = f"Evolution: {state}" + (f" ({reason})" if isinstance(reason, int) else "")
+    wuid = normalize_jid(data.get("wuid"))
+    phone = wuid.split("@")[0] if wuid.endswith("@s.whatsapp.net") else ""
+    return ConnectionState(status=status, detail=detail, phone=phone)
+
+
 _PARSERS = {
+    "connection.update": _parse_connection,
     "messages.upsert": _parse_message,
     "send.message": _parse_message,
     "messages.update": _parse_status,

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from chatmedia.whatsapp.items import ConnectionState
 from chatmedia.whatsapp.payloads import (
     ContactUpdate,
     Ignored,
@@ -158,8 +159,16 @@ def test_contacts_update_as_array_and_as_object():
     assert single[0].jid == "5511999990000@s.whatsapp.net"
 
 
-def test_connection_update_and_unknown_events_are_ignored():
-    assert isinstance(parse_webhook(evolution("connection-update-open.json")).items[0], Ignored)
+def test_connection_update_is_the_numbers_state_and_unknown_events_are_ignored():
+    (opened,) = parse_webhook(evolution("connection-update-open.json")).items
+    assert opened == ConnectionState("connected", "Evolution: open (200)", "5511988880000")
+    closed = evolution("connection-update-open.json")
+    closed["data"].update(state="close", statusReason=401)  # logged out on the phone
+    assert parse_webhook(closed).items[0].status == "auth_error"
+    closed["data"].update(state="close", statusReason=428)  # the connection dropped
+    assert parse_webhook(closed).items[0].status == "disconnected"
+    closed["data"].update(state="connecting")
+    assert isinstance(parse_webhook(closed).items[0], Ignored)
     assert isinstance(parse_webhook({"event": "chats.upsert", "data": []}).items[0], Ignored)
 
 

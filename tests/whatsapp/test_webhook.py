@@ -414,3 +414,15 @@ def test_two_numbers_of_one_tenant_keep_one_customer_apart(tenant, post_webhook,
     # one number's secret never opens another's route
     wrong = f"/webhooks/evolution/{support.id}/{sales.secret('webhook_secret')}/"
     assert post_webhook(tenant, text, path=wrong).status_code == 401
+
+
+def test_the_numbers_state_follows_evolutions_connection_events(tenant, post_webhook, queued):
+    number = connection_of(tenant)
+    assert post_webhook(tenant, evolution("connection-update-open.json")).status_code == 200
+    number.refresh_from_db()
+    assert number.status == "connected" and number.phone == "5511988880000" and number.status_changed_at
+    logged_out = evolution("connection-update-open.json")
+    logged_out["data"].update(state="close", statusReason=401)
+    post_webhook(tenant, logged_out)
+    number.refresh_from_db()
+    assert number.status == "auth_error" and "401" in number.status_detail
