@@ -17,6 +17,7 @@ from chatmedia.media.storage import media_storage
 from chatmedia.media.storage.config import local_storage_setting, s3_storage_setting
 from chatmedia.tenancy.models import ApiToken, Membership, Tenant
 from tests.connections import connect_to_fake, new_conversation, new_tenant, webhook_path
+from tools.fake_graph import FakeGraph
 from tools.fake_whatsapp import FakeWhatsApp
 from tools.services import S3TestServer
 
@@ -159,6 +160,13 @@ def world_b(db, django_user_model) -> TenantWorld:
 @pytest.fixture(scope="session")
 def fake_whatsapp_server():
     with FakeWhatsApp() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def fake_graph_server():
+    """The fake Graph API (Meta's WhatsApp Cloud API) for the whole run."""
+    with FakeGraph() as fake:
         yield fake
 
 

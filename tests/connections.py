@@ -61,3 +61,20 @@ def new_conversation(tenant: Tenant, **fields) -> Conversation:
 
 def jwt_key_of(tenant: Tenant) -> str:
     return connection_of(tenant).secret("jwt_key")
+
+
+def cloud_on_fake(
+    tenant: Tenant, graph, *, name: str = "Atendimento", phone_number_id: str = ""
+) -> Connection:
+    """A WhatsApp Cloud API number of `tenant` on the fake Graph API (tools/fake_graph)."""
+    from chatmedia.tenancy.provisioning import create_cloud_connection
+
+    return create_cloud_connection(
+        tenant,
+        phone_number_id=phone_number_id or graph.state.phone_number_id,
+        access_token=graph.state.access_token,
+        app_secret=graph.state.app_secret,
+        verify_token="our-verify-token-0123456789",
+        graph_url=graph.url,
+        name=name,
+    )

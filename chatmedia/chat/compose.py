@@ -12,6 +12,7 @@ import emoji as emoji_data
 from django.conf import settings
 from django.db import transaction
 
+from chatmedia import jobs
 from chatmedia.chat.models import Conversation, Message
 from chatmedia.errors import Refused
 from chatmedia.realtime import events
@@ -67,7 +68,6 @@ def send_text(tenant: Tenant, conversation_id, text: str, reply_to=None) -> Mess
             400, "text_too_long", f"A message has at most {settings.MESSAGE_TEXT_MAX_CHARS} characters."
         )
     reply = quoted_fields(conversation, reply_to)
-    from chatmedia.whatsapp import tasks
 
     with transaction.atomic():
         message = Message.objects.create(
@@ -83,7 +83,7 @@ def send_text(tenant: Tenant, conversation_id, text: str, reply_to=None) -> Mess
         events.message_created(Message.objects.prefetch_related("attachments").get(pk=message.pk))
         events.conversation_updated(conversation)
         message_id = str(message.pk)
-        transaction.on_commit(lambda: tasks.send_text.delay(message_id), robust=True)
+        jobs.after_commit("whatsapp.send_text", message_id)
     logger.info("text message %s queued (%d characters)", message.pk, len(text))
     return message
 
@@ -95,7 +95,6 @@ def react(tenant: Tenant, message_id, emoji: str) -> Message:
     """An agent reacts to a message (media included) with one emoji; '' takes our reaction back.
     Shown at once; sent through Evolution's sendReaction by a worker (taken back if it fails)."""
     from chatmedia.chat import history
-    from chatmedia.whatsapp import tasks
 
     message = Message.objects.filter(tenant=tenant, pk=message_id).select_related("conversation__connection")
     message = message.first()
@@ -117,7 +116,7 @@ def react(tenant: Tenant, message_id, emoji: str) -> Message:
             message, author_jid="", author_name="", from_me=True, emoji=emoji, at=timezone.now()
         )
         message_pk = str(message.pk)
-        transaction.on_commit(lambda: tasks.send_reaction.delay(message_pk, emoji), robust=True)
+        jobs.after_commit("whatsapp.send_reaction", message_pk, emoji)
     return message
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("conversations/<uuid:pk>/messages/", views.MessageList.as_view(), name="message-list"),
     path("messages/<uuid:pk>/", views.MessageDetail.as_view(), name="message-detail"),
     path("messages/<uuid:pk>/retry/", views.MessageRetry.as_view(), name="message-retry"),
+    path("attachments/<uuid:pk>/retry/", views.AttachmentRetry.as_view(), name="attachment-retry"),
     path("messages/<uuid:pk>/reactions/", views.MessageReactions.as_view(), name="message-reactions"),
     path("messages/<uuid:pk>/view-once/", views.MessageViewOnceOpen.as_view(), name="message-view-once"),
     path("attachments/<uuid:pk>/", views.AttachmentDetail.as_view(), name="attachment-detail"),

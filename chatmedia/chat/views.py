@@ -29,7 +29,7 @@ from chatmedia.chat.serializers import (
 from chatmedia.errors import error_response
 from chatmedia.media.storage import media_storage
 from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin
-from chatmedia.whatsapp import sending
+from chatmedia.whatsapp import recovery, sending
 
 
 class ConversationList(TenantScopedMixin, generics.ListAPIView):
@@ -226,6 +226,34 @@ class MessageReactions(TenantScopedMixin, APIView):
 class AttachmentDetail(TenantScopedMixin, generics.RetrieveAPIView):
     queryset = Attachment.objects.prefetch_related("renditions")
     serializer_class = AttachmentSerializer
+
+
+class RetryStateSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+
+
+class AttachmentRetry(TenantScopedMixin, APIView):
+    """POST: fetch an incoming file that could not be fetched again, or send a failed one again."""
+
+    @extend_schema(request=None, responses={202: RetryStateSerializer})
+    def post(self, request, pk):
+        attachment = self.scoped(Attachment.objects.select_related("message")).filter(pk=pk).first()
+        if attachment is None or attachment.message_id is None:
+            return error_response(404, "not_found", "No such attachment.")
+        if attachment.message.direction == "in":
+            if not recovery.retry_incoming(attachment):
+                return error_response(
+                    409, "not_retryable", "Only a file that could not be fetched can be fetched again."
+                )
+            return Response({"id": str(attachment.id), "status": "pending"}, status=202)
+        if not sending.retry(attachment.message):
+            return error_response(
+                409,
+                "not_retryable",
+                "Only a message that failed to send can be retried; a refused file must be uploaded again.",
+            )
+        return Response({"id": str(attachment.id), "status": "processing"}, status=202)
 
 
 class MessageRetry(TenantScopedMixin, APIView):

@@ -26,7 +26,6 @@ from chatmedia.media import quota, uploads
 from chatmedia.media.models import Upload
 from chatmedia.media.storage import StorageError, UploadedPart
 from chatmedia.tenancy.scoping import TenantScopedMixin
-from chatmedia.whatsapp import recovery, sending
 
 logger = logging.getLogger(__name__)
 
@@ -163,27 +162,6 @@ class UploadCancel(_UploadView):
             return _not_found()
         uploads.cancel(attachment.pk)
         return Response({"id": str(attachment.id), "status": "cancelled"})
-
-
-class AttachmentRetry(_UploadView):
-    @extend_schema(request=None, responses={202: UploadStateSerializer})
-    def post(self, request, pk):
-        attachment = self.attachment(pk)
-        if attachment is None or attachment.message_id is None:
-            return error_response(404, "not_found", "No such attachment.")
-        if attachment.message.direction == "in":
-            if not recovery.retry_incoming(attachment):
-                return error_response(
-                    409, "not_retryable", "Only a file that could not be fetched can be fetched again."
-                )
-            return Response({"id": str(attachment.id), "status": "pending"}, status=202)
-        if not sending.retry(attachment.message):
-            return error_response(
-                409,
-                "not_retryable",
-                "Only a message that failed to send can be retried; a refused file must be uploaded again.",
-            )
-        return Response({"id": str(attachment.id), "status": "processing"}, status=202)
 
 
 class UploadPolicyView(TenantScopedMixin, APIView):

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from chatmedia import jobs
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.errors import Refused
 from chatmedia.media import processing, quota
@@ -256,9 +257,7 @@ def complete(attachment_id, parts: list[UploadedPart]) -> Attachment:
         )
         message.status = Message.Status.PROCESSING
         events.message_status(message)
-        from chatmedia.whatsapp import tasks
-
-        transaction.on_commit(lambda: tasks.send_outgoing.delay(str(attachment.id)), robust=True)
+        jobs.after_commit("whatsapp.send_outgoing", str(attachment.id))
     logger.info("upload %s completed (%d bytes); queued for sending", attachment.id, upload.size)
     return attachment
 

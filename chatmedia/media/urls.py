@@ -8,6 +8,5 @@ urlpatterns = [
     path("uploads/<uuid:pk>/parts/", api.UploadParts.as_view(), name="upload-parts"),
     path("uploads/<uuid:pk>/complete/", api.UploadComplete.as_view(), name="upload-complete"),
     path("uploads/<uuid:pk>/cancel/", api.UploadCancel.as_view(), name="upload-cancel"),
-    path("attachments/<uuid:pk>/retry/", api.AttachmentRetry.as_view(), name="attachment-retry"),
     path("usage/", api.UsageView.as_view(), name="usage"),
 ]

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chatmedia import jobs
 from chatmedia.chat import merge
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.media import pipeline
@@ -98,10 +99,9 @@ def handle(connection: Connection, webhook: Webhook, received_at: datetime | Non
 
 
 def enqueue(task, *args) -> None:
-    """Queue `task` once the transaction commits. A broker that is down loses nothing: the error is
-    logged, the webhook still answers 200 (the rows are committed), and `recover_media` queues
-    the attachment again later."""
-    transaction.on_commit(lambda: task.delay(*args), robust=True)
+    """Queue `task` once the transaction commits (`jobs.after_commit`: the webhook still answers
+    200 when the broker is down; `whatsapp.recover` queues the attachment again later)."""
+    jobs.after_commit(task.name, *args)
 
 
 # --- conversations ----------------------------------------------------------------------------------

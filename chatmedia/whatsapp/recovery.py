@@ -16,37 +16,38 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from chatmedia import jobs
 from chatmedia.chat.models import Attachment
 from chatmedia.media.policy import FINAL_REFUSAL_CODES
 from chatmedia.whatsapp.models import EarlyReceipt
 
 logger = logging.getLogger(__name__)
 
+# Attachment sources a worker fetches: WhatsApp's CDN (Evolution) and Meta's Cloud API media ids.
+INCOMING_SOURCES = ("whatsapp", "cloud")
+
 
 def requeue_unfinished_media(older_than_seconds: int | None = None) -> int:
-    from chatmedia.whatsapp.tasks import fetch_incoming_media
-
     age = settings.MEDIA_REQUEUE_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = timezone.now() - timedelta(seconds=age)
     stalled = Attachment.objects.filter(
         status__in=[Attachment.Status.PENDING, Attachment.Status.PROCESSING],
-        source__kind="whatsapp",
+        source__kind__in=INCOMING_SOURCES,
         updated_at__lte=cutoff,
     ).values_list("id", flat=True)
-    return _queue_again(fetch_incoming_media, stalled, "unfinished incoming media")
+    return _queue_again("whatsapp.fetch_incoming_media", stalled, "unfinished incoming media")
 
 
 def can_fetch_again(attachment: Attachment) -> bool:
     """An incoming file that failed for a reason that may heal (not refused for what it is)."""
-    return attachment.source.get("kind") == "whatsapp" and attachment.error_code not in FINAL_REFUSAL_CODES
+    return (
+        attachment.source.get("kind") in INCOMING_SOURCES and attachment.error_code not in FINAL_REFUSAL_CODES
+    )
 
 
 def retry_incoming(attachment: Attachment) -> bool:
     """An agent asks to fetch a failed incoming file again (the CDN or Evolution may answer now).
     False when it is not failed, not incoming, or was refused for what it is."""
-    from django.db import transaction
-
-    from chatmedia.whatsapp.tasks import fetch_incoming_media
 
     if not can_fetch_again(attachment):
         return False
@@ -54,15 +55,13 @@ def retry_incoming(attachment: Attachment) -> bool:
         status=Attachment.Status.PENDING, error_code="", error_message="", updated_at=timezone.now()
     )
     if updated:
-        attachment_id = str(attachment.pk)
-        transaction.on_commit(lambda: fetch_incoming_media.delay(attachment_id), robust=True)
+        jobs.after_commit("whatsapp.fetch_incoming_media", str(attachment.pk))
         logger.info("attachment %s: fetch retried by an agent", attachment.pk)
     return bool(updated)
 
 
 def requeue_unfinished_sends(older_than_seconds: int | None = None) -> int:
     from chatmedia.chat.models import Message
-    from chatmedia.whatsapp.tasks import send_outgoing, send_text
 
     age = settings.MEDIA_REQUEUE_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = timezone.now() - timedelta(seconds=age)
@@ -78,15 +77,15 @@ def requeue_unfinished_sends(older_than_seconds: int | None = None) -> int:
         updated_at__lte=cutoff,
         attachments__isnull=True,
     ).values_list("id", flat=True)
-    return _queue_again(send_outgoing, stalled, "unfinished sends") + _queue_again(
-        send_text, texts, "unfinished text sends"
+    return _queue_again("whatsapp.send_outgoing", stalled, "unfinished sends") + _queue_again(
+        "whatsapp.send_text", texts, "unfinished text sends"
     )
 
 
-def _queue_again(task, ids, what: str) -> int:
+def _queue_again(task: str, ids, what: str) -> int:
     count = 0
     for pk in ids.iterator():
-        task.delay(str(pk))
+        jobs.submit(task, str(pk))
         count += 1
     if count:
         logger.info("queued %d %s again", count, what)

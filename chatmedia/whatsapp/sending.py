@@ -32,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chatmedia import jobs
 from chatmedia.chat import status as message_status
 from chatmedia.chat.models import Attachment, Message
 from chatmedia.ops import logging as log_context
@@ -358,13 +359,9 @@ def retry(message: Message) -> bool:
         message.error_code = message.error_message = ""
         message.save(update_fields=["status", "error_code", "error_message", "updated_at"])
         events.message_status(message)
-        from chatmedia.whatsapp import tasks
-
         if attachment is None:
-            message_id = str(message.pk)
-            transaction.on_commit(lambda: tasks.send_text.delay(message_id), robust=True)
+            jobs.after_commit("whatsapp.send_text", str(message.pk))
         else:
-            attachment_id = str(attachment.id)
-            transaction.on_commit(lambda: tasks.send_outgoing.delay(attachment_id), robust=True)
+            jobs.after_commit("whatsapp.send_outgoing", str(attachment.id))
     logger.info("message %s: send retried by an agent", message.pk)
     return True

@@ -31,6 +31,7 @@ from concurrent.futures import Future
 from django.conf import settings
 from django.db import DatabaseError
 
+from chatmedia import jobs
 from chatmedia.media import blocking
 from chatmedia.ops import logging as log_context
 from chatmedia.ops import metrics
@@ -206,7 +207,5 @@ async def _read(receive, limit: int) -> bytes | None:
 
 
 def _queue(connection_id: str, body: str) -> None:
-    from chatmedia.whatsapp.tasks import ingest_webhook
-
     # No retry loop here: the answer must come quickly, and Evolution retries a 503 for us.
-    ingest_webhook.apply_async(args=[connection_id, body, time.time()], retry=False)
+    jobs.submit("whatsapp.ingest_webhook", connection_id, body, time.time(), retry=False)

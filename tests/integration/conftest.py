@@ -55,14 +55,16 @@ def _database_env() -> dict[str, str]:
 # Package scope: the web, worker and beat processes share this run's test database, so they must be
 # gone before the rest of the suite runs (beat's housekeeping and recovery would act on its rows).
 @pytest.fixture(scope="package")
-def live_system(django_db_setup, django_db_blocker, fake_whatsapp_server, tmp_path_factory):
+def live_system(
+    django_db_setup, django_db_blocker, fake_whatsapp_server, fake_graph_server, tmp_path_factory
+):
     media_root = tmp_path_factory.mktemp("live-media")
     env = {
         **os.environ,
         **_database_env(),
         "MEDIA_ROOT": str(media_root),
         "WHATSAPP_MEDIA_BASE_URL": fake_whatsapp_server.url,
-        "WHATSAPP_MEDIA_HOSTS": fake_whatsapp_server.host,
+        "WHATSAPP_MEDIA_HOSTS": f"{fake_whatsapp_server.host},{fake_graph_server.host}",
         "MEDIA_TASK_RETRY_BASE_SECONDS": "0.3",
         "MEDIA_TASK_RETRY_MAX_SECONDS": "1",
         "OUTBOUND_READ_TIMEOUT_SECONDS": "20",

@@ -6,6 +6,8 @@ them, and fails with Playwright's report when one fails. Screenshots land in fro
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import shutil
 import subprocess
@@ -14,8 +16,10 @@ import pytest
 from django.conf import settings
 
 from chatmedia.tenancy.models import Membership
+from tests.connections import cloud_on_fake
 from tests.integration.conftest import make_member
 from tests.media.upload_client import MiB, pdf_bytes
+from tests.whatsapp.fixtures import VECTORS, plain_bytes
 from tools.live_system import ROOT
 
 FRONTEND = ROOT / "frontend"
@@ -36,9 +40,18 @@ def browser_files(tmp_path):
     return tmp_path
 
 
-def test_web_chat_in_chromium(live, fake_whatsapp_server, django_user_model, browser_files):
+def test_web_chat_in_chromium(
+    live, fake_whatsapp_server, fake_graph_server, django_user_model, browser_files
+):
     assert shutil.which("npx") and os.access(CHROMIUM, os.X_OK), "make test installs node and chromium"
     member = make_member("web", fake_whatsapp_server, django_user_model)
+    # A second number on the other provider (frontend/e2e/numbers.spec.ts).
+    graph = fake_graph_server
+    graph.reset()
+    graph.state.phone_number_id = "301234567890123"
+    cloud = cloud_on_fake(member.tenant, graph)
+    photo = plain_bytes(VECTORS["image-01"])
+    image_id = graph.add_media(photo, "image/jpeg")
     user = Membership.objects.get(tenant=member.tenant).user
     user.set_password(PASSWORD)
     user.save()
@@ -56,6 +69,11 @@ def test_web_chat_in_chromium(live, fake_whatsapp_server, django_user_model, bro
         "E2E_FILES": str(browser_files),
         "E2E_ARTIFACTS": str(artifacts),
         "E2E_STORAGE": "s3" if settings.S3_BUCKET else "local",
+        "E2E_CLOUD_WEBHOOK_URL": f"{live.url}/webhooks/cloud/{cloud.id}/",
+        "E2E_CLOUD_APP_SECRET": graph.state.app_secret,
+        "E2E_CLOUD_PHONE_NUMBER_ID": graph.state.phone_number_id,
+        "E2E_CLOUD_IMAGE_ID": image_id,
+        "E2E_CLOUD_IMAGE_SHA256": base64.b64encode(hashlib.sha256(photo).digest()).decode(),
         "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
         "CI": "1",
     }

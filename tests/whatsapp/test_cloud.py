@@ -13,40 +13,25 @@ from django.test import Client
 
 from chatmedia.chat.models import Attachment, Conversation, Message, Reaction
 from chatmedia.tenancy.models import Connection
-from chatmedia.tenancy.provisioning import create_cloud_connection
 from chatmedia.whatsapp import tasks
+from tests.connections import cloud_on_fake
 from tests.media.upload_client import MiB, jpeg_bytes, pdf_bytes, recording
 from tests.whatsapp.fixtures import VECTORS, plain_bytes
-from tools.fake_graph import FakeGraph
 
-VERIFY_TOKEN = "our-verify-token-0123456789"
+VERIFY_TOKEN = "our-verify-token-0123456789"  # what tests.connections.cloud_on_fake sets
 CUSTOMER = "5511988887777"
 
 
-@pytest.fixture(scope="module")
-def graph_server():
-    with FakeGraph() as fake:
-        yield fake
-
-
 @pytest.fixture
-def graph(graph_server, settings):
-    graph_server.reset()
-    settings.WHATSAPP_MEDIA_HOSTS = [graph_server.host]
-    return graph_server
+def graph(fake_graph_server, settings):
+    fake_graph_server.reset()
+    settings.WHATSAPP_MEDIA_HOSTS = [fake_graph_server.host]
+    return fake_graph_server
 
 
 @pytest.fixture
 def cloud(tenant, graph) -> Connection:
-    return create_cloud_connection(
-        tenant,
-        phone_number_id=graph.state.phone_number_id,
-        access_token=graph.state.access_token,
-        app_secret=graph.state.app_secret,
-        verify_token=VERIFY_TOKEN,
-        graph_url=graph.url,
-        name="Atendimento",
-    )
+    return cloud_on_fake(tenant, graph)
 
 
 @pytest.fixture
@@ -220,15 +205,7 @@ def test_replies_reactions_and_names(graph, cloud, deliver, queued):
 
 def test_two_numbers_of_one_meta_app_share_one_callback_url(tenant, graph, cloud, deliver, queued):
     """Meta posts every number of an app to the app's one URL: each change reaches its number."""
-    billing = create_cloud_connection(
-        tenant,
-        phone_number_id="209876543210987",
-        access_token=graph.state.access_token,
-        app_secret=graph.state.app_secret,
-        verify_token="billing-verify-token-0123",
-        graph_url=graph.url,
-        name="Cobrança",
-    )
+    billing = cloud_on_fake(tenant, graph, name="Cobrança", phone_number_id="209876543210987")
     to_billing = graph.message("text", CUSTOMER, text="Paguei o boleto")
     to_billing["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = billing.phone_number_id
     assert deliver(to_billing).status_code == 200  # to the first number's URL
@@ -247,14 +224,7 @@ def test_two_numbers_of_one_meta_app_share_one_callback_url(tenant, graph, cloud
 @pytest.fixture
 def cloud_agent(agent, graph):
     """The uploads agent's conversation is on a Cloud API number."""
-    connection = create_cloud_connection(
-        agent.tenant,
-        phone_number_id=graph.state.phone_number_id,
-        access_token=graph.state.access_token,
-        app_secret=graph.state.app_secret,
-        verify_token=VERIFY_TOKEN,
-        graph_url=graph.url,
-    )
+    connection = cloud_on_fake(agent.tenant, graph)
     Conversation.objects.filter(pk=agent.conversation.pk).update(connection=connection)
     return agent
 
