@@ -33,6 +33,7 @@ export const t = {
     document: '📄 Documento',
   },
   chat: {
+    onNumber: (name: string) => `pelo número ${name}`,
     pick: 'Escolha uma conversa à esquerda para começar.',
     back: 'Voltar para as conversas',
     loadOlder: 'Carregar mensagens anteriores',

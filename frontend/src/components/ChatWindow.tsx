@@ -40,7 +40,7 @@ export function rowsOf(messages: Message[]): Row[] {
 }
 
 export function ChatWindow({ conversationId, onBack }: { conversationId: string; onBack: () => void }) {
-  const { state, loadMessages, loadOlder, policy } = useChat()
+  const { state, loadMessages, loadOlder, policy, connections } = useChat()
   const conversation = state.conversations[conversationId]
   const thread = state.threads[conversationId]
   const messages = useMemo(() => orderedMessages(thread), [thread])
@@ -139,8 +139,16 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
           <h2 className="truncate font-medium text-slate-900" data-testid="chat-title">
             {name}
           </h2>
-          {conversation && !conversation.is_group && (
-            <p className="truncate text-xs text-slate-500">+{conversation.remote_jid.split('@')[0]}</p>
+          {conversation && (!conversation.is_group || connections.length > 1) && (
+            <p className="truncate text-xs text-slate-500" data-testid="chat-subtitle">
+              {!conversation.is_group && `+${conversation.remote_jid.split('@')[0]}`}
+              {connections.length > 1 && (
+                <>
+                  {!conversation.is_group && ' · '}
+                  {t.chat.onNumber(connections.find((c) => c.id === conversation.connection)?.name ?? '')}
+                </>
+              )}
+            </p>
           )}
         </div>
       </header>
