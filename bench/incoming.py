@@ -28,7 +28,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import bench_tenant, open_stack  # noqa: E402
+from bench.stack import bench_tenant, open_stack, webhook_url  # noqa: E402
 from tools.fake_whatsapp import WA_MEDIA  # noqa: E402
 from tools.live_system import LiveSystem  # noqa: E402
 
@@ -92,7 +92,7 @@ def run(args) -> None:
         stack.callback(system.stop)
         if args.stack == "real":
             system.start_worker()
-        webhook = f"{system.url}/webhooks/evolution/{tenant.slug}/{tenant.webhook_secret}/"
+        webhook = webhook_url(system.url, tenant)
         print(
             f"stack: {args.stack}; {web_workers} web process(es), 1 worker; 2 cores; "
             "times are wall clock per request\n"

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.incoming import describe, image_to_ready, one_megabyte_jpeg, percentile  # noqa: E402
-from bench.stack import bench_tenant, open_stack  # noqa: E402
+from bench.stack import bench_tenant, open_stack, webhook_url  # noqa: E402
 from tools.live_system import LiveSystem  # noqa: E402
 from tools.services import ensure_debian_packages, find_binary  # noqa: E402
 
@@ -111,7 +111,7 @@ def run(args) -> None:
         system = LiveSystem(env, Path(var_dir), web_workers=args.web_workers).start()
         stack.callback(system.stop)
         worker = system.start_worker(nice=10)  # as the Procfile runs workers: answering first
-        webhook = f"{system.url}/webhooks/evolution/{tenant.slug}/{tenant.webhook_secret}/"
+        webhook = webhook_url(system.url, tenant)
         print(
             f"real stack; {args.web_workers} web process(es), 1 worker (2 threads, nice 10); "
             f"{os.cpu_count()} cores shared with the services and this load generator\n"

@@ -70,20 +70,29 @@ def open_stack(
 
 
 def bench_tenant(fake=None, **fields):
-    """A tenant of its own (connected to the fake Evolution API when given) and an API token of
-    one of its agents. Returns (tenant, token)."""
+    """A tenant of its own (its number connected to the fake Evolution API when given) and an API
+    token of one of its agents. Returns (tenant, token)."""
     from django.contrib.auth import get_user_model
 
-    from chatmedia.tenancy.models import ApiToken, Membership, Tenant
+    from chatmedia.tenancy.models import ApiToken, Membership
+    from chatmedia.tenancy.provisioning import create_tenant
 
+    evolution = {}
     if fake is not None:
-        fields = {
+        evolution = {
             "evolution_url": fake.url,
             "evolution_instance": fake.state.instance,
             "evolution_token": fake.state.apikey,
-            **fields,
         }
-    tenant = Tenant.objects.create(slug=f"bench-{uuid.uuid4().hex[:6]}", name="Bench", **fields)
+    tenant = create_tenant(f"bench-{uuid.uuid4().hex[:6]}", name="Bench", **evolution)
+    if fields:
+        type(tenant).objects.filter(pk=tenant.pk).update(**fields)
     user = get_user_model().objects.create_user(f"bench-{tenant.slug}")
     _, token = ApiToken.issue(Membership.objects.create(user=user, tenant=tenant))
     return tenant, token
+
+
+def webhook_url(base: str, tenant) -> str:
+    """The tenant's number's webhook URL on `base` (the route of before connections)."""
+    secret = tenant.connections.get().secret("webhook_secret")
+    return f"{base}/webhooks/evolution/{tenant.slug}/{secret}/"
