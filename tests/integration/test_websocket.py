@@ -46,8 +46,8 @@ def test_conversation_sockets_hear_only_their_conversation(
 ):
     fake = fake_whatsapp_server
     url = member_a.webhook_url(live)
-    assert post(url, fake.webhook("messages-upsert-text.json", id="WS1")).status_code == 200
     tenant_stream = open_stream(live, member_a.token)
+    assert post(url, fake.webhook("messages-upsert-text.json", id="WS1")).status_code == 200
     from chatmedia.chat.models import Conversation
 
     # a webhook is stored by a worker after it was answered (queued): wait for the row
@@ -55,6 +55,9 @@ def test_conversation_sockets_hear_only_their_conversation(
     while not Conversation.objects.filter(tenant=member_a.tenant).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     first = Conversation.objects.get(tenant=member_a.tenant)
+    # …and for its event, published just after that commit: a chat socket opened before it would
+    # rightly hear WS1 too (it is that conversation's message).
+    tenant_stream.wait_for(lambda e: e["type"] == "message.created" and e["data"]["wa_message_id"] == "WS1")
     chat_stream = open_stream(live, member_a.token, query=f"?conversation={first.id}")
     other = fake.webhook("messages-upsert-text.json", id="WS2", remote_jid="5511955554444@s.whatsapp.net")
     assert post(url, other).status_code == 200
