@@ -3,7 +3,8 @@
 Django's ASGI handler reads a whole body (to a temp file) before any view runs, so a view's own
 limit comes too late to save the disk. This wrapper answers 413 at once when Content-Length says
 too much, and cuts a chunked body off when it grows past the limit. Limits are per path prefix;
-other paths keep Django's own limits.
+other paths keep Django's own limits. `read_body` is the views' side: a body read from the stream
+with its own limit, not Django's 2.5 MB `request.body` (a 400 Evolution never retries).
 """
 
 from __future__ import annotations
@@ -11,6 +12,19 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+
+
+def read_body(request, limit: int) -> bytes | None:
+    """The body, or None when it is larger than `limit` (read from the stream, not request.body)."""
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    while chunk := request.read(settings.MEDIA_STREAM_CHUNK_BYTES):
+        if len(body) + len(chunk) > limit:
+            return None
+        body += chunk
+    return bytes(body)
 
 
 def _limit_for(path: str) -> int | None:

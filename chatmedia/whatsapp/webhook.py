@@ -38,6 +38,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 
+from chatmedia.body_limits import read_body
 from chatmedia.errors import error_response
 from chatmedia.ops import logging as log_context
 from chatmedia.ops import metrics
@@ -143,23 +144,6 @@ def authenticate(request: HttpRequest, key: str, segments: list[str]) -> Admissi
     return admitted(load_auths(key), segments, bearer_token(request.headers.get("Authorization", "")))
 
 
-def _read_body(request: HttpRequest, limit: int) -> bytearray | None:
-    """The body, or None when it is larger than `limit` (read from the stream, not request.body).
-
-    Memory: about three times the body at the peak (these bytes, the decoded text, the parsed
-    base64 string). Evolution's inline base64 is optional; `base64: false` keeps webhooks small.
-    """
-    declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    body = bytearray()
-    while chunk := request.read(settings.MEDIA_STREAM_CHUNK_BYTES):
-        if len(body) + len(chunk) > limit:
-            return None
-        body += chunk
-    return body
-
-
 @csrf_exempt
 def evolution_webhook(request: HttpRequest, slug: str, rest: str = "") -> JsonResponse:
     """`slug`: a connection id, or a tenant slug (the route of before connections)."""
@@ -194,13 +178,13 @@ def _receive(request: HttpRequest, slug: str, rest: str) -> tuple[JsonResponse, 
     slug = admission.connection.tenant_slug
     if not valid_event_path(admission.rest):
         return error_response(404, "not_found", "Not found."), "unknown"
-    body = _read_body(request, settings.WEBHOOK_MAX_BODY_BYTES)
+    body = read_body(request, settings.WEBHOOK_MAX_BODY_BYTES)
     if body is None:
         logger.warning("webhook for %s over %s bytes refused", slug, settings.WEBHOOK_MAX_BODY_BYTES)
         too_large = f"The body is larger than {settings.WEBHOOK_MAX_BODY_BYTES} bytes."
         return error_response(413, "too_large", too_large), "unknown"
     try:
-        webhook = parse_webhook_body(bytes(body))
+        webhook = parse_webhook_body(body)
     except PayloadError as exc:
         logger.info("webhook for %s not understood: %s", slug, exc)
         return JsonResponse({"ok": True, "ignored": [str(exc)[:200]]}), "unknown"

@@ -27,6 +27,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 
+from chatmedia.body_limits import read_body
 from chatmedia.errors import error_response
 from chatmedia.ops import logging as log_context
 from chatmedia.ops import metrics
@@ -86,25 +87,13 @@ def _verify(request: HttpRequest, connection: Connection | None) -> HttpResponse
     return HttpResponse(challenge, content_type="text/plain; charset=utf-8")
 
 
-def _read_body(request: HttpRequest, limit: int) -> bytes | None:
-    declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    body = bytearray()
-    while chunk := request.read(settings.MEDIA_STREAM_CHUNK_BYTES):
-        if len(body) + len(chunk) > limit:
-            return None
-        body += chunk
-    return bytes(body)
-
-
 def _receive(request: HttpRequest, connection: Connection | None) -> JsonResponse:
     from chatmedia.whatsapp.webhook import ingest_and_log
 
     started = time.monotonic()
     if connection is None:
         return error_response(401, "unauthorized", "Unknown connection or wrong signature.")
-    body = _read_body(request, settings.CLOUD_WEBHOOK_MAX_BODY_BYTES)
+    body = read_body(request, settings.CLOUD_WEBHOOK_MAX_BODY_BYTES)
     if body is None:
         return error_response(413, "too_large", "The body is too large.")
     app_secret = connection.secret("app_secret")
