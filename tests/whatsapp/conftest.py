@@ -41,6 +41,17 @@ def queued(monkeypatch) -> Queued:
 
 
 @pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    """Run a task here, with what it queues after commit run too."""
+
+    def run_task(task, *args):
+        with django_capture_on_commit_callbacks(execute=True):
+            return task.apply(args=list(args)).get()
+
+    return run_task
+
+
+@pytest.fixture
 def post_webhook(django_capture_on_commit_callbacks):
     def post(
         tenant: Tenant,

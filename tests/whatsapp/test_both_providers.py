@@ -166,15 +166,6 @@ def number(
     return CloudNumber(tenant, fake_graph_server, django_capture_on_commit_callbacks)
 
 
-@pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    def run_task(task, *args):
-        with django_capture_on_commit_callbacks(execute=True):
-            return task.apply(args=list(args)).get()
-
-    return run_task
-
-
 @pytest.mark.parametrize("vector_id", list(CATEGORIES))
 def test_every_media_kind_to_ready_with_its_exact_bytes(number, run, vector_id):
     wa_id = number.media(vector_id)

@@ -54,15 +54,6 @@ def deliver(graph, django_capture_on_commit_callbacks):
     return post
 
 
-@pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    def run_task(task, *args):
-        with django_capture_on_commit_callbacks(execute=True):
-            return task.apply(args=list(args)).get()
-
-    return run_task
-
-
 # --- verification and authentication ----------------------------------------------------------------
 
 

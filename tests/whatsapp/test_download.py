@@ -27,17 +27,6 @@ MEDIA = {
 }
 
 
-@pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    """Run a task here, and what it schedules after commit (cache invalidation, events, releases)."""
-
-    def run_task(task, *args):
-        with django_capture_on_commit_callbacks(execute=True):
-            return task.apply(args=list(args)).get()
-
-    return run_task
-
-
 def _source(fake, vector_id: str, fixture: str | None = None) -> dict:
     payload = fake.webhook(fixture or MEDIA[vector_id], vector_id)
     (item,) = parse_webhook(payload).items

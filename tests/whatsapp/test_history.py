@@ -26,15 +26,6 @@ CUSTOMER = "5511999990000@s.whatsapp.net"
 LID = "123456789012345@lid"
 
 
-@pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    def run_task(task, *args):
-        with django_capture_on_commit_callbacks(execute=True):
-            return task.apply(args=list(args)).get()
-
-    return run_task
-
-
 def connect(tenant, fake) -> None:
     """The tenant's Evolution API is the fake one."""
     connect_to_fake(tenant, fake)
