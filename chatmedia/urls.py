@@ -9,7 +9,7 @@ from chatmedia.ops.views import prometheus_metrics
 from chatmedia.tenancy.views import ConnectionList, Me
 from chatmedia.web.views import Session, admin_login
 from chatmedia.whatsapp.providers.cloud.webhook import cloud_webhook
-from chatmedia.whatsapp.webhook import evolution_webhook
+from chatmedia.whatsapp.providers.evolution.webhook import evolution_webhook
 
 handler404 = "chatmedia.errors.handler404"
 handler500 = "chatmedia.errors.handler500"

@@ -10,6 +10,7 @@ base64 media is stored here at once, never put in a queue message.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,7 +27,7 @@ from chatmedia.media.blobs import settle
 from chatmedia.media.filenames import safe_file_name
 from chatmedia.realtime import events
 from chatmedia.tenancy.models import Connection, Tenant
-from chatmedia.whatsapp import actions, download, receipts, tasks
+from chatmedia.whatsapp import actions, providers, receipts, tasks
 from chatmedia.whatsapp.items import (
     AlbumAnnouncement,
     ConnectionState,
@@ -163,14 +164,35 @@ def _upsert_conversation(connection: Connection, incoming: IncomingMessage) -> t
     return conversation, False
 
 
+def handle_and_log(connection: Connection, webhook: Webhook, started: float, received_at=None) -> Outcome:
+    """Store what the webhook says (from a provider's webhook view, or the `whatsapp.ingest_webhook`
+    task) and log it."""
+    outcome = handle(connection, webhook, received_at)
+    logger.info(
+        "webhook %s for %s: %d new, %d duplicate, %d status, %d action, %d contact, %d ignored in %.1f ms",
+        webhook.event,
+        connection.tenant.slug,
+        outcome.created,
+        outcome.duplicates,
+        outcome.statuses,
+        outcome.actions,
+        outcome.contacts,
+        len(outcome.ignored),
+        (time.monotonic() - started) * 1000,
+    )
+    return outcome
+
+
 # --- messages -----------------------------------------------------------------------------------------
 
 
-def _store_inline_media(tenant: Tenant, incoming: IncomingMessage, source: dict):
+def _store_inline_media(connection: Connection, incoming: IncomingMessage, source: dict):
     """Inline base64 from the webhook → a stored Blob, or None (then a worker downloads it)."""
+    tenant = connection.tenant
     try:
         limit = settings.MEDIA_MAX_BYTES[incoming.media.category]
-        spool = download.from_inline(incoming.media.inline_base64, source, limit)
+        provider = providers.of(connection)
+        spool = provider.inline_media(connection, source, incoming.media.inline_base64, limit)
     except FetchError as exc:
         logger.warning("inline media of %s not used: %s", incoming.wa_message_id, exc)
         return None
@@ -251,7 +273,7 @@ def record_message(
             conversation__connection=connection, wa_message_id=incoming.wa_message_id
         ).filter(Q(conversation__remote_jid=incoming.chat_jid) | Q(conversation__alt_jid=incoming.chat_jid))
         if incoming.media.inline_base64 and not already.exists() and _stores_media(tenant, incoming):
-            inline_blob = _store_inline_media(tenant, incoming, source)
+            inline_blob = _store_inline_media(connection, incoming, source)
 
     with transaction.atomic():
         conversation, conversation_created = _upsert_conversation(connection, incoming)

@@ -304,8 +304,7 @@ def ingest_webhook(self, connection_id: str, body: str, received_at: float | Non
     database refuses for its content (DataError, IntegrityError) is not. (Queued before
     connections, the id is a tenant's: its first Evolution connection takes it.)"""
     from chatmedia.tenancy.models import Connection
-    from chatmedia.whatsapp.payloads import PayloadError, parse_webhook_body
-    from chatmedia.whatsapp.webhook import ingest_and_log
+    from chatmedia.whatsapp import ingest, providers
 
     try:
         connections = Connection.objects.select_related("tenant")
@@ -317,13 +316,13 @@ def ingest_webhook(self, connection_id: str, body: str, received_at: float | Non
             return "gone"
         log_context.bind(tenant=connection.tenant.slug)
         try:
-            webhook = parse_webhook_body(body)
-        except PayloadError as exc:
+            webhook = providers.of(connection).parse_queued(body)
+        except ValueError as exc:
             logger.info("queued webhook not understood: %s", exc)
             return "ignored"
         started = time.monotonic() - (time.time() - received_at if received_at else 0)
         arrived = datetime.fromtimestamp(received_at, tz=UTC) if received_at else None
-        outcome = ingest_and_log(connection, webhook, started, arrived)
+        outcome = ingest.handle_and_log(connection, webhook, started, arrived)
     except (DataError, IntegrityError) as exc:
         # The same rows would be refused again: a permanent error is never retried (parsing should
         # have caught it; this is the net under it).

@@ -122,7 +122,9 @@ def test_one_tenants_heavy_recordings_do_not_hold_back_another_tenants_photo(
     _wait(lambda: _status(photo_id) == Attachment.Status.READY, 30)
     waited = time.monotonic() - posted
     unfinished = [wa_id for wa_id in heavy if _status(wa_id) != Attachment.Status.READY]
-    assert len(unfinished) >= 2, unfinished
+    # With two workers, the second recording can finish while the photo is being processed: the
+    # photo must not wait for all of them, and not for long.
+    assert len(unfinished) >= 1, unfinished
     assert waited < 5, f"the other tenant's photo waited {waited:.1f} s behind tenant A's recordings"
     for wa_id in heavy:  # and tenant A's get done too, in their turn
         _wait(lambda wa_id=wa_id: _status(wa_id) == Attachment.Status.READY, 120)

@@ -12,7 +12,7 @@ from django.test import Client
 
 from chatmedia.media import blocking
 from chatmedia.media import cache as media_cache
-from chatmedia.whatsapp import webhook_app
+from chatmedia.whatsapp.providers.evolution import webhook_app
 from tests.connections import configure
 from tests.media import serving_client as client
 from tests.media.serving_client import photo, url

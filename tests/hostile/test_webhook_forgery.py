@@ -12,7 +12,8 @@ from django.db import DataError, IntegrityError
 from chatmedia.chat.models import Conversation, Message
 from chatmedia.media import blocking
 from chatmedia.tenancy.provisioning import ProvisioningError, create_evolution_connection, create_tenant
-from chatmedia.whatsapp import ingest, tasks, webhook_app
+from chatmedia.whatsapp import ingest, tasks
+from chatmedia.whatsapp.providers.evolution import webhook_app
 from chatmedia.whatsapp.values import normalize_jid
 from tests.connections import connection_of, jwt_key_of, new_tenant
 from tests.whatsapp.conftest import evolution_jwt

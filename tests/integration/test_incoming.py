@@ -255,7 +255,7 @@ def test_media_whose_task_was_lost_is_picked_up_again(live, member_a, fake_whats
     import sys
 
     from chatmedia.whatsapp import ingest, tasks
-    from chatmedia.whatsapp.payloads import parse_webhook
+    from chatmedia.whatsapp.providers.evolution.payloads import parse_webhook
     from tests.integration.conftest import REAL_BROKER
 
     # Recorded, but its task never reached a worker (a restart of the in-process queue, a broker blip).

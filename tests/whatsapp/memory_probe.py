@@ -40,7 +40,7 @@ def serve_file(path: Path) -> ThreadingHTTPServer:
 def main() -> None:
     size, work = int(sys.argv[1]) * 1024 * 1024, Path(sys.argv[2])
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from chatmedia.whatsapp.crypto import encrypt
+    from chatmedia.whatsapp.providers.evolution.crypto import encrypt
     from tests.media.patterns import PatternStream, pattern_sha256
 
     enc_path = work / "big.enc"
@@ -55,7 +55,7 @@ def main() -> None:
     django.setup()
     from chatmedia.media.storage import media_storage
     from chatmedia.media.storage.keys import incoming_upload_key
-    from chatmedia.whatsapp import download
+    from chatmedia.whatsapp.providers.evolution import download
     from tests.memory import PeakRSS
 
     source = {

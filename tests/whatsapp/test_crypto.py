@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.core.management import call_command
 
-from chatmedia.whatsapp.crypto import (
+from chatmedia.whatsapp.providers.evolution.crypto import (
     HKDF_LABELS,
     MAC_LENGTH,
     MediaIntegrityError,

@@ -10,9 +10,10 @@ from chatmedia.chat.models import Attachment
 from chatmedia.media import blocking
 from chatmedia.media.models import Blob
 from chatmedia.media.storage import media_storage
-from chatmedia.whatsapp import download, tasks
+from chatmedia.whatsapp import tasks
 from chatmedia.whatsapp.outbound import FetchError, fetch_to_spool, resolve_target
-from chatmedia.whatsapp.payloads import parse_webhook
+from chatmedia.whatsapp.providers.evolution import download
+from chatmedia.whatsapp.providers.evolution.payloads import parse_webhook
 from tests.connections import configure, connection_of
 from tests.media import serving_client as media_client
 from tests.whatsapp.fixtures import VECTORS, evolution, plain_bytes

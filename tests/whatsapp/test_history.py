@@ -16,7 +16,7 @@ from chatmedia.media.models import Blob
 from chatmedia.media.storage import media_storage
 from chatmedia.whatsapp import ingest, tasks
 from chatmedia.whatsapp.models import EarlyAction
-from chatmedia.whatsapp.payloads import parse_webhook
+from chatmedia.whatsapp.providers.evolution.payloads import parse_webhook
 from tests.connections import connect_to_fake, connection_of, new_tenant
 from tests.whatsapp.fixtures import evolution, traffic
 

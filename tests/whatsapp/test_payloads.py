@@ -8,7 +8,7 @@ import json
 import pytest
 
 from chatmedia.whatsapp.items import ConnectionState
-from chatmedia.whatsapp.payloads import (
+from chatmedia.whatsapp.providers.evolution.payloads import (
     ContactUpdate,
     Ignored,
     IncomingMessage,

@@ -11,7 +11,7 @@ from chatmedia.chat.models import Message
 from chatmedia.realtime import events
 from chatmedia.whatsapp import ingest
 from chatmedia.whatsapp.models import EarlyReceipt
-from chatmedia.whatsapp.payloads import parse_webhook
+from chatmedia.whatsapp.providers.evolution.payloads import parse_webhook
 from tests.connections import connection_of
 from tests.whatsapp.fixtures import evolution
 

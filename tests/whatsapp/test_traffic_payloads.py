@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chatmedia.whatsapp import content as wa_content
-from chatmedia.whatsapp.payloads import (
+from chatmedia.whatsapp.providers.evolution import content as wa_content
+from chatmedia.whatsapp.providers.evolution.payloads import (
     AlbumAnnouncement,
     ContactUpdate,
     Edit,

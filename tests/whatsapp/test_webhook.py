@@ -14,8 +14,8 @@ from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.media.models import Blob
 from chatmedia.media.storage import media_storage
 from chatmedia.tenancy.provisioning import create_evolution_connection
-from chatmedia.whatsapp.crypto import encrypt
 from chatmedia.whatsapp.models import EarlyReceipt
+from chatmedia.whatsapp.providers.evolution.crypto import encrypt
 from tests.connections import configure, connection_of, jwt_key_of, webhook_secret_of
 from tests.whatsapp.conftest import evolution_jwt
 from tests.whatsapp.fixtures import VECTORS, evolution, plain_bytes

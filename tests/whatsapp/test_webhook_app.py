@@ -17,7 +17,8 @@ from django.core.asgi import get_asgi_application
 from chatmedia.chat.models import NEWEST_FIRST, Message
 from chatmedia.media import blocking
 from chatmedia.tenancy.models import Connection
-from chatmedia.whatsapp import tasks, webhook_app
+from chatmedia.whatsapp import tasks
+from chatmedia.whatsapp.providers.evolution import webhook_app
 from tests.connections import configure, connection_of, jwt_key_of, webhook_secret_of
 from tests.whatsapp.conftest import WEBHOOK_SECRET, evolution_jwt
 from tests.whatsapp.fixtures import evolution

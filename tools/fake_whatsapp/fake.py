@@ -13,8 +13,8 @@ import threading
 import time
 from http.server import ThreadingHTTPServer
 
-from chatmedia.whatsapp import content as wa_content
-from chatmedia.whatsapp.crypto import encrypt
+from chatmedia.whatsapp.providers.evolution import content as wa_content
+from chatmedia.whatsapp.providers.evolution.crypto import encrypt
 from tools.fake_whatsapp import sends, traffic
 from tools.fake_whatsapp.server import handler_for
 from tools.fake_whatsapp.state import (

@@ -15,7 +15,7 @@ def of(connection) -> Provider:
     name = connection if isinstance(connection, str) else connection.provider
     if not _providers:
         from chatmedia.whatsapp.providers.cloud.provider import CloudProvider
-        from chatmedia.whatsapp.providers.evolution import EvolutionProvider
+        from chatmedia.whatsapp.providers.evolution.provider import EvolutionProvider
 
         _providers.update(evolution=EvolutionProvider(), cloud=CloudProvider())
     try:

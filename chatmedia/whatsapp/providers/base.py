@@ -3,7 +3,7 @@
 The neutral core — `ingest`, `receipts`, the send record (`sending`), the media pipeline, events —
 speaks only in our typed items (`whatsapp.items`) and this interface. A provider:
 - authenticates and parses its own webhooks into `Webhook` items (its `webhook` module: routes
-  `/webhooks/<provider>/<connection>/…`);
+  `/webhooks/<provider>/<connection>/…`); a body its route queued is parsed by `parse_queued`;
 - fetches the bytes a `MediaRef` / attachment source points at (`fetch_media`), verified and capped;
 - sends a message (text, media, voice note, reply) and a reaction;
 - says what it can do (`Capabilities`), so the core never asks a provider for what it lacks.
@@ -48,6 +48,17 @@ class Provider(ABC):
     @abstractmethod
     def fetch_media(self, connection, source: dict, max_bytes: int) -> BinaryIO:
         """The verified plaintext of an incoming attachment (a context manager, read from 0)."""
+
+    def inline_media(self, connection, source: dict, text: str, max_bytes: int) -> BinaryIO:
+        """The verified plaintext of media the webhook carried inline (base64 `text`)."""
+        from chatmedia.whatsapp.outbound import FetchError
+
+        raise FetchError("no_inline", f"{self.name} sends no media inline")
+
+    def parse_queued(self, body: str):
+        """The `Webhook` in a body the provider's webhook route queued (a ValueError when it is
+        not one). Only for providers whose route queues bodies."""
+        raise NotImplementedError(f"{self.name} queues no webhooks")
 
     @abstractmethod
     def send(self, connection, message, attachment, client_message_id: str) -> Sent:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from chatmedia.whatsapp.crypto import MEDIA_TYPES, MediaIntegrityError, decrypt
+from chatmedia.whatsapp.providers.evolution.crypto import MEDIA_TYPES, MediaIntegrityError, decrypt
 
 
 def _b64(value: str | None, name: str) -> bytes | None:

@@ -32,6 +32,7 @@ from chatmedia.errors import error_response
 from chatmedia.ops import logging as log_context
 from chatmedia.ops import metrics
 from chatmedia.tenancy.models import Connection
+from chatmedia.whatsapp import ingest
 from chatmedia.whatsapp.providers.cloud.payloads import CloudPayloadError, parse
 
 logger = logging.getLogger(__name__)
@@ -88,8 +89,6 @@ def _verify(request: HttpRequest, connection: Connection | None) -> HttpResponse
 
 
 def _receive(request: HttpRequest, connection: Connection | None) -> JsonResponse:
-    from chatmedia.whatsapp.webhook import ingest_and_log
-
     started = time.monotonic()
     if connection is None:
         return error_response(401, "unauthorized", "Unknown connection or wrong signature.")
@@ -117,7 +116,7 @@ def _receive(request: HttpRequest, connection: Connection | None) -> JsonRespons
             logger.warning("cloud webhook: phone number id %s is no number of this tenant's app", number[:40])
             ignored.append(f"phone number id {number[:40]} is not connected here")
             continue
-        outcome = ingest_and_log(target, webhook, started)
+        outcome = ingest.handle_and_log(target, webhook, started)
         created, duplicates = created + outcome.created, duplicates + outcome.duplicates
     return JsonResponse({"ok": True, "created": created, "duplicates": duplicates, "ignored": ignored})
 

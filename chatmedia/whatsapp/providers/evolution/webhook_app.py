@@ -35,8 +35,8 @@ from chatmedia import jobs
 from chatmedia.media import blocking
 from chatmedia.ops import logging as log_context
 from chatmedia.ops import metrics
-from chatmedia.whatsapp.payloads import HANDLED_EVENTS, PayloadError, parse_webhook_body
-from chatmedia.whatsapp.webhook import (
+from chatmedia.whatsapp.providers.evolution.payloads import HANDLED_EVENTS, PayloadError, parse_webhook_body
+from chatmedia.whatsapp.providers.evolution.webhook import (
     ConnectionAuth,
     admitted,
     bearer_token,

@@ -13,7 +13,7 @@ is what binds it). Each connection's JWT key is unique (a database constraint on
 one connection's token never verifies as another's whatever the body says.
 
 Most webhooks never reach this view: the ASGI fast path (`webhook_app.py`) applies the same rules
-(`admitted`, `valid_event_path`, `foreign_instance`, here) and queues them for `ingest_and_log`.
+(`admitted`, `valid_event_path`, `foreign_instance`, here) and queues them for `ingest.handle_and_log`.
 This view takes the rest — bodies over WEBHOOK_QUEUE_MAX_BODY_BYTES, which carry a whole file as
 base64 — and stores them in the request, the inline file going straight to storage, not through
 the broker. Such a body is read from the stream with our own limit (WEBHOOK_MAX_BODY_BYTES; 413
@@ -44,7 +44,7 @@ from chatmedia.ops import logging as log_context
 from chatmedia.ops import metrics
 from chatmedia.tenancy.models import Connection
 from chatmedia.whatsapp import ingest
-from chatmedia.whatsapp.payloads import HANDLED_EVENTS, PayloadError, parse_webhook_body
+from chatmedia.whatsapp.providers.evolution.payloads import HANDLED_EVENTS, PayloadError, parse_webhook_body
 
 logger = logging.getLogger(__name__)
 
@@ -195,24 +195,6 @@ def _receive(request: HttpRequest, slug: str, rest: str) -> tuple[JsonResponse, 
             401, "unauthorized", "This instance does not belong to this connection."
         ), webhook.event
     connection = Connection.objects.select_related("tenant").get(pk=admission.connection.id)
-    outcome = ingest_and_log(connection, webhook, started)
+    outcome = ingest.handle_and_log(connection, webhook, started)
     answer = {"ok": True, "created": outcome.created, "duplicates": outcome.duplicates}
     return JsonResponse(answer), webhook.event
-
-
-def ingest_and_log(connection: Connection, webhook, started: float, received_at=None) -> ingest.Outcome:
-    """Store what the webhook says (here, or in the `whatsapp.ingest_webhook` task) and log it."""
-    outcome = ingest.handle(connection, webhook, received_at)
-    logger.info(
-        "webhook %s for %s: %d new, %d duplicate, %d status, %d action, %d contact, %d ignored in %.1f ms",
-        webhook.event,
-        connection.tenant.slug,
-        outcome.created,
-        outcome.duplicates,
-        outcome.statuses,
-        outcome.actions,
-        outcome.contacts,
-        len(outcome.ignored),
-        (time.monotonic() - started) * 1000,
-    )
-    return outcome

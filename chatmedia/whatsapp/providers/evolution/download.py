@@ -22,9 +22,9 @@ from django.conf import settings
 
 from chatmedia.media.policy import human_size
 from chatmedia.ops import metrics
-from chatmedia.whatsapp import evolution
-from chatmedia.whatsapp.crypto import MediaIntegrityError, decrypt, encrypted_length
 from chatmedia.whatsapp.outbound import FetchError, fetch_to_spool
+from chatmedia.whatsapp.providers.evolution import client as evolution
+from chatmedia.whatsapp.providers.evolution.crypto import MediaIntegrityError, decrypt, encrypted_length
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from chatmedia.whatsapp import content as wa_content
-from chatmedia.whatsapp.crypto import MESSAGE_MEDIA_TYPES
 from chatmedia.whatsapp.items import (
     AlbumAnnouncement,
     ConnectionState,
@@ -34,6 +32,8 @@ from chatmedia.whatsapp.items import (
     StatusUpdate,
     Webhook,
 )
+from chatmedia.whatsapp.providers.evolution import content as wa_content
+from chatmedia.whatsapp.providers.evolution.crypto import MESSAGE_MEDIA_TYPES
 from chatmedia.whatsapp.values import (
     decode_bytes,
     decode_long,

@@ -1,16 +1,16 @@
-"""Evolution API (Baileys) behind the provider seam: the adapter over `whatsapp.evolution` (the
-HTTP client), `whatsapp.download` (CDN + decryption, Evolution's getBase64 fallback) and
-`whatsapp.send_request` (which route and body a message needs). Webhooks: `whatsapp.webhook` and
-the fast path `whatsapp.webhook_app` (`/webhooks/evolution/<connection>/<secret>/`)."""
+"""Evolution API (Baileys) behind the provider seam: the adapter over `client` (the HTTP client),
+`download` (CDN + decryption, Evolution's getBase64 fallback), `send_request` (which route and body
+a message needs) and `payloads` (webhook JSON → our items). Webhooks: `webhook` and the fast path
+`webhook_app` (`/webhooks/evolution/<connection>/<secret>/`)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
-from chatmedia.whatsapp import download
-from chatmedia.whatsapp import evolution as client
 from chatmedia.whatsapp.providers.base import Capabilities, Provider, Sent
-from chatmedia.whatsapp.send_request import build_request
+from chatmedia.whatsapp.providers.evolution import client, download
+from chatmedia.whatsapp.providers.evolution.payloads import parse_webhook_body
+from chatmedia.whatsapp.providers.evolution.send_request import build_request
 
 
 class EvolutionProvider(Provider):
@@ -31,6 +31,12 @@ class EvolutionProvider(Provider):
 
     def fetch_media(self, connection, source: dict, max_bytes: int):
         return download.obtain(connection, source, max_bytes)
+
+    def inline_media(self, connection, source: dict, text: str, max_bytes: int):
+        return download.from_inline(text, source, max_bytes)
+
+    def parse_queued(self, body: str):
+        return parse_webhook_body(body)
 
     def send(self, connection, message, attachment, client_message_id: str) -> Sent:
         route, body, transport = build_request(message, attachment, client_message_id)
