@@ -33,9 +33,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmedia.settings")
 import numpy as np  # noqa: E402
 from PIL import Image, ImageOps  # noqa: E402
 
-from chatmedia.media.images import analyze_image, decode_picture, resize  # noqa: E402
 from chatmedia.media.policy import MediaPolicy  # noqa: E402
-from chatmedia.media.renditions import WEBP_METHOD, save_webp  # noqa: E402
+from chatmedia.media.processing.images import analyze_image, decode_picture, resize  # noqa: E402
+from chatmedia.media.processing.renditions import WEBP_METHOD, save_webp  # noqa: E402
 
 POLICY = MediaPolicy(max_bytes={}, allowed_types={})
 
@@ -146,7 +146,7 @@ def memory_probe(kind: str, path: str) -> None:
     import django
 
     django.setup()
-    from chatmedia.media.processing import analyze, screen
+    from chatmedia.media.processing.inspection import analyze, screen
     from tests.memory import PeakRSS
 
     policy = MediaPolicy.from_settings()
@@ -186,7 +186,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from chatmedia.media.processing import inspect
+    from chatmedia.media.processing.inspection import inspect
 
     with tempfile.TemporaryDirectory(prefix="bench-processing-") as scratch:
         scratch = Path(scratch)

@@ -185,7 +185,7 @@ def run(args) -> None:
         import redis
         from django.contrib.auth import get_user_model
 
-        from chatmedia.media import signing
+        from chatmedia.media.serving import signing
         from tests.conftest import make_world
         from tests.media.serving_client import attachment
 
@@ -249,7 +249,7 @@ def bench_requests(args, stack, env, work, thumb, thumb_path) -> None:
 
 def bench_memory(env, work, world, attachment, thumb_path, originals) -> None:
     """A fresh process per size, warmed up by one small stream (imports, threads, S3 client)."""
-    from chatmedia.media import signing
+    from chatmedia.media.serving import signing
 
     print("\nP3  peak RSS growth of one server process, 4 clients downloading the original at once")
     warm = attachment(world, os.urandom(2 * MB))  # streamed, not cached
@@ -270,7 +270,7 @@ def bench_cache_miss(env, work, world, photo, misses) -> None:
     import boto3
     from django.conf import settings
 
-    from chatmedia.media import signing
+    from chatmedia.media.serving import signing
 
     server = Server("chatmedia.asgi:application", env, 1, work / "servers.log")
     client = boto3.client(

@@ -20,7 +20,7 @@ from django.conf import settings  # noqa: E402
 
 import chatmedia.whatsapp.providers.evolution.webhook_app as webhook_app  # noqa: E402
 from chatmedia.body_limits import BodyLimitMiddleware  # noqa: E402
-from chatmedia.media.serving import media_app  # noqa: E402
+from chatmedia.media.serving.app import media_app  # noqa: E402
 from chatmedia.ops.runtime import freeze_startup_objects  # noqa: E402
 from chatmedia.realtime.routing import websocket_urlpatterns  # noqa: E402
 

@@ -53,6 +53,6 @@ app.autodiscover_tasks()
 @worker_ready.connect
 def _start_processing_forkserver(**kwargs) -> None:
     """Start the media processing forkserver now, not on the first file (it imports the decoders)."""
-    from chatmedia.media import isolation
+    from chatmedia.media.processing import isolation
 
     isolation.warm_up()

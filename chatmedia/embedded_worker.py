@@ -53,7 +53,7 @@ def _start_beat() -> None:
 
 
 def _warm_up_processing() -> None:
-    from chatmedia.media import isolation
+    from chatmedia.media.processing import isolation
 
     try:
         isolation.warm_up()

@@ -430,7 +430,7 @@ MEDIA_VIDEO_POSTER_MAX_PACKETS = env_int("MEDIA_VIDEO_POSTER_MAX_PACKETS", 600)
 MEDIA_PROCESS_TIMEOUT_SECONDS = float(env("MEDIA_PROCESS_TIMEOUT_SECONDS", "120"))
 MEDIA_PROCESS_MAX_MEMORY_BYTES = env_int("MEDIA_PROCESS_MAX_MEMORY_BYTES", 1024 * _MB)
 
-# --- media serving (chatmedia.media.serving; design §5) ------------------------------------------------
+# --- media serving (chatmedia.media.serving.app; design §5) ------------------------------------------------
 # Signed media URLs live at least MEDIA_URL_TTL_SECONDS and their expiry is rounded up to a multiple
 # of MEDIA_URL_STEP_SECONDS: within one step every URL of an object is the same string, so browsers
 # keep what they downloaded. A URL therefore lives between TTL and TTL + step (default 6 to 12 hours).
@@ -463,7 +463,7 @@ MEDIA_RETRY_AFTER_SECONDS = env_int("MEDIA_RETRY_AFTER_SECONDS", 5)
 # Threads that run the blocking parts of serving (database lookups, storage reads) per process.
 MEDIA_SERVING_THREADS = env_int("MEDIA_SERVING_THREADS", 8)
 # Types a browser may show in the page (Content-Disposition: inline); everything else downloads.
-# SVG and HTML are never inline, whatever this says (chatmedia.media.delivery.NEVER_INLINE).
+# SVG and HTML are never inline, whatever this says (chatmedia.media.serving.delivery.NEVER_INLINE).
 MEDIA_INLINE_TYPES = env_list(
     "MEDIA_INLINE_TYPES",
     "image/jpeg,image/png,image/gif,image/webp,image/avif,"
@@ -521,7 +521,7 @@ AVATAR_REFRESH_MIN_SECONDS = env_int("AVATAR_REFRESH_MIN_SECONDS", 600)
 # How long a browser and our cache keep an avatar (it is invalidated when the picture changes).
 AVATAR_CACHE_SECONDS = env_int("AVATAR_CACHE_SECONDS", 24 * 3600)
 
-# --- outgoing media: browser uploads and sends to WhatsApp (chatmedia.media.uploads, whatsapp.sending) ---
+# --- outgoing media: browser uploads and sends to WhatsApp (media.uploads.direct, whatsapp.sending) -----
 # Largest upload per category (WhatsApp's own limits: media 16 MB, documents 100 MB; pictures above
 # WHATSAPP_IMAGE_MAX_BYTES are recompressed before sending, so they may be larger).
 UPLOAD_MAX_BYTES = {
@@ -571,7 +571,7 @@ EVOLUTION_IDEMPOTENT_SENDS = env_bool("EVOLUTION_IDEMPOTENT_SENDS", False)
 # How long a send may be in flight before another worker treats its worker as dead.
 EVOLUTION_SEND_LEASE_SECONDS = env_int("EVOLUTION_SEND_LEASE_SECONDS", int(EVOLUTION_TIMEOUT_SECONDS) + 30)
 
-# --- housekeeping (Celery beat; chatmedia.media.housekeeping) -------------------------------------------
+# --- housekeeping (Celery beat; chatmedia.media.storage.housekeeping) ------------------------------
 # How often the housekeeping jobs run: abandoned uploads, orphaned objects, storage usage.
 HOUSEKEEPING_INTERVAL_SECONDS = env_int("HOUSEKEEPING_INTERVAL_SECONDS", 600)
 # A stored object nothing refers to is deleted once it is older than this (a racing writer may

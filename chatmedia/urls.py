@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
-from chatmedia.media import local_upload
+from chatmedia.media.uploads import local as local_upload
 from chatmedia.ops import health
 from chatmedia.ops.views import prometheus_metrics
 from chatmedia.tenancy.views import ConnectionList, Me

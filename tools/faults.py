@@ -477,7 +477,7 @@ def unique_jpeg() -> bytes:
 
 def _links(stack: Stack, payloads: list[dict]) -> list[str]:
     from chatmedia.chat.models import Attachment
-    from chatmedia.media import signing
+    from chatmedia.media.serving import signing
 
     ids = [p["data"]["key"]["id"] for p in payloads]
     return [

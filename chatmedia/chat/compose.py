@@ -1,7 +1,7 @@
 """An agent writes a text message (maybe a reply): validate, record it (`processing`), queue the send.
 
 The send itself is `whatsapp.sending` (the same exactly-once path as media: a text is an outgoing
-message without attachments, sent through Evolution's `sendText`). Files go through `media.uploads`.
+message without attachments, sent through Evolution's `sendText`). Files go through `media.uploads.direct`.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from chatmedia.chat.models import Attachment, Message, Reaction, Rendition
-from chatmedia.media import cache
-from chatmedia.media.lifecycle import release_later
+from chatmedia.media.serving import cache
+from chatmedia.media.storage.lifecycle import release_later
 from chatmedia.realtime import events
 
 logger = logging.getLogger(__name__)

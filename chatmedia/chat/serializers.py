@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chatmedia.chat.models import NEWEST_FIRST, Album, Attachment, Conversation, Message
-from chatmedia.media import signing
+from chatmedia.media.serving import signing
 from chatmedia.whatsapp.recovery import can_fetch_again
 
 

@@ -6,6 +6,6 @@ class MediaConfig(AppConfig):
     verbose_name = "Media"
 
     def ready(self) -> None:
-        from chatmedia.media import lifecycle
+        from chatmedia.media.storage import lifecycle
 
         lifecycle.connect()

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from chatmedia.celery import app
-from chatmedia.media import housekeeping
+from chatmedia.media.storage import housekeeping
 
 
 @app.task(name="media.housekeeping")

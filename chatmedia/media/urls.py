@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chatmedia.media import api
+from chatmedia.media.uploads import views as api
 
 urlpatterns = [
     path("uploads/", api.UploadStart.as_view(), name="upload-start"),

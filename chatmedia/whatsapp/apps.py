@@ -8,7 +8,7 @@ class WhatsappConfig(AppConfig):
     verbose_name = "WhatsApp (Evolution API)"
 
     def ready(self) -> None:
-        from chatmedia.media import housekeeping
+        from chatmedia.media.storage import housekeeping
         from chatmedia.whatsapp import actions
 
         # Reactions/edits/revokes whose message never came.

@@ -22,9 +22,9 @@ from django.utils import timezone
 from chatmedia import jobs
 from chatmedia.chat import merge
 from chatmedia.chat.models import Attachment, Conversation, Message
-from chatmedia.media import pipeline
-from chatmedia.media.blobs import settle
 from chatmedia.media.filenames import safe_file_name
+from chatmedia.media.processing import pipeline
+from chatmedia.media.storage.blobs import settle
 from chatmedia.realtime import events
 from chatmedia.tenancy.models import Connection, Tenant
 from chatmedia.whatsapp import actions, providers, receipts, tasks

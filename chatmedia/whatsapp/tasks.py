@@ -21,11 +21,11 @@ from django.utils import timezone
 
 from chatmedia.celery import app
 from chatmedia.chat.models import Attachment, Conversation, Message
-from chatmedia.media import cache as media_cache
-from chatmedia.media import pipeline
-from chatmedia.media.blobs import release_blob, settle, store_blob
-from chatmedia.media.sniff import detect_file_mime_type
+from chatmedia.media.processing import pipeline
+from chatmedia.media.processing.sniff import detect_file_mime_type
+from chatmedia.media.serving import cache as media_cache
 from chatmedia.media.storage import StorageError
+from chatmedia.media.storage.blobs import release_blob, settle, store_blob
 from chatmedia.ops import fairness
 from chatmedia.ops import logging as log_context
 from chatmedia.realtime import events
@@ -196,7 +196,7 @@ def _set_avatar(conversation_id, blob, source_hash: str, only_if_unchecked_since
 @app.task(bind=True, max_retries=None, name="whatsapp.send_outgoing")
 def send_outgoing(self, attachment_id: str) -> str:
     """An agent's verified upload → prepared for WhatsApp (media.outgoing) → sent (whatsapp.sending)."""
-    from chatmedia.media import outgoing
+    from chatmedia.media.processing import outgoing
     from chatmedia.whatsapp import sending
 
     attachment = Attachment.objects.filter(pk=attachment_id).only("id", "message_id", "tenant__slug")

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from chatmedia.chat import history
-from chatmedia.media.blobs import store_blob
+from chatmedia.media.storage.blobs import store_blob
 from chatmedia.tenancy.models import Membership
 
 

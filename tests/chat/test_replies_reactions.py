@@ -114,7 +114,7 @@ def test_a_view_once_file_is_handed_out_only_after_a_tap_that_records_who(client
     agent.attachment.original = None
     import io
 
-    from chatmedia.media.blobs import store_blob
+    from chatmedia.media.storage.blobs import store_blob
 
     agent.attachment.original = store_blob(
         agent.tenant, io.BytesIO(b"\xff\xd8\xff" + b"0" * 100), "image/jpeg"

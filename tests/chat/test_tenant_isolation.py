@@ -13,9 +13,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from chatmedia.chat.models import Attachment, Message
-from chatmedia.media import blocking, serving, signing
-from chatmedia.media.blobs import store_blob
 from chatmedia.media.models import Upload
+from chatmedia.media.serving import app as serving
+from chatmedia.media.serving import blocking, signing
+from chatmedia.media.storage.blobs import store_blob
 from chatmedia.media.storage.keys import incoming_upload_key
 from chatmedia.tenancy.models import Membership
 from chatmedia.tenancy.scoping import SESSION_TENANT_KEY
@@ -40,7 +41,7 @@ ENDPOINTS = {
 }
 # Endpoints only a tenant's admins may call (the member of world_a is made admin for them).
 ADMIN_ONLY = {"message-audit", "attachment-audit"}
-# /media/ routes (named groups of chatmedia.media.serving.ROUTE) -> (TenantWorld attribute, variant).
+# /media/ routes (named groups of chatmedia.media.serving.app.ROUTE) -> (TenantWorld attribute, variant).
 MEDIA_ENDPOINTS = {"attachment": ("attachment", "original"), "conversation": ("conversation", signing.AVATAR)}
 # Endpoints without an object id: they must list only the caller's tenant.
 LISTS = {"conversation-list": "conversation"}

@@ -12,10 +12,10 @@ import uuid
 import pytest
 
 from chatmedia.chat.models import Attachment
-from chatmedia.media import audio, pipeline
-from chatmedia.media.blobs import store_blob
 from chatmedia.media.policy import MediaPolicy
-from chatmedia.media.renditions import Unprocessable
+from chatmedia.media.processing import audio, pipeline
+from chatmedia.media.processing.renditions import Unprocessable
+from chatmedia.media.storage.blobs import store_blob
 from chatmedia.ops import fairness
 from chatmedia.whatsapp import tasks
 from tests.integration.conftest import make_member, post

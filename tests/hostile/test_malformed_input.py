@@ -10,8 +10,8 @@ import json
 import pytest
 from django.test import Client
 
-from chatmedia.media import blocking
-from chatmedia.media import cache as media_cache
+from chatmedia.media.serving import blocking
+from chatmedia.media.serving import cache as media_cache
 from chatmedia.whatsapp.providers.evolution import webhook_app
 from tests.connections import configure
 from tests.media import serving_client as client

@@ -11,7 +11,8 @@ import hashlib
 import pytest
 
 from chatmedia.chat.models import Attachment
-from chatmedia.media import blocking, cache, catalog, pipeline, signing
+from chatmedia.media.processing import pipeline
+from chatmedia.media.serving import blocking, cache, catalog, signing
 from chatmedia.whatsapp import tasks
 from tests.connections import configure
 from tests.media import serving_client as client

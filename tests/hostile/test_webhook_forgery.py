@@ -10,7 +10,7 @@ import pytest
 from django.db import DataError, IntegrityError
 
 from chatmedia.chat.models import Conversation, Message
-from chatmedia.media import blocking
+from chatmedia.media.serving import blocking
 from chatmedia.tenancy.provisioning import ProvisioningError, create_evolution_connection, create_tenant
 from chatmedia.whatsapp import ingest, tasks
 from chatmedia.whatsapp.providers.evolution import webhook_app

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chatmedia.media import blocking, cache
+from chatmedia.media.serving import blocking, cache
 from chatmedia.media.storage import media_storage
 from chatmedia.media.storage.config import local_storage_setting, s3_storage_setting
 from tests.conftest import make_world

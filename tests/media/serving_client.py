@@ -10,9 +10,9 @@ from asgiref.sync import async_to_sync
 from django.test import Client
 
 from chatmedia.chat.models import Attachment, Rendition
-from chatmedia.media import signing
-from chatmedia.media.blobs import store_blob
-from chatmedia.media.serving import media_app
+from chatmedia.media.serving import signing
+from chatmedia.media.serving.app import media_app
+from chatmedia.media.storage.blobs import store_blob
 
 KiB = 1024
 THUMB = os.urandom(30 * KiB)

@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
-from chatmedia.media import pipeline, quota
 from chatmedia.media.models import Blob
+from chatmedia.media.processing import pipeline
+from chatmedia.media.storage import quota
 from chatmedia.ops.clients import client_address
 from tests.media import corpus
 

@@ -7,8 +7,8 @@ import socket
 import pytest
 
 from chatmedia.chat.models import Attachment
-from chatmedia.media import blocking
 from chatmedia.media.models import Blob
+from chatmedia.media.serving import blocking
 from chatmedia.media.storage import media_storage
 from chatmedia.whatsapp import tasks
 from chatmedia.whatsapp.outbound import FetchError, fetch_to_spool, resolve_target

@@ -35,7 +35,7 @@ def test_a_send_in_flight_is_not_repeated_by_another_attempt(send, fake_whatsapp
         state=OutgoingSend.State.CALLING,
         started_at=timezone.now(),
     )
-    from chatmedia.media import outgoing
+    from chatmedia.media.processing import outgoing
 
     outgoing.prepare(attachment.pk)
     with pytest.raises(sending.InFlight) as waiting:
@@ -121,7 +121,7 @@ def test_receipt_that_comes_before_the_answer_is_applied(uploads, agent, webhook
     started, _, _ = uploads.send(
         agent.conversation.id, pdf_bytes(20_000), file_name="a.pdf", mime_type="application/pdf"
     )
-    from chatmedia.media import outgoing
+    from chatmedia.media.processing import outgoing
 
     message_id = outgoing.prepare(started.id).message_id
     early_id = "3EB0AAAAAAAAAAAAAAAAAA"
@@ -149,7 +149,7 @@ def test_stale_call_without_idempotency_becomes_unconfirmed(uploads, agent, fake
     started, _, _ = uploads.send(
         agent.conversation.id, pdf_bytes(20_000), file_name="a.pdf", mime_type="application/pdf"
     )
-    from chatmedia.media import outgoing
+    from chatmedia.media.processing import outgoing
 
     attachment = outgoing.prepare(started.id)
     OutgoingSend.objects.create(

@@ -311,7 +311,7 @@ def test_contacts_of_unknown_people_create_no_conversation(tenant, post_webhook,
 
 
 def test_unchanged_picture_is_not_fetched_again(tenant, post_webhook, queued):
-    from chatmedia.media.blobs import store_blob
+    from chatmedia.media.storage.blobs import store_blob
     from chatmedia.whatsapp.values import picture_source_hash
 
     post_webhook(tenant, evolution("messages-upsert-text.json"))

@@ -15,7 +15,7 @@ from asgiref.sync import async_to_sync
 from django.core.asgi import get_asgi_application
 
 from chatmedia.chat.models import NEWEST_FIRST, Message
-from chatmedia.media import blocking
+from chatmedia.media.serving import blocking
 from chatmedia.tenancy.models import Connection
 from chatmedia.whatsapp import tasks
 from chatmedia.whatsapp.providers.evolution import webhook_app

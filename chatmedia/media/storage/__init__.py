@@ -1,5 +1,10 @@
 """The media storage of this process: local disk or S3, chosen once from settings.STORAGES.
 
+Backends: `base` (the contract), `local`, `s3`, `config`, with `keys` (the key layout) and
+`upload_tokens` (our own signed transfer URLs). What lives in it: `blobs` (content-addressed,
+counted by reference), `lifecycle` (bytes follow the rows that use them), `quota` (per-tenant
+usage) and `housekeeping` (periodic clean-up).
+
 from chatmedia.media.storage import media_storage
 media_storage().save(key, stream, content_type)
 """

@@ -1,7 +1,7 @@
 """Local-disk backend (the embedded default): objects are files under MEDIA_ROOT.
 
 Writes go to a temporary file in the same directory and are renamed into place, so a reader never
-sees half an object. Direct uploads go to our own signed endpoint (`media.local_upload`, tokens in
+sees half an object. Direct uploads go to our own signed endpoint (`media.uploads.local`, tokens in
 `storage.upload_tokens`), which
 behaves like S3's presigned PUT: signature, expiry and Content-Type are checked.
 Multipart parts live in `MEDIA_ROOT/.multipart/<upload-id>/` until completed or aborted.

@@ -4,7 +4,7 @@ An upload token carries the key, expiry, the Content-Type the client must send (
 when fixed), or the multipart upload id and part number. A download token (`download_url`) carries
 the key and expiry; it serves any backend, and as the token is in the path, parameters a fetcher
 adds to the query (Evolution appends `?timestamp=` to audio URLs) do not break it, unlike SigV4.
-Tokens are signed with SECRET_KEY; checking one needs no database. `media.local_upload` is the
+Tokens are signed with SECRET_KEY; checking one needs no database. `media.uploads.local` is the
 endpoint.
 """
 

@@ -10,7 +10,7 @@ import tempfile
 from django.core.management.base import BaseCommand, CommandError
 
 from chatmedia.media.policy import CATEGORIES, MediaPolicy
-from chatmedia.media.processing import inspect
+from chatmedia.media.processing.inspection import inspect
 
 
 class Command(BaseCommand):

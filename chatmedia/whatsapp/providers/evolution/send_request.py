@@ -16,7 +16,7 @@ from django.conf import settings
 
 from chatmedia.chat.models import Attachment, Message
 from chatmedia.media.filenames import extension_for
-from chatmedia.media.sniff import canonical_mime_type
+from chatmedia.media.processing.sniff import canonical_mime_type
 from chatmedia.media.storage import media_storage, upload_tokens
 
 # What WhatsApp plays as video / audio in the chat; other videos and audio files (WebM, MOV, WAV…)

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from chatmedia import jobs
-from chatmedia.media import blocking
+from chatmedia.media.serving import blocking
 from chatmedia.ops import logging as log_context
 from chatmedia.ops import metrics
 from chatmedia.whatsapp.providers.evolution.payloads import HANDLED_EVENTS, PayloadError, parse_webhook_body

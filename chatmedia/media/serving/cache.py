@@ -1,0 +1,213 @@
+"""The media cache: small bodies and the metadata of served objects, in two tiers.
+
+1. A per-process LRU (MEDIA_LOCAL_CACHE_BYTES, each entry for MEDIA_LOCAL_CACHE_SECONDS): the hot
+   path of a signed URL answers from it with no I/O at all.
+2. Django's cache (Redis in production), shared by every process, with a TTL per category
+   (MEDIA_CACHE_SECONDS) — bodies up to MEDIA_CACHE_MAX_BYTES, metadata of anything larger.
+
+Keys name (attachment, variant), which never changes the bytes it points to once set (content
+addressing), so nothing needs invalidating but avatars (keyed by conversation: deleted when the
+picture changes, and never kept in the local tier) and deleted attachments (`forget_attachment`).
+
+Redis down is a miss, never an error: it is logged and counted (`media.cache.unavailable`), and
+Redis is left alone for MEDIA_CACHE_RETRY_SECONDS so requests do not each wait for its timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pickle
+import threading
+import time
+import weakref
+from collections import OrderedDict
+
+import redis.asyncio
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
+from django.core.signals import setting_changed
+
+from chatmedia.media.serving import signing
+from chatmedia.media.serving.catalog import Entry, cache_key
+from chatmedia.ops import counters, metrics
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = "media.cache.unavailable"
+_ENTRY_OVERHEAD = 300  # bytes of bookkeeping per local entry, so metadata-only entries count too
+
+
+class LocalTier:
+    """A byte-bounded LRU with a TTL; thread-safe (the serving pool and the event loop share it)."""
+
+    def __init__(self, max_bytes: int, ttl: float) -> None:
+        self.max_bytes, self.ttl = max_bytes, ttl
+        self._items: OrderedDict[str, tuple[float, Entry, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if item[0] < time.monotonic():
+                self._drop(key)
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+    def put(self, key: str, entry: Entry) -> None:
+        cost = _ENTRY_OVERHEAD + (len(entry.body) if entry.body is not None else 0)
+        if cost > self.max_bytes // 8:  # one entry never takes over the tier
+            return
+        with self._lock:
+            self._drop(key)
+            self._items[key] = (time.monotonic() + self.ttl, entry, cost)
+            self._bytes += cost
+            while self._bytes > self.max_bytes:
+                self._drop(next(iter(self._items)))
+            metrics.LOCAL_CACHE_BYTES.set(self._bytes)
+
+    def discard(self, key: str) -> None:
+        with self._lock:
+            self._drop(key)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+            metrics.LOCAL_CACHE_BYTES.set(0)
+
+    def _drop(self, key: str) -> None:
+        item = self._items.pop(key, None)
+        if item is not None:
+            self._bytes -= item[2]
+
+
+local = LocalTier(settings.MEDIA_LOCAL_CACHE_BYTES, settings.MEDIA_LOCAL_CACHE_SECONDS)
+_shared_down_until = 0.0
+
+
+def _shared_failed(action: str) -> None:
+    global _shared_down_until
+    _shared_down_until = time.monotonic() + settings.MEDIA_CACHE_RETRY_SECONDS
+    counters.increment(UNAVAILABLE)
+    logger.warning(
+        "media cache unavailable on %s; serving from storage, next try in %ss",
+        action,
+        settings.MEDIA_CACHE_RETRY_SECONDS,
+        exc_info=True,
+    )
+
+
+def _shared_is_down() -> bool:
+    return time.monotonic() < _shared_down_until
+
+
+def get_shared(key: str) -> Entry | None:
+    """Blocking: call it off the event loop (or use `aget_shared`)."""
+    if _shared_is_down():
+        return None
+    try:
+        value = cache.get(key)
+    except Exception:
+        _shared_failed("get")
+        return None
+    return _remember(key, value)
+
+
+async def aget_shared(key: str) -> Entry | None:
+    """The same read from the event loop. With Redis: one async GET of the entry Django's cache
+    wrote (a thread hop and a sync client per request cost 4x the throughput, bench/README.md).
+    With the in-process cache: a dictionary lookup, done in place."""
+    if _shared_is_down():
+        return None
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return get_shared(key)  # locmem: no I/O
+    try:
+        raw = await _async_redis(backend).get(backend.make_and_validate_key(key))
+    except Exception:
+        _shared_failed("get")
+        return None
+    if raw is None:
+        return None
+    try:
+        # Django's RedisSerializer: integers as digits, everything else pickled (our own Redis only).
+        value = pickle.loads(raw)  # noqa: S301
+    except Exception:
+        logger.warning("unreadable media cache entry %s; treated as a miss", key)
+        return None
+    return _remember(key, value)
+
+
+_async_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _async_redis(backend: RedisCache):
+    """One asyncio Redis client per event loop (they cannot be shared between loops)."""
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(loop)
+    if client is None:
+        servers = backend._servers  # LOCATION as a list; the first is the primary
+        client = redis.asyncio.Redis.from_url(
+            servers[0],
+            socket_timeout=settings.CACHE_SOCKET_TIMEOUT_SECONDS,
+            socket_connect_timeout=settings.CACHE_SOCKET_TIMEOUT_SECONDS,
+        )
+        _async_clients[loop] = client
+    return client
+
+
+def _remember(key: str, value) -> Entry | None:
+    entry = Entry.from_tuple(value) if value is not None else None
+    if entry is not None and settings.MEDIA_LOCAL_CACHE_BYTES and not key.startswith("avatar:"):
+        local.put(key, entry)
+    return entry
+
+
+def put(key: str, entry: Entry) -> None:
+    """Blocking. Bodies over MEDIA_CACHE_MAX_BYTES are never given here (only their metadata)."""
+    if settings.MEDIA_LOCAL_CACHE_BYTES and not key.startswith("avatar:"):
+        local.put(key, entry)
+    if _shared_is_down():
+        return
+    try:
+        cache.set(key, entry.as_tuple(), entry.max_age)
+    except Exception:
+        _shared_failed("set")
+
+
+def _delete(keys: list[str]) -> None:
+    for key in keys:
+        local.discard(key)
+    try:
+        cache.delete_many(keys)
+    except Exception:
+        logger.warning("media cache unavailable: %s not invalidated (they expire on their own)", keys)
+        counters.increment(UNAVAILABLE)
+
+
+def invalidate_avatar(conversation_id) -> None:
+    _delete([cache_key(conversation_id, signing.AVATAR)])
+
+
+def forget_attachment(attachment_id) -> None:
+    """Call when an attachment is deleted (other processes' local tiers drop it within their TTL)."""
+    _delete([cache_key(attachment_id, variant) for variant in signing.VARIANTS])
+
+
+def _reset_on_settings_change(setting, **kwargs) -> None:
+    global _shared_down_until
+    if setting == "CACHES":
+        _async_clients.clear()
+    if setting in {"MEDIA_LOCAL_CACHE_BYTES", "MEDIA_LOCAL_CACHE_SECONDS", "CACHES"}:
+        local.max_bytes, local.ttl = settings.MEDIA_LOCAL_CACHE_BYTES, settings.MEDIA_LOCAL_CACHE_SECONDS
+        local.clear()
+        _shared_down_until = 0.0
+
+
+setting_changed.connect(_reset_on_settings_change)
