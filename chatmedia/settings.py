@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from chatmedia.media import kinds as media_kinds
 from chatmedia.media.storage.config import local_storage_setting, s3_storage_setting
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -355,44 +356,16 @@ UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 8 * 1024 * 1024)
 
 # --- media processing (chatmedia.media.policy; every limit has a name and a safe default) -------------
 _MB = 1024 * 1024
-# Largest file per category, in both directions (seed: image 10 MB, audio 16 MB, document 25 MB,
-# video 50 MB). Override one with e.g. MEDIA_MAX_BYTES_DOCUMENT=52428800.
+# Per kind (chatmedia/media/kinds.py holds each kind's defaults, its allowed types and reasons):
+# - MEDIA_MAX_BYTES_<KIND>: largest file, both directions (e.g. MEDIA_MAX_BYTES_DOCUMENT=52428800);
+# - MEDIA_ALLOWED_TYPES_<KIND>: types detected from the bytes (never declared) accepted, a comma
+#   list (e.g. MEDIA_ALLOWED_TYPES_DOCUMENT="application/pdf,application/zip"); others are `failed`.
 MEDIA_MAX_BYTES = {
-    category: env_int(f"MEDIA_MAX_BYTES_{category.upper()}", default)
-    for category, default in {
-        "image": 10 * _MB,
-        "sticker": 1 * _MB,
-        "audio": 16 * _MB,
-        "voice": 16 * _MB,
-        "video": 50 * _MB,
-        "document": 25 * _MB,
-    }.items()
+    k.name: env_int(f"MEDIA_MAX_BYTES_{k.name.upper()}", k.max_bytes) for k in media_kinds.KINDS
 }
-_IMAGE_TYPES = "image/jpeg,image/png,image/gif,image/webp,image/heic,image/heif"
-_AUDIO_TYPES = "audio/mpeg,audio/ogg,audio/wav,audio/aac,audio/mp4,audio/amr,audio/webm,audio/3gpp"
-_VIDEO_TYPES = "video/mp4,video/quicktime,video/x-msvideo,video/3gpp,video/webm"
-_OFFICE_TYPES = (
-    "application/pdf,text/plain,text/csv,application/rtf,"
-    "application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
-    "application/vnd.ms-excel,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
-    "application/vnd.ms-powerpoint,application/vnd.openxmlformats-officedocument.presentationml.presentation,"
-    "application/vnd.oasis.opendocument.text,application/vnd.oasis.opendocument.spreadsheet,"
-    "application/vnd.oasis.opendocument.presentation"
-)
-# Types (detected from the bytes, never declared) accepted per category; anything else is `failed`.
-# A document may be a photo or a recording sent "as a document" (WhatsApp does that to avoid
-# compression). SVG and HTML are in no list: they carry script. Override with a comma list, e.g.
-# MEDIA_ALLOWED_TYPES_DOCUMENT="application/pdf,application/zip".
 MEDIA_ALLOWED_TYPES = {
-    category: env_list(f"MEDIA_ALLOWED_TYPES_{category.upper()}", default)
-    for category, default in {
-        "image": _IMAGE_TYPES,
-        "sticker": "image/webp,image/png",
-        "audio": _AUDIO_TYPES,
-        "voice": _AUDIO_TYPES,
-        "video": _VIDEO_TYPES,
-        "document": ",".join([_OFFICE_TYPES, _IMAGE_TYPES, _AUDIO_TYPES, _VIDEO_TYPES]),
-    }.items()
+    k.name: env_list(f"MEDIA_ALLOWED_TYPES_{k.name.upper()}", ",".join(k.allowed_types))
+    for k in media_kinds.KINDS
 }
 # Images: largest picture decoded (width x height, read from the header before decoding; bigger
 # files stay downloadable without previews), most frames of an animation kept animated.
@@ -439,18 +412,10 @@ MEDIA_URL_STEP_SECONDS = env_int("MEDIA_URL_STEP_SECONDS", 6 * 3600)
 # Bodies up to this size (thumbs, previews, avatars, short voice notes) are cached whole; larger
 # ones are streamed from storage in MEDIA_STREAM_CHUNK_BYTES chunks and only their metadata is cached.
 MEDIA_CACHE_MAX_BYTES = env_int("MEDIA_CACHE_MAX_BYTES", 512 * 1024)
-# How long our cache and the browser keep a served object, per category (seed: image 7 days,
+# How long our cache and the browser keep a served object, per kind (kinds.py; seed: image 7 days,
 # audio 3 days, document 1 day). Override one with e.g. MEDIA_CACHE_SECONDS_IMAGE=86400.
 MEDIA_CACHE_SECONDS = {
-    category: env_int(f"MEDIA_CACHE_SECONDS_{category.upper()}", default)
-    for category, default in {
-        "image": 7 * 86400,
-        "sticker": 7 * 86400,
-        "video": 3 * 86400,
-        "audio": 3 * 86400,
-        "voice": 3 * 86400,
-        "document": 86400,
-    }.items()
+    k.name: env_int(f"MEDIA_CACHE_SECONDS_{k.name.upper()}", k.cache_seconds) for k in media_kinds.KINDS
 }
 # Per-process tier in front of Redis for the hottest small objects (0 turns it off), and how long an
 # entry stays there (also how long a deleted attachment can still be served by another process).
@@ -522,17 +487,13 @@ AVATAR_REFRESH_MIN_SECONDS = env_int("AVATAR_REFRESH_MIN_SECONDS", 600)
 AVATAR_CACHE_SECONDS = env_int("AVATAR_CACHE_SECONDS", 24 * 3600)
 
 # --- outgoing media: browser uploads and sends to WhatsApp (media.uploads.direct, whatsapp.sending) -----
-# Largest upload per category (WhatsApp's own limits: media 16 MB, documents 100 MB; pictures above
-# WHATSAPP_IMAGE_MAX_BYTES are recompressed before sending, so they may be larger).
+# Largest upload per kind an agent may send (kinds.py: WhatsApp's own limits, media 16 MB, documents
+# 100 MB; pictures above WHATSAPP_IMAGE_MAX_BYTES are recompressed before sending, so they may be
+# larger). Override one with e.g. UPLOAD_MAX_BYTES_VIDEO=8388608.
 UPLOAD_MAX_BYTES = {
-    category: env_int(f"UPLOAD_MAX_BYTES_{category.upper()}", default)
-    for category, default in {
-        "image": 16 * _MB,
-        "audio": 16 * _MB,
-        "voice": 16 * _MB,
-        "video": 16 * _MB,
-        "document": 100 * _MB,
-    }.items()
+    k.name: env_int(f"UPLOAD_MAX_BYTES_{k.name.upper()}", k.upload_max_bytes)
+    for k in media_kinds.KINDS
+    if k.upload_max_bytes is not None
 }
 # Files up to this size are uploaded with one presigned PUT; larger ones in UPLOAD_PART_BYTES parts.
 UPLOAD_MULTIPART_THRESHOLD_BYTES = env_int("UPLOAD_MULTIPART_THRESHOLD_BYTES", 16 * _MB)

@@ -92,3 +92,44 @@ def test_work_is_queued_only_through_jobs():
             if isinstance(node, ast.Attribute) and node.attr in ("delay", "apply_async", "send_task"):
                 queued_directly.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.attr}")
     assert queued_directly == []
+
+
+def test_what_the_isolated_processing_process_imports_never_imports_django():
+    """The analyzers run in a forkserver child that never sets Django up (processing/isolation)."""
+    pure = [
+        ROOT / "media" / "kinds.py",
+        ROOT / "media" / "policy.py",
+        *(
+            ROOT / "media" / "processing" / f"{name}.py"
+            for name in (
+                "inspection",
+                "isolation",
+                "images",
+                "audio",
+                "video",
+                "documents",
+                "renditions",
+                "sniff",
+            )
+        ),
+    ]
+    at_module_level = []
+    for path in pure:
+        for node in ast.parse(path.read_text()).body:
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            at_module_level += [
+                f"{path.relative_to(ROOT)} imports {n}" for n in names if n.split(".")[0] == "django"
+            ]
+            at_module_level += [
+                f"{path.relative_to(ROOT)} imports {n}"
+                for n in names
+                if n.startswith("chatmedia.")
+                and not n.startswith(
+                    ("chatmedia.media.processing", "chatmedia.media.kinds", "chatmedia.media.policy")
+                )
+            ]
+    assert at_module_level == []

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from chatmedia.media import kinds as media_kinds
 from chatmedia.media.models import Blob
 from chatmedia.tenancy.models import Connection, Tenant
 
@@ -169,13 +170,8 @@ class Album(models.Model):
 
 
 class Attachment(models.Model):
-    class Category(models.TextChoices):
-        IMAGE = "image"
-        STICKER = "sticker"
-        AUDIO = "audio"
-        VOICE = "voice"
-        VIDEO = "video"
-        DOCUMENT = "document"
+    # One member per media kind (chatmedia/media/kinds.py): IMAGE = "image", …
+    Category = models.TextChoices("Category", [(name.upper(), name) for name in media_kinds.NAMES])
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -217,11 +213,8 @@ class Attachment(models.Model):
 class Rendition(models.Model):
     """A derived file of an attachment (thumbnail, preview, playable audio, video poster)."""
 
-    class Variant(models.TextChoices):
-        THUMB = "thumb"
-        PREVIEW = "preview"
-        PLAYBACK = "playback"
-        POSTER = "poster"
+    # Every rendition any media kind may have (chatmedia/media/kinds.py): THUMB = "thumb", …
+    Variant = models.TextChoices("Variant", [(name.upper(), name) for name in media_kinds.RENDITIONS])
 
     attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="renditions")
     variant = models.CharField(max_length=16, choices=Variant.choices)

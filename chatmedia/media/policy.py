@@ -1,5 +1,5 @@
-"""What the media pipeline accepts and how far it goes: categories, size limits, allowed types, and
-the budgets of the processing step.
+"""What the media pipeline accepts and how far it goes: categories (the kinds of `kinds`), size
+limits, allowed types, and the budgets of the processing step.
 
 `MediaPolicy` is a plain value built from settings once per job and handed to the processing
 process, which must not import Django. Every field is a named setting (see settings.py).
@@ -9,15 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-CATEGORIES = ("image", "sticker", "audio", "voice", "video", "document")
-CATEGORY_LABELS = {
-    "image": "images",
-    "sticker": "stickers",
-    "audio": "audio files",
-    "voice": "voice notes",
-    "video": "videos",
-    "document": "documents",
-}
+from chatmedia.media import kinds
+
+CATEGORIES = kinds.NAMES
+CATEGORY_LABELS = {kind.name: kind.label for kind in kinds.KINDS}
 
 
 # Refusals of the file itself: fetching or sending the same bytes again gets the same answer, so
@@ -101,10 +96,8 @@ class MediaPolicy:
 
     def category_for(self, mime_type: str) -> str:
         """The category a file of this type belongs to when nobody said (an upload, inspect_media)."""
-        kind = mime_type.split("/", 1)[0]
-        if kind in ("image", "audio", "video") and mime_type in self.allowed_types.get(kind, ()):
-            return kind
-        return "document"
+        kind = kinds.default_for(mime_type).name
+        return kind if mime_type in self.allowed_types.get(kind, ()) else kinds.FALLBACK
 
     def limit_for(self, category: str) -> int:
         return self.max_bytes[category]

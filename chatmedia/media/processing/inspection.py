@@ -17,6 +17,7 @@ import mimetypes
 import os
 from dataclasses import dataclass, field, replace
 
+from chatmedia.media import kinds
 from chatmedia.media.policy import MediaPolicy, Refusal
 from chatmedia.media.processing import isolation
 from chatmedia.media.processing.audio import analyze_audio, to_voice_note
@@ -53,7 +54,7 @@ VAGUE_TYPES = {
     },
     "application/cdfv2": {"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint"},
 }
-_AUDIO_CATEGORIES = ("audio", "voice")
+_AUDIO_CATEGORIES = tuple(kind.name for kind in kinds.KINDS if kind.analyzer == "audio")
 
 
 @dataclass(frozen=True)
@@ -171,23 +172,32 @@ def _analyze_kind(
     out_dir: str,
     declared_duration: float | None,
 ) -> Analysis:
-    kind = mime_type.split("/", 1)[0]
-    if kind == "image":
-        return analyze_image(path, policy, out_dir, sticker=category == "sticker")
-    if kind == "audio":
-        return analyze_audio(
-            path,
-            policy,
-            out_dir,
-            mime_type=mime_type,
-            voice=category == "voice",
-            declared_duration=declared_duration,
-        )
-    if kind == "video":
-        return analyze_video(path, policy, out_dir)
-    if mime_type == "application/pdf":
-        return analyze_pdf(path, policy, out_dir)
-    return Analysis()
+    """The analyzer of the kind the bytes are (a photo sent as a document is read as a photo)."""
+    analyzer = ANALYZERS[kinds.default_for(mime_type).analyzer]
+    return analyzer(path, mime_type, category, policy, out_dir, declared_duration)
+
+
+def _image(path, mime_type, category, policy, out_dir, declared_duration) -> Analysis:
+    return analyze_image(path, policy, out_dir, sticker=category == "sticker")
+
+
+def _audio(path, mime_type, category, policy, out_dir, declared_duration) -> Analysis:
+    voice = category == "voice"
+    return analyze_audio(
+        path, policy, out_dir, mime_type=mime_type, voice=voice, declared_duration=declared_duration
+    )
+
+
+def _video(path, mime_type, category, policy, out_dir, declared_duration) -> Analysis:
+    return analyze_video(path, policy, out_dir)
+
+
+def _document(path, mime_type, category, policy, out_dir, declared_duration) -> Analysis:
+    return analyze_pdf(path, policy, out_dir) if mime_type == "application/pdf" else Analysis()
+
+
+# `MediaKind.analyzer` → what reads the file.
+ANALYZERS = {"image": _image, "audio": _audio, "video": _video, "document": _document}
 
 
 def _refused(screening: Screening, refusal: Refusal) -> Inspection:

@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from chatmedia.chat.models import Attachment, Conversation, Rendition
+from chatmedia.media import kinds
 from chatmedia.media.filenames import extension_for
 from chatmedia.media.models import Blob
 from chatmedia.media.serving import signing
 from chatmedia.media.storage import StorageError, media_storage
-
-_PLAYABLE_CATEGORIES = {Attachment.Category.AUDIO, Attachment.Category.VOICE, Attachment.Category.VIDEO}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +115,7 @@ def _resolve_attachment(tenant_id, attachment_id, variant: str) -> Entry | Refus
             content_type = rendition.blob.content_type
             name = f"{stem}-{variant}{_extension(content_type)}"
             return _entry(tenant_id, rendition.blob, content_type, name, max_age, immutable=True)
-        if not (variant == "playback" and attachment.category in _PLAYABLE_CATEGORIES):
+        if not (variant == "playback" and attachment.category in kinds.PLAYS_ORIGINAL):
             return Refused("no_variant", f"This {attachment.category} has no {variant}.")
     content_type = attachment.mime_type or original.content_type
     name = attachment.file_name or f"{attachment.category}-{str(attachment.id)[:8]}{_extension(content_type)}"

@@ -21,7 +21,9 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-VARIANTS = ("original", "thumb", "preview", "playback", "poster")
+from chatmedia.media import kinds
+
+VARIANTS = kinds.VARIANTS  # the original and every rendition a kind may have
 AVATAR = "avatar"
 _SALT = b"chatmedia.media.signed-url.v1"
 

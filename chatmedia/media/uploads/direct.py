@@ -30,6 +30,7 @@ from django.utils import timezone
 from chatmedia import jobs
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.errors import Refused
+from chatmedia.media import kinds
 from chatmedia.media.filenames import default_file_name, extension_for, safe_file_name
 from chatmedia.media.models import Upload
 from chatmedia.media.policy import CATEGORY_LABELS, MediaPolicy, human_size
@@ -50,7 +51,7 @@ from chatmedia.tenancy.models import Tenant
 
 logger = logging.getLogger(__name__)
 
-UPLOADABLE = ("image", "audio", "voice", "video", "document")
+UPLOADABLE = kinds.UPLOADABLE
 
 
 class UploadRefused(Refused):
