@@ -61,7 +61,7 @@ def purge_attachment_bytes(attachment: Attachment) -> None:
     """Drop the attachment's stored bytes (its own use of them: a blob another row refers to
     stays) and every cached copy. The row stays, without an original or renditions."""
     for rendition in Rendition.objects.filter(attachment=attachment):
-        rendition.delete()  # its blob is released after the commit (media.lifecycle)
+        rendition.delete()  # its blob is released after the commit (media.storage.lifecycle)
     original_id = attachment.original_id
     Attachment.objects.filter(pk=attachment.pk).update(original=None, source={}, metadata={})
     release_later(original_id)

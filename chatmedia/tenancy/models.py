@@ -25,7 +25,7 @@ class Tenant(models.Model):
     slug = models.SlugField(max_length=63, unique=True)
     name = models.CharField(max_length=200)
     storage_quota_bytes = models.BigIntegerField(default=0, help_text="0 = the default quota setting.")
-    # Counted by housekeeping (media.quota.record_usage); quota checks count live.
+    # Counted by housekeeping (media.storage.quota.record_usage); quota checks count live.
     storage_used_bytes = models.BigIntegerField(default=0)
     storage_counted_at = models.DateTimeField(null=True, blank=True)
     # A message the customer deleted for everyone: its bytes are purged at once (0), or kept this

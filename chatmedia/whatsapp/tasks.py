@@ -195,7 +195,7 @@ def _set_avatar(conversation_id, blob, source_hash: str, only_if_unchecked_since
 
 @app.task(bind=True, max_retries=None, name="whatsapp.send_outgoing")
 def send_outgoing(self, attachment_id: str) -> str:
-    """An agent's verified upload → prepared for WhatsApp (media.outgoing) → sent (whatsapp.sending)."""
+    """An agent's verified upload → prepared for WhatsApp (media.processing.outgoing) → sent (whatsapp.sending)."""
     from chatmedia.media.processing import outgoing
     from chatmedia.whatsapp import sending
 
@@ -299,7 +299,7 @@ def send_reaction(self, message_id: str, emoji: str) -> str:
 
 @app.task(bind=True, max_retries=None, name="whatsapp.ingest_webhook")
 def ingest_webhook(self, connection_id: str, body: str, received_at: float | None = None) -> str:
-    """A webhook the web process accepted and queued (whatsapp.webhook_app): stored here. The
+    """A webhook the web process accepted and queued (providers.evolution.webhook_app): stored here. The
     queued copy is the only one, so a database outage is retried for as long as it lasts; what the
     database refuses for its content (DataError, IntegrityError) is not. (Queued before
     connections, the id is a tenant's: its first Evolution connection takes it.)"""

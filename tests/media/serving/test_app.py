@@ -54,7 +54,7 @@ def test_a_deleted_attachment_is_forgotten_by_the_cache(storage, a):
     link = url(a, attachment)
     assert client.get(link).status_code == 200
     assert client.get(link).headers["x-cache"] == "HIT"  # content addressing: nothing expires it
-    attachment.delete()  # media.lifecycle forgets it (and releases its blobs) after the commit
+    attachment.delete()  # media.storage.lifecycle forgets it (and releases its blobs) after the commit
     assert client.get(link).status_code == 404
 
 

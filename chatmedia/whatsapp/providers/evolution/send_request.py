@@ -73,7 +73,7 @@ def build_request(
         audio, transport = _media_reference(
             attachment, settings.EVOLUTION_VOICE_BASE64_MAX_BYTES, tolerant_url=True
         )
-        # Already Ogg/Opus mono 48 kHz (media.outgoing): sent as it is, no second encoding.
+        # Already Ogg/Opus mono 48 kHz (media.processing.outgoing): sent as it is, no second encoding.
         body = {"number": number, "audio": audio, "encoding": False}
         route = "sendWhatsAppAudio"
     else:

@@ -8,7 +8,7 @@ at most WEBHOOK_QUEUE_MAX_BODY_BYTES (every event but inline base64 media), this
 1. finds the connection by id (or a tenant's by slug: the route of before connections), cached
    per process for WEBHOOK_TENANT_CACHE_SECONDS, and checks the secret path segment or the JWT,
    the event segment, and the payload's instance — the same rules, answers and code
-   (`whatsapp.webhook`) as the Django view;
+   (`webhook`) as the Django view;
 2. reads the body with its limit and parses it (shapes we do not know: 200 and ignored, as there);
 3. publishes it to the broker as the `whatsapp.ingest_webhook` task (publisher confirms on
    RabbitMQ: the answer waits until the broker has it) and answers 200 `{"ok": true, "queued": true}`.
