@@ -1,6 +1,6 @@
 """The typed items a webhook becomes (each provider's `payloads` makes them, `ingest` and
-`actions` store them): a message, a reaction, an edit, a revoke, an album's announcement, a receipt, a contact or
-group change, or `Ignored` with its reason. Plain data: no parsing, no I/O."""
+`actions` store them): a message, a reaction, an edit, a revoke, an album's announcement, a
+receipt, a contact or group change, or `Ignored` with its reason. Plain data: no parsing, no I/O."""
 
 from __future__ import annotations
 

@@ -195,7 +195,8 @@ def _set_avatar(conversation_id, blob, source_hash: str, only_if_unchecked_since
 
 @app.task(bind=True, max_retries=None, name="whatsapp.send_outgoing")
 def send_outgoing(self, attachment_id: str) -> str:
-    """An agent's verified upload → prepared for WhatsApp (media.processing.outgoing) → sent (whatsapp.sending)."""
+    """An agent's verified upload → prepared for WhatsApp (media.processing.outgoing) → sent
+    (whatsapp.sending)."""
     from chatmedia.media.processing import outgoing
     from chatmedia.whatsapp import sending
 
