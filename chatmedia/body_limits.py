@@ -28,6 +28,8 @@ def read_body(request, limit: int) -> bytes | None:
 
 
 def _limit_for(path: str) -> int | None:
+    if path.startswith("/webhooks/cloud/"):  # media comes by id: Meta's bodies are small
+        return settings.CLOUD_WEBHOOK_MAX_BODY_BYTES
     if path.startswith("/webhooks/"):
         return settings.WEBHOOK_MAX_BODY_BYTES
     if path.startswith("/uploads/local/"):  # one PUT of a whole small file, or one part of a big one

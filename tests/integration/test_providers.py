@@ -98,3 +98,24 @@ def test_a_text_on_the_cloud_number_is_sent_by_the_worker_and_moves_forward(
         sent["type"] == "text" and sent["text"]["body"] == "Seu pedido saiu" and sent["to"] == "5511966665555"
     )
     assert Message.objects.get(pk=message_id).wa_message_id == sent["id"]
+
+
+def test_an_oversized_cloud_webhook_is_refused_before_it_is_read(live, member_a, fake_graph_server):
+    import socket
+
+    cloud = cloud_number(member_a, fake_graph_server)
+    # Meta's bodies are small (media comes by id): over CLOUD_WEBHOOK_MAX_BODY_BYTES is 413 at
+    # once, well below the Evolution limit that inline base64 needs.
+    from django.conf import settings
+
+    size = settings.CLOUD_WEBHOOK_MAX_BODY_BYTES + 1  # the web process has the same environment
+    assert size < settings.WEBHOOK_MAX_BODY_BYTES
+    with socket.create_connection(("127.0.0.1", live.port), timeout=10) as connection:
+        connection.sendall(
+            f"POST /webhooks/cloud/{cloud.id}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: application/json\r\nX-Hub-Signature-256: sha256=00\r\n"
+            f"Content-Length: {size}\r\n\r\n".encode()
+        )
+        answer = connection.recv(4096).decode()
+    assert answer.startswith("HTTP/1.1 413"), answer
+    assert not Message.objects.filter(conversation__connection=cloud).exists()

@@ -298,3 +298,13 @@ def test_statuses_move_a_send_forward(cloud_agent, graph, deliver, queued):
         assert deliver(graph.status(sent["id"], status, sent["to"])).status_code == 200
     message.refresh_from_db()
     assert message.status == "read"
+
+
+def test_a_body_over_the_cloud_limit_is_413_and_nothing_is_stored(graph, cloud, deliver, queued, settings):
+    payload = graph.message("text", CUSTOMER, text="x" * 5000)
+    settings.CLOUD_WEBHOOK_MAX_BODY_BYTES = 4096
+    answer = deliver(payload)  # correctly signed: only its size is wrong
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "too_large"
+    assert not Message.objects.exists()
+    settings.CLOUD_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
+    assert deliver(payload).status_code == 200 and Message.objects.count() == 1
