@@ -1,7 +1,9 @@
 """The web chat in a real browser: Playwright drives Debian's Chromium against the live system
-(uvicorn + worker, the stack under test) and the fake Evolution API. The scenarios are in
-frontend/e2e/ (incoming.spec.ts, sending.spec.ts); this test starts everything they need, runs
-them, and fails with Playwright's report when one fails. Screenshots land in frontend/e2e-artifacts/<stack>/.
+(uvicorn + worker, the stack under test), the fake Evolution API and the fake Graph API. The
+scenarios are in frontend/e2e/: incoming, sending, history and numbers on the Evolution number,
+cloud.spec.ts the same web chat on a Cloud API number. This test starts everything they need,
+runs them, and fails with Playwright's report when one fails. Screenshots land in
+frontend/e2e-artifacts/<stack>/.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ def test_web_chat_in_chromium(
     user.set_password(PASSWORD)
     user.save()
     # Evolution's side: sends are echoed by `send.message`; receipts come when a test asks.
+    # Meta's side (frontend/e2e/cloud.spec.ts): the fake Graph API posts to the Cloud number's
+    # webhook; statuses of our sends come when a test asks (a closed window fails at once).
+    graph.state.webhook_url = f"{live.url}/webhooks/cloud/{cloud.id}/"
+    graph.state.statuses_after_send = False
     fake_whatsapp_server.state.webhook_url = member.webhook_url(live)
     stack = os.environ.get("CHATMEDIA_TEST_STACK", "embedded")
     artifacts = FRONTEND / "e2e-artifacts" / stack
@@ -70,6 +76,7 @@ def test_web_chat_in_chromium(
         "E2E_ARTIFACTS": str(artifacts),
         "E2E_STORAGE": "s3" if settings.S3_BUCKET else "local",
         "E2E_CLOUD_WEBHOOK_URL": f"{live.url}/webhooks/cloud/{cloud.id}/",
+        "E2E_GRAPH_URL": graph.url,
         "E2E_CLOUD_APP_SECRET": graph.state.app_secret,
         "E2E_CLOUD_PHONE_NUMBER_ID": graph.state.phone_number_id,
         "E2E_CLOUD_IMAGE_ID": image_id,

@@ -10,7 +10,12 @@ payload `field: messages`, reference/media, reference/messages; Graph API v21.0)
   messages: [{id: "wamid.…"}]}`; then, like Meta, `statuses` webhooks (sent, delivered) — or `failed`
   with error 131047 when the customer's 24-hour window is closed (`close_window(number)`);
 - faults per route (`fail(route, "401" | "5xx" | "timeout")`);
-- webhooks it posts are signed `X-Hub-Signature-256` with the app secret, like Meta's.
+- webhooks it posts are signed `X-Hub-Signature-256` with the app secret, like Meta's;
+- a control API for the browser e2e (`/__fake/…`, never part of Meta's): `POST incoming` (a
+  customer's message of a kind, with the real bytes of fixtures/wa-media, signed and posted to
+  `webhook_url`), `GET sent` (what was sent, with each uploaded file's type, size and first bytes),
+  `POST status` (a status webhook for one of our sends), `POST window` (close a customer's
+  24-hour window).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 
@@ -35,6 +41,16 @@ DEFAULT_TOKEN = "EAAG-fake-access-token"  # noqa: S105 - a test double's fixed c
 DEFAULT_APP_SECRET = "fake-meta-app-secret"  # noqa: S105
 DEFAULT_PHONE_NUMBER_ID = "106540352242922"
 ROUTES = ("media_info", "media_download", "upload", "messages")
+WA_MEDIA = Path(__file__).resolve().parents[2] / "fixtures" / "wa-media"
+# `POST /__fake/incoming` kinds → (Meta's message type, wa-media vector, extra fields of the node).
+INCOMING_MEDIA = {
+    "image": ("image", "image-01", {"caption": "Foto do pedido"}),
+    "voice": ("audio", "ptt-01", {"voice": True}),
+    "audio": ("audio", "audio-01", {}),
+    "document": ("document", "document-01", {"filename": "Boleto outubro.pdf", "caption": "Segue o boleto"}),
+    "video": ("video", "video-01", {"caption": "Vídeo da instalação"}),
+    "sticker": ("sticker", "sticker-01", {"animated": False}),
+}
 WINDOW_CLOSED = (
     "Message failed to send because more than 24 hours have passed since the customer last replied "
     "to this number."
@@ -123,6 +139,8 @@ def _handler(fake: FakeGraph):
 
         def do_GET(self):
             path = self.path.split("?")[0]
+            if path == "/__fake/sent":
+                return self._json(200, fake.sent_summary())
             if path.startswith("/media-download/"):
                 if self._fault("media_download") or not self._authorized():
                     return
@@ -160,6 +178,8 @@ def _handler(fake: FakeGraph):
             parts = self.path.split("?")[0].strip("/").split("/")
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
+            if parts[0] == "__fake" and len(parts) == 2:
+                return self._control(parts[1], json.loads(body or b"{}"))
             if len(parts) != 3 or parts[0] != VERSION or parts[1] != state.phone_number_id:
                 return self._error(400, 100, "Unsupported post request", "GraphMethodException")
             if parts[2] == "media":
@@ -170,6 +190,20 @@ def _handler(fake: FakeGraph):
                 if self._fault("messages") or not self._authorized():
                     return
                 return self._message(body)
+            self._send(404, b"")
+
+        def _control(self, action: str, request: dict):
+            try:
+                if action == "incoming":
+                    return self._json(200, fake.customer_sends(**request))
+                if action == "status":
+                    payload = fake.status(request["id"], request["status"], request["recipient"])
+                    return self._json(200, {"webhook": fake.post(payload).status_code})
+                if action == "window":
+                    fake.close_window(str(request["number"]))
+                    return self._json(200, {"closed": request["number"]})
+            except (KeyError, TypeError, httpx.HTTPError) as exc:
+                return self._json(400, {"error": f"{type(exc).__name__}: {exc}"})
             self._send(404, b"")
 
         def _upload(self, body: bytes):
@@ -363,6 +397,48 @@ class FakeGraph:
         body = json.dumps(payload).encode()
         headers = {"Content-Type": "application/json", "X-Hub-Signature-256": self.sign(body, secret)}
         return httpx.post(url or self.state.webhook_url, content=body, headers=headers, timeout=30)
+
+    def customer_sends(self, kind: str, sender: str, name: str = "Cliente", **extra) -> dict:
+        """A customer's message of `kind` (text, reply, reaction or a media kind, with the real
+        bytes of a wa-media vector), signed and posted to `state.webhook_url`."""
+        if kind in INCOMING_MEDIA:
+            meta_kind, vector_id, fields = INCOMING_MEDIA[kind]
+            vector = next(v for v in self._vectors() if v["id"] == vector_id)
+            data = (WA_MEDIA / vector["plaintext_file"]).read_bytes()
+            mime_type = (
+                vector["mimetype"].split(";")[0].strip() if meta_kind != "audio" else vector["mimetype"]
+            )
+            payload = self.message(
+                meta_kind, sender, name, data=data, mime_type=mime_type, **{**fields, **extra}
+            )
+        elif kind == "reply":
+            context = {"from": self.state.display_phone_number, "id": extra.pop("message_id")}
+            payload = self.message("text", sender, name, context=context, **extra)
+        else:
+            payload = self.message(kind, sender, name, **extra)
+        wa_id = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+        return {"webhook": self.post(payload).status_code, "id": wa_id}
+
+    @staticmethod
+    def _vectors() -> list[dict]:
+        return json.loads((WA_MEDIA / "manifest.json").read_text())["vectors"]
+
+    def sent_summary(self) -> list[dict]:
+        """`sent`, each uploaded file described (type, size, first four bytes as text)."""
+        summary = []
+        with self.state.lock:
+            for request in self.state.sent:
+                entry = dict(request)
+                node = request.get(request.get("type"))
+                media = self.state.media.get(node.get("id")) if isinstance(node, dict) else None
+                if media is not None:
+                    entry["media"] = {
+                        "mime_type": media.mime_type,
+                        "size": len(media.data),
+                        "magic": media.data[:4].decode("latin-1"),
+                    }
+                summary.append(entry)
+        return summary
 
     def after_send(self, wa_id: str, to: str) -> None:
         time.sleep(0.05)
