@@ -503,6 +503,16 @@ UPLOAD_URL_TTL_SECONDS = env_int("UPLOAD_URL_TTL_SECONDS", 3600)
 UPLOAD_ABANDONED_AFTER_SECONDS = env_int("UPLOAD_ABANDONED_AFTER_SECONDS", 6 * 3600)
 # Bytes read from the start of an uploaded object to check its real type at completion.
 UPLOAD_SNIFF_BYTES = env_int("UPLOAD_SNIFF_BYTES", 64 * 1024)
+# The conversation's gallery (chat.gallery): at most this many files, adding up to at most this
+# many bytes, go in one zip download (streamed in constant memory; the limits bound one request's
+# time and a tab left downloading), and at most this many links are listed per message.
+GALLERY_ZIP_MAX_FILES = env_int("GALLERY_ZIP_MAX_FILES", 500)
+GALLERY_ZIP_MAX_BYTES = env_int("GALLERY_ZIP_MAX_BYTES", 2 * 1024 * _MB)
+GALLERY_LINKS_PER_MESSAGE_MAX = env_int("GALLERY_LINKS_PER_MESSAGE_MAX", 20)
+# Forwarding (chat.forward): at most this many messages to at most this many chats at once (WhatsApp's
+# own limit is five chats per forward, against spreading chains).
+FORWARD_MAX_MESSAGES = env_int("FORWARD_MAX_MESSAGES", 30)
+FORWARD_MAX_CONVERSATIONS = env_int("FORWARD_MAX_CONVERSATIONS", 5)
 # Longest caption (WhatsApp's limit is 1024 characters).
 UPLOAD_CAPTION_MAX_CHARS = env_int("UPLOAD_CAPTION_MAX_CHARS", 1024)
 # Longest text message an agent may send (WhatsApp itself allows about 65 000).

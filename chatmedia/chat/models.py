@@ -36,6 +36,9 @@ class Conversation(models.Model):
     avatar_checked_at = models.DateTimeField(null=True, blank=True)
     avatar_updated_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(default=timezone.now)
+    # When the team last saw this chat in the web chat: incoming messages that arrived after it
+    # are unread (shared by the tenant's agents, as one inbox). Null: nothing was ever read.
+    agent_read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -84,6 +87,12 @@ class Message(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
+    # When each state was reached (the message's info: sent, delivered, read, played); a state
+    # skipped (a read receipt before the delivery one) takes the time of the one that implied it.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    played_at = models.DateTimeField(null=True, blank=True)
     # When WhatsApp says it was sent (messageTimestamp); the chat is ordered by it.
     timestamp = models.DateTimeField(default=timezone.now)
     # When we learned of it: for an incoming message, when its webhook arrived (not when a worker

@@ -43,3 +43,7 @@ class ConversationPagination(NewestFirstCursorPagination):
 
 class MessagePagination(NewestFirstCursorPagination):
     ordering = NEWEST_FIRST
+
+
+class GalleryPagination(NewestFirstCursorPagination):
+    ordering = ("-created_at", "-id")

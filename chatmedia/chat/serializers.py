@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Subquery
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chatmedia.chat import unread
 from chatmedia.chat.models import NEWEST_FIRST, Album, Attachment, Conversation, Message
 from chatmedia.media.serving import signing
 from chatmedia.whatsapp.recovery import can_fetch_again
@@ -130,6 +131,7 @@ class ConversationSerializer(serializers.ModelSerializer):
     connection = serializers.UUIDField(source="connection_id", read_only=True)  # a str in events too
     avatar_url = serializers.SerializerMethodField()
     last_message = serializers.SerializerMethodField()
+    unread_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Conversation
@@ -146,7 +148,14 @@ class ConversationSerializer(serializers.ModelSerializer):
             "last_activity_at",
             "created_at",
             "last_message",
+            "unread_count",
+            "agent_read_at",
         ]
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_unread_count(self, obj) -> int:
+        """Incoming messages that arrived after the team last saw the chat (chat.unread)."""
+        return unread.unread_count(obj)
 
     @extend_schema_field(LastMessageSerializer(allow_null=True))
     def get_last_message(self, obj) -> dict | None:
@@ -326,6 +335,10 @@ class MessageSerializer(serializers.ModelSerializer):
             "text",
             "status",
             "error",
+            "sent_at",
+            "delivered_at",
+            "read_at",
+            "played_at",
             "timestamp",
             "created_at",
             "attachments",
@@ -385,3 +398,42 @@ class MessageSerializer(serializers.ModelSerializer):
             for attachment in data["attachments"]:
                 attachment.update(urls={}, file_name="", metadata={}, error=None)
         return data
+
+
+class GalleryItemSerializer(serializers.Serializer):
+    """One entry of a conversation's gallery: a file (with its message) or a message's links."""
+
+    id = serializers.UUIDField(help_text="the attachment's id, or the message's for links")
+    message = serializers.UUIDField()
+    timestamp = serializers.DateTimeField()
+    direction = serializers.CharField()
+    attachment = AttachmentSerializer(allow_null=True)
+    links = serializers.ListField(child=serializers.CharField())
+    text = serializers.CharField()
+
+
+def gallery_file(attachment: Attachment) -> dict:
+    message = attachment.message
+    return {
+        "id": attachment.pk,
+        "message": message.pk,
+        "timestamp": message.timestamp,
+        "direction": message.direction,
+        "attachment": attachment,
+        "links": [],
+        "text": message.text,
+    }
+
+
+def gallery_links(message: Message) -> dict:
+    from chatmedia.chat.gallery import links_in
+
+    return {
+        "id": message.pk,
+        "message": message.pk,
+        "timestamp": message.timestamp,
+        "direction": message.direction,
+        "attachment": None,
+        "links": links_in(message.text),
+        "text": message.text,
+    }

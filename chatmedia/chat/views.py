@@ -7,6 +7,7 @@ import uuid
 from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,18 +16,24 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatmedia.chat import compose
+from chatmedia.chat import compose, forward, gallery, unread
 from chatmedia.chat.models import Attachment, Conversation, Message
-from chatmedia.chat.pagination import ConversationPagination, MessagePagination
+from chatmedia.chat.pagination import ConversationPagination, GalleryPagination, MessagePagination
 from chatmedia.chat.serializers import (
     AttachmentSerializer,
     ConversationSerializer,
     EditSerializer,
+    GalleryItemSerializer,
     MessageSerializer,
+    gallery_file,
+    gallery_links,
     with_last_messages,
     with_message_context,
 )
-from chatmedia.errors import error_response
+from chatmedia.errors import Refused, error_response
+from chatmedia.media.filenames import extension_for
+from chatmedia.media.serving import archive
+from chatmedia.media.serving.delivery import content_disposition
 from chatmedia.media.storage import media_storage
 from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin
 from chatmedia.whatsapp import recovery, sending
@@ -58,12 +65,117 @@ class ConversationList(TenantScopedMixin, generics.ListAPIView):
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        return with_last_messages(page) if page is not None else None
+        return unread.with_unread_counts(with_last_messages(page)) if page is not None else None
 
 
 class ConversationDetail(TenantScopedMixin, generics.RetrieveAPIView):
     queryset = Conversation.objects.all()
     serializer_class = ConversationSerializer
+
+
+class ConversationRead(TenantScopedMixin, APIView):
+    """POST: the team has seen this chat (the web chat says so while it is open): its unread count
+    becomes 0 for every agent (`conversation.updated`)."""
+
+    @extend_schema(request=None, responses={200: ConversationSerializer})
+    def post(self, request, pk):
+        conversation = unread.mark_read(self.tenant, pk)
+        return Response(ConversationSerializer(conversation).data)
+
+
+class GalleryList(TenantScopedMixin, generics.ListAPIView):
+    """GET `?tab=media|documents|audio|links`: the chat's files of that tab (or its messages with
+    links), newest first, cursor-paginated (chat.gallery)."""
+
+    serializer_class = GalleryItemSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("tab", OpenApiTypes.STR, enum=list(gallery.TABS), required=True)],
+        responses=GalleryItemSerializer(many=True),
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @property
+    def tab(self) -> str:
+        return self.request.query_params.get("tab", "")
+
+    @property
+    def pagination_class(self):
+        return MessagePagination if self.tab == "links" else GalleryPagination
+
+    def get_queryset(self):
+        conversation = get_object_or_404(self.scoped(Conversation.objects.all()), pk=self.kwargs["pk"])
+        if self.tab == "links":
+            return gallery.link_messages(conversation)
+        return gallery.files(conversation, self.tab)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        shape = gallery_links if self.tab == "links" else gallery_file
+        return self.get_paginated_response([GalleryItemSerializer(shape(item)).data for item in page])
+
+
+class GalleryZip(TenantScopedMixin, APIView):
+    """GET `?ids=<attachment>,<attachment>…`: those files of the chat as one zip, streamed in
+    constant memory with its exact length (media.serving.archive); at most GALLERY_ZIP_MAX_FILES
+    files and GALLERY_ZIP_MAX_BYTES bytes."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("ids", OpenApiTypes.STR, description="attachment ids, comma-separated")],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, pk):
+        conversation = get_object_or_404(self.scoped(Conversation.objects.all()), pk=pk)
+        ids = []
+        for raw in request.query_params.get("ids", "").split(","):
+            try:
+                ids.append(uuid.UUID(raw.strip()))
+            except ValueError:
+                if raw.strip():
+                    raise Refused(400, "bad_id", f"{raw.strip()[:40]!r} is not a file id") from None
+        chosen = gallery.for_zip(self.tenant, conversation.pk, ids)
+        members = [
+            archive.Member(
+                a.file_name or f"{a.category}-{str(a.pk)[:8]}{extension_for(a.mime_type)}",
+                a.original.storage_key,
+                a.original.size,
+            )
+            for a in chosen
+        ]
+        stream = archive.zip_of(members)
+        response = StreamingHttpResponse(iter(stream), content_type="application/zip")
+        response["Content-Length"] = str(len(stream))
+        day = timezone.localtime().strftime("%Y-%m-%d")
+        response["Content-Disposition"] = content_disposition("application/zip", f"conversa-{day}.zip")
+        response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class ForwardSerializer(serializers.Serializer):
+    messages = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=1000)
+    conversations = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=1000)
+
+
+class MessageForward(TenantScopedMixin, APIView):
+    """POST {"messages": [...], "conversations": [...]}: forward those messages to those chats of the
+    tenant (any number, any provider); the stored files are reused, nothing uploads again
+    (chat.forward). 201 with the new messages, `processing`; then their `message.status` events."""
+
+    @extend_schema(request=ForwardSerializer, responses={201: MessageSerializer(many=True)})
+    def post(self, request):
+        asked = ForwardSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        made = forward.forward(
+            self.tenant, asked.validated_data["messages"], asked.validated_data["conversations"]
+        )
+        messages = Message.objects.filter(pk__in=[m.pk for m in made]).prefetch_related(
+            "attachments__renditions", "reactions"
+        )
+        by_id = {m.pk: m for m in messages}
+        ordered = with_message_context([by_id[m.pk] for m in made])
+        return Response(MessageSerializer(ordered, many=True).data, status=201)
 
 
 class NewTextSerializer(serializers.Serializer):

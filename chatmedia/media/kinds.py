@@ -137,6 +137,14 @@ RENDITIONS: tuple[str, ...] = tuple(dict.fromkeys(v for k in KINDS for v in k.re
 VARIANTS: tuple[str, ...] = ("original", *RENDITIONS)
 
 
+# The gallery's tabs (the conversation's side panel): which kinds each shows, by what reads them.
+GALLERY_TABS: dict[str, tuple[str, ...]] = {
+    "media": tuple(k.name for k in KINDS if k.analyzer in ("image", "video")),
+    "documents": tuple(k.name for k in KINDS if k.analyzer == "document"),
+    "audio": tuple(k.name for k in KINDS if k.analyzer == "audio"),
+}
+
+
 def of(name: str) -> MediaKind:
     return BY_NAME[name]
 

@@ -155,7 +155,18 @@ def message_status(message) -> None:
     from chatmedia.chat.serializers import MessageSerializer
 
     data = MessageSerializer(message).data
-    payload = {key: data[key] for key in ("id", "conversation", "wa_message_id", "status", "error")}
+    keys = (
+        "id",
+        "conversation",
+        "wa_message_id",
+        "status",
+        "error",
+        "sent_at",
+        "delivered_at",
+        "read_at",
+        "played_at",
+    )
+    payload = {key: data[key] for key in keys}
     publish(message.tenant_id, message.conversation_id, MESSAGE_STATUS, payload)
 
 

@@ -87,7 +87,14 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    fields = ["slug", "name", "storage_quota_bytes", "deleted_media_retention_days", "store_view_once_media"]
+    fields = [
+        "slug",
+        "name",
+        "time_zone",
+        "storage_quota_bytes",
+        "deleted_media_retention_days",
+        "store_view_once_media",
+    ]
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]
     inlines = [ConnectionInline, MembershipInline]

@@ -11,13 +11,26 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
 def new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. America/Sao_Paulo)") from exc
 
 
 class Tenant(models.Model):
@@ -34,6 +47,8 @@ class Tenant(models.Model):
     # View-once media: stored and shown blurred behind a tap that records who opened it (True), or
     # never stored (False: the agent sees that a view-once file came, not the file).
     store_view_once_media = models.BooleanField(default=True)
+    # Where the team works: the web chat's dates ("Hoje", "Ontem", weekdays) are in this zone.
+    time_zone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

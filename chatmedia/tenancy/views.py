@@ -15,7 +15,8 @@ from chatmedia.tenancy.scoping import TenantScopedMixin
 class TenantRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tenant
-        fields = ["id", "slug", "name"]
+        # time_zone: the web chat's dates (Hoje, Ontem, weekdays) are in it.
+        fields = ["id", "slug", "name", "time_zone"]
 
 
 class MeSerializer(serializers.Serializer):

@@ -289,6 +289,8 @@ def record_message(
                     author_name=incoming.author_name,
                     text=incoming.text,
                     status=Message.Status.SENT if incoming.from_me else Message.Status.DELIVERED,
+                    # Sent from the phone (or another client): WhatsApp's timestamp says when.
+                    sent_at=incoming.timestamp if incoming.from_me else None,
                     timestamp=incoming.timestamp,
                     created_at=received_at or timezone.now(),
                     **_history_fields(incoming),

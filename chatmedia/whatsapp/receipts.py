@@ -13,6 +13,7 @@ then sees the other, and the receipt is never left waiting for a message that is
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from chatmedia.chat import status as message_status
 from chatmedia.chat.models import Message
@@ -20,18 +21,21 @@ from chatmedia.realtime import events
 from chatmedia.whatsapp.models import EarlyReceipt
 
 
-def advance(message: Message, new_status: str, error: tuple[str, str] | None = None) -> bool:
+def advance(message: Message, new_status: str, error: tuple[str, str] | None = None, at=None) -> bool:
     """Move `message` to `new_status` unless it is already there or further (then False).
-    `error`: why it failed (code, message), when the provider said."""
+    `error`: why it failed (code, message), when the provider said; `at`: when the receipt came."""
     fields = {"status": new_status}
     if new_status == Message.Status.FAILED and error:
         fields.update(error_code=error[0][:64], error_message=error[1][:500])
+    times = message_status.stamps(new_status, at or timezone.now())
     updated = Message.objects.filter(
         pk=message.pk, status__in=message_status.replaceable_by(new_status)
-    ).update(**fields)
+    ).update(**fields, **times)
     if updated:
         for name, value in fields.items():
             setattr(message, name, value)
+        if times:
+            message.refresh_from_db(fields=list(times))
         events.message_status(message)
     return bool(updated)
 
@@ -91,7 +95,7 @@ def _apply(message: Message) -> None:
         from_me=message.direction == Message.Direction.OUTGOING,
     ).first()
     if receipt is not None:
-        advance(message, receipt.status)
+        advance(message, receipt.status, at=receipt.received_at)
         receipt.delete()
 
 

@@ -228,6 +228,9 @@ def confirm(message_id, wa_message_id: str | None) -> bool:
             message.status = Message.Status.SENT
             message.error_code = message.error_message = ""
             fields += ["status", "error_code", "error_message"]
+            if message.sent_at is None:
+                message.sent_at = timezone.now()
+                fields.append("sent_at")
         if "status" in fields:
             kind = _message_kind(message)
             transaction.on_commit(lambda: metrics.SENDS.labels(kind, "sent").inc())

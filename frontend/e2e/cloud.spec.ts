@@ -6,7 +6,7 @@
 // note sent, a reaction sent, and the 24-hour window. Screenshots in $E2E_ARTIFACTS.
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test'
 import path from 'node:path'
-import { FILES, imageLoaded, login, messages, shot } from './helpers'
+import { FILES, imageLoaded, login, messages, sendReviewed, shot } from './helpers'
 
 const GRAPH = process.env.E2E_GRAPH_URL!
 
@@ -117,6 +117,7 @@ test.describe('on a Cloud API number', () => {
     const number = await cloudChat(page, request, 'Cliente Oficial Arquivo')
     await page.getByLabel('Digite uma mensagem').fill('Segue a proposta')
     await page.getByTestId('file-input-document').setInputFiles(path.join(FILES, 'slow-10mb.pdf'))
+    await sendReviewed(page, 1)
     await expect(mine(page).getByTestId('status')).toHaveAttribute('data-state', 'sent', { timeout: 60_000 })
     await page.getByRole('button', { name: 'Gravar mensagem de voz' }).click()
     await expect(page.getByTestId('recording-time')).toHaveText('0:02', { timeout: 10_000 })

@@ -100,3 +100,12 @@ export async function imageLoaded(page: Page, selector: string) {
     .poll(() => page.locator(selector).first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
     .toBeGreaterThan(0)
 }
+
+/** Files chosen go to review first (ReviewTray); "Enviar" sends them. */
+export async function sendReviewed(page: Page, count?: number) {
+  const tray = page.getByTestId('review-tray')
+  await expect(tray).toBeVisible()
+  if (count !== undefined) await expect(tray.getByTestId('review-item')).toHaveCount(count)
+  await page.getByTestId('review-send').click()
+  await expect(tray).toHaveCount(0)
+}

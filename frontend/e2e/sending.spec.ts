@@ -14,6 +14,7 @@ import {
   newJid,
   openChat,
   receipt,
+  sendReviewed,
   sends,
   shot,
 } from './helpers'
@@ -60,6 +61,8 @@ test.describe('sending', () => {
     })
     await page.getByLabel('Digite uma mensagem').fill('Segue o contrato assinado')
     await page.getByTestId('file-input-document').setInputFiles(path.join(FILES, 'contract-25mb.pdf'))
+    await expect(page.getByLabel('Legenda de contract-25mb.pdf')).toHaveValue('Segue o contrato assinado')
+    await sendReviewed(page, 1)
     const mine = page.locator('[data-testid=message][data-direction=out]')
     await expect(mine.getByTestId('status')).toHaveAttribute('data-state', 'sent', { timeout: 60_000 })
     const percents = await page.evaluate(() => [...(window as unknown as { percents: Set<string> }).percents])
@@ -86,6 +89,7 @@ test.describe('sending', () => {
       uploadThroughput: 1024 * 1024, // 1 MB/s: the 10 MB file takes about 10 s
     })
     await page.getByTestId('file-input-document').setInputFiles(path.join(FILES, 'slow-10mb.pdf'))
+    await sendReviewed(page, 1)
     const mine = page.locator('[data-testid=message][data-direction=out]')
     await expect(mine.getByTestId('status')).toHaveAttribute('data-state', 'uploading')
     await expect.poll(async () => parseInt((await mine.getByTestId('upload-percent').textContent()) ?? '0', 10)).toBeGreaterThan(4)
@@ -115,15 +119,18 @@ test.describe('sending', () => {
       if (r.url().includes('/api/uploads/') && r.method() === 'POST') uploadCalls.push(r.url())
     })
     await page.getByTestId('file-input-media').setInputFiles(path.join(FILES, 'too-big.mp4'))
-    const refused = page.getByTestId('upload').filter({ hasText: 'too-big.mp4' })
-    await expect(refused).toHaveAttribute('data-phase', 'failed')
-    await expect(refused.getByTestId('upload-message')).toHaveText(/tem 17,0 MB; o limite para este tipo de arquivo é 16,0 MB/)
+    const refused = page.getByTestId('review-item').filter({ hasText: 'too-big.mp4' })
+    await expect(refused).toHaveAttribute('data-refused', 'true')
+    await expect(refused.getByTestId('review-refused')).toHaveText(/tem 17,0 MB; o limite para este tipo de arquivo é 16,0 MB/)
+    await expect(page.getByTestId('review-send')).toBeDisabled()
     await shot(page, '08-oversize-refused')
+    await page.getByRole('button', { name: 'Cancelar' }).click()
+    await expect(page.getByTestId('review-tray')).toHaveCount(0)
     expect(uploadCalls).toEqual([])
     await expect(page.locator('[data-testid=message][data-direction=out]')).toHaveCount(0)
   })
 
-  test('several pictures dropped at once, and a pasted one, are each sent', async ({ page, request }) => {
+  test('several pictures dropped at once, and a pasted one, are reviewed together and each sent in order', async ({ page, request }) => {
     const jid = await chatWithNewCustomer(page, request, 'Cliente Fotos')
     const pictures = await page.evaluateHandle(async () => {
       const picture = async (name: string, colour: string) => {
@@ -148,16 +155,23 @@ test.describe('sending', () => {
     await expect(page.getByText('Solte os arquivos para enviar')).toBeVisible()
     await shot(page, '14a-drop-zone')
     await page.dispatchEvent('[data-testid=messages]', 'drop', { dataTransfer: drop })
+    await expect(page.getByTestId('review-item')).toHaveCount(2)
     const paste = await pictures.getProperty('paste')
-    await page.getByLabel('Digite uma mensagem').evaluate((textarea, clipboardData) => {
+    await page.getByLabel('Legenda de vermelha.png').evaluate((input, clipboardData) => {
       const event = new ClipboardEvent('paste', { bubbles: true, cancelable: true, clipboardData: clipboardData as DataTransfer })
-      textarea.dispatchEvent(event)
+      input.dispatchEvent(event)
     }, paste)
+    await expect(page.getByTestId('review-item')).toHaveCount(3)
+    await expect(page.getByTestId('review-image')).toHaveCount(3)
+    for (const name of ['vermelha', 'azul', 'colada']) await page.getByLabel(`Legenda de ${name}.png`).fill(`Foto ${name}`)
+    await shot(page, '14c-three-pictures-in-review')
+    await sendReviewed(page, 3)
     const mine = page.locator('[data-testid=message][data-direction=out][data-category=image]')
     await expect(mine).toHaveCount(3)
     for (let i = 0; i < 3; i++) await expect(mine.nth(i).getByTestId('status')).toHaveAttribute('data-state', 'sent', { timeout: 60_000 })
     const sentHere = (await sends(request)).filter((s) => s.number === jid)
     expect(sentHere.map((s) => s.mediatype)).toEqual(['image', 'image', 'image'])
+    expect(sentHere.map((s) => s.caption)).toEqual(['Foto vermelha', 'Foto azul', 'Foto colada']) // the order shown
     await imageLoaded(page, '[data-testid=message][data-direction=out] [data-testid=image-thumb]')
     await shot(page, '14b-three-pictures-sent')
   })

@@ -27,6 +27,9 @@ from tests.media import serving_client as media_client
 ENDPOINTS = {
     "conversation-detail": ("conversation", "get"),
     "message-list": ("conversation", "get"),
+    "conversation-read": ("conversation", "post"),
+    "conversation-gallery": ("conversation", "get"),
+    "conversation-zip": ("conversation", "get"),
     "message-detail": ("message", "get"),
     "message-retry": ("message", "post"),
     "message-reactions": ("message", "post"),

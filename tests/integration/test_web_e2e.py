@@ -20,6 +20,7 @@ from django.conf import settings
 from chatmedia.tenancy.models import Membership
 from tests.connections import cloud_on_fake
 from tests.integration.conftest import make_member
+from tests.media import corpus
 from tests.media.upload_client import MiB, pdf_bytes
 from tests.whatsapp.fixtures import VECTORS, plain_bytes
 from tools.live_system import ROOT
@@ -31,11 +32,17 @@ PASSWORD = "e2e-correct-horse-battery"  # a throwaway user of a throwaway databa
 
 @pytest.fixture
 def browser_files(tmp_path):
-    """Files the agent picks: a 25 MB PDF, a 10 MB PDF to cancel, a video over the 16 MB limit."""
+    """Files the agent picks: a 25 MB PDF, a 10 MB PDF to cancel, a video over the 16 MB limit, and
+    a photo, a two-page PDF, a song and a short video to review before sending."""
     files = {
         "contract-25mb.pdf": pdf_bytes(25 * MiB),
         "slow-10mb.pdf": pdf_bytes(10 * MiB),
         "too-big.mp4": b"\x00\x00\x00\x18ftypmp42" + os.urandom(17 * MiB),
+        # reviewed before sending (frontend/e2e/review.spec.ts)
+        "foto-produto.jpg": corpus.jpeg((800, 600)),
+        "proposta.pdf": corpus.pdf(2),
+        "musica.mp3": corpus.tone("mp3", "libmp3lame", seconds=3),
+        "video-curto.mp4": corpus.clip("mp4", seconds=2),
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)

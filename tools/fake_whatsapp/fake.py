@@ -214,7 +214,8 @@ class FakeWhatsApp:
 
     def post_incoming(self, spec: dict) -> dict:
         """A customer writes: post one `messages.upsert` of `spec["kind"]` (a KINDS key) to the
-        webhook, with a fresh id (or `spec["id"]`), now, from `spec["remote_jid"]` when given."""
+        webhook, with a fresh id (or `spec["id"]`), now (or `spec["seconds_ago"]`), from
+        `spec["remote_jid"]` when given; a text says `spec["text"]` when given."""
         if spec["kind"] == "picture":
             return self._post_picture(spec)
         if spec["kind"] in traffic.TRAFFIC_KINDS:
@@ -223,12 +224,15 @@ class FakeWhatsApp:
         if media == "huge-image" and media not in self.state.media:
             self.add_media(media, huge_png(), "image", "image/png")
         message_id = spec.get("id") or f"3A{random.randrange(16**16):016X}"  # noqa: S311
-        changes = {"id": message_id, "timestamp": int(time.time())}
+        # `seconds_ago`: a message the phone sends late (sent then, delivered now), for older days.
+        changes = {"id": message_id, "timestamp": int(time.time()) - int(spec.get("seconds_ago", 0))}
         if spec.get("remote_jid"):
             changes["remote_jid"] = spec["remote_jid"]
         payload = self.webhook(fixture, media, **changes)
         if spec.get("push_name"):
             payload["data"]["pushName"] = spec["push_name"]
+        if "text" in spec and "conversation" in payload["data"]["message"]:
+            payload["data"]["message"]["conversation"] = spec["text"]
         if "caption" in spec:
             node = next(v for k, v in payload["data"]["message"].items() if k.endswith("Message"))
             node["caption"] = spec["caption"]

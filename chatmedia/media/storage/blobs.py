@@ -128,6 +128,12 @@ def settle(*blobs: Blob | None) -> None:
             Blob.objects.filter(pk=blob.pk, reused_at=stamp).update(reused_at=None)
 
 
+def hold(blob_ids) -> set:
+    """In a transaction about to add references to existing blobs (a forward): lock them, so a
+    release waits for the commit and then sees the new references. The ids still there."""
+    return set(Blob.objects.select_for_update().filter(pk__in=list(blob_ids)).values_list("pk", flat=True))
+
+
 def is_referenced(blob: Blob) -> bool:
     from chatmedia.chat.models import Attachment, Conversation, Rendition
 

@@ -1,14 +1,6 @@
 // The one place that talks HTTP to chatmedia: session cookie + CSRF header, JSON errors as ApiFailure.
 import { t } from '../strings'
-import type {
-  Connection,
-  Conversation,
-  Me,
-  Message,
-  Page,
-  StartedUpload,
-  UploadPolicy,
-} from './types'
+import type { Connection, Conversation, GalleryItem, GalleryTab, Me, Message, Page, StartedUpload, UploadPolicy } from './types'
 
 // Conversations per page of the list; more load as the agent scrolls to the end.
 export const CONVERSATIONS_PAGE = 50
@@ -71,6 +63,11 @@ export const api = {
       cursor ?? `/api/conversations/?page_size=${CONVERSATIONS_PAGE}${connection ? `&connection=${encodeURIComponent(connection)}` : ''}`,
     ),
   conversation: (id: string) => request<Conversation>('GET', `/api/conversations/${id}/`),
+  markRead: (id: string) => request<Conversation>('POST', `/api/conversations/${id}/read/`),
+  forward: (messages: string[], conversations: string[]) =>
+    request<Message[]>('POST', '/api/messages/forward/', { messages, conversations }),
+  gallery: (conversation: string, tab: GalleryTab, cursor?: string | null) =>
+    request<Page<GalleryItem>>('GET', cursor ?? `/api/conversations/${conversation}/gallery/?tab=${tab}&page_size=60`),
   messages: (conversation: string, cursor?: string | null) =>
     request<Page<Message>>('GET', cursor ?? `/api/conversations/${conversation}/messages/?page_size=50`),
   sendText: (conversation: string, text: string, replyTo: string | null = null) =>
@@ -101,4 +98,9 @@ export function samePath(url: string | null): string | null {
   if (!url) return null
   const parsed = new URL(url, window.location.origin)
   return parsed.pathname + parsed.search
+}
+
+/** Where the browser downloads chosen files of a chat as one zip (same origin, the session's). */
+export function zipUrl(conversation: string, ids: string[]): string {
+  return `/api/conversations/${conversation}/media.zip?ids=${ids.map(encodeURIComponent).join(',')}`
 }

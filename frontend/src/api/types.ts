@@ -73,6 +73,11 @@ export interface Message {
   text: string
   status: MessageStatus
   error: ApiError | null
+  // when each state was reached (the message's info); null: not (yet) known
+  sent_at: string | null
+  delivered_at: string | null
+  read_at: string | null
+  played_at: string | null
   timestamp: string
   created_at: string
   attachments: Attachment[]
@@ -121,6 +126,20 @@ export interface Conversation {
   last_activity_at: string | null
   created_at: string
   last_message: LastMessage | null
+  unread_count: number // incoming messages the team has not seen (chat.unread)
+  agent_read_at: string | null
+}
+
+/** One entry of a conversation's gallery (GET /api/conversations/<id>/gallery/?tab=…). */
+export type GalleryTab = 'media' | 'documents' | 'audio' | 'links'
+export interface GalleryItem {
+  id: string // the attachment's, or the message's for links
+  message: string
+  timestamp: string
+  direction: 'in' | 'out'
+  attachment: Attachment | null
+  links: string[]
+  text: string
 }
 
 export interface Page<T> {
@@ -132,7 +151,7 @@ export interface Page<T> {
 export interface Me {
   username: string
   role: string
-  tenant: { id: string; slug: string; name: string }
+  tenant: { id: string; slug: string; name: string; time_zone: string }
 }
 
 export interface UploadPolicy {
@@ -160,7 +179,10 @@ export type ChatEvent =
   | { type: 'message.created'; data: Message }
   | {
       type: 'message.status'
-      data: Pick<Message, 'id' | 'conversation' | 'wa_message_id' | 'status' | 'error'>
+      data: Pick<
+        Message,
+        'id' | 'conversation' | 'wa_message_id' | 'status' | 'error' | 'sent_at' | 'delivered_at' | 'read_at' | 'played_at'
+      >
     }
   // without `message`: an outgoing message that never reached WhatsApp was dropped (remove it);
   // with it: deleted for everyone on WhatsApp (show it as deleted)

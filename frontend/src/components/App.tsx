@@ -5,6 +5,7 @@ import { ChatProvider, useChat } from '../state/ChatContext'
 import { useChatSocket } from '../hooks/useChatSocket'
 import { useSelectedConversation } from '../hooks/useSelectedConversation'
 import { guardPageWhileUploading } from '../state/uploads'
+import { setTimeZone } from '../lib/format'
 import { t } from '../strings'
 import { ChatWindow } from './ChatWindow'
 import { ConversationList } from './ConversationList'
@@ -19,6 +20,7 @@ export function App() {
   const whoAmI = useCallback(async () => {
     try {
       const me = await api.me()
+      setTimeZone(me.tenant.time_zone) // every date the web chat shows is in the tenant's zone
       setSession({ kind: 'member', me })
       setPolicy(await api.uploadPolicy())
     } catch (error) {
@@ -80,6 +82,12 @@ function Workspace({ me, onLogout }: { me: Me; onLogout: () => void }) {
   }, [refresh, loadMessages, selected])
 
   const connected = useChatSocket(true, applyEvent, catchUp)
+
+  // The tab says how many chats have something unread, as WhatsApp Web does: "(3) Conversas".
+  const unreadChats = Object.values(state.conversations).filter((c) => c.unread_count > 0).length
+  useEffect(() => {
+    document.title = unreadChats ? `(${unreadChats}) ${t.appTitle}` : t.appTitle
+  }, [unreadChats])
 
   return (
     <div className="flex h-full overflow-hidden bg-wa-panel">

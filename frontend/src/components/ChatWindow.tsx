@@ -2,12 +2,14 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, typ
 import type { Attachment, Message } from '../api/types'
 import { orderedMessages } from '../state/chat'
 import { useChat } from '../state/ChatContext'
-import { sendFiles } from '../state/uploads'
+import { addDrafts } from '../state/review'
 import { conversationName } from '../lib/avatar'
+import { dayLabel, dayNumber } from '../lib/format'
 import { t } from '../strings'
 import { AlbumGrid } from './AlbumGrid'
 import { Avatar } from './Avatar'
 import { Composer } from './Composer'
+import { GalleryPanel } from './GalleryPanel'
 import { safeImageSource } from './NoPreviewCard'
 import { Lightbox } from './Lightbox'
 import { MessageBubble } from './MessageBubble'
@@ -18,6 +20,18 @@ const HIGHLIGHT_MS = 2000
 const JUMP_OLDER_PAGES = 5 // how many older pages a click on a quote loads looking for the original
 
 type Row = { kind: 'single'; message: Message } | { kind: 'album'; messages: Message[]; size: number }
+
+/** Where a new day begins (in the tenant's zone): the id of each day's first message. */
+export function dayStarts(messages: Message[]): Set<string> {
+  const starts = new Set<string>()
+  let day: number | null = null
+  for (const message of messages) {
+    const today = dayNumber(new Date(message.timestamp))
+    if (today !== day) starts.add(message.id)
+    day = today
+  }
+  return starts
+}
 
 /** Consecutive photos and videos of one album (same sender) become one row; a lone one stays itself. */
 export function rowsOf(messages: Message[]): Row[] {
@@ -40,7 +54,7 @@ export function rowsOf(messages: Message[]): Row[] {
 }
 
 export function ChatWindow({ conversationId, onBack }: { conversationId: string; onBack: () => void }) {
-  const { state, loadMessages, loadOlder, policy, connections } = useChat()
+  const { state, loadMessages, loadOlder, policy, connections, markRead } = useChat()
   const conversation = state.conversations[conversationId]
   const thread = state.threads[conversationId]
   const messages = useMemo(() => orderedMessages(thread), [thread])
@@ -49,10 +63,22 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
   const [lightbox, setLightbox] = useState<{ start: string; album?: string } | null>(null)
   const [highlighted, setHighlighted] = useState<string | null>(null)
   const [notice, setNotice] = useState('')
+  const [galleryOpen, setGalleryOpen] = useState(false)
+  const [toast, setToast] = useState('')
+  useEffect(() => {
+    if (!toast) return
+    const gone = window.setTimeout(() => setToast(''), 4000)
+    return () => window.clearTimeout(gone)
+  }, [toast])
   const jump = useRef<{ id: string; pagesLeft: number } | null>(null)
   const scroller = useRef<HTMLDivElement>(null)
   const stick = useRef(true)
   const previousHeight = useRef(0)
+  const previousFirst = useRef<string | undefined>(undefined)
+  const [atBottom, setAtBottom] = useState(true)
+  // Incoming messages that arrived while the agent was reading further up (the ↓ button's count).
+  const [newBelow, setNewBelow] = useState(0)
+  const seenNewest = useRef<string | null>(null)
 
   useEffect(() => {
     loadMessages(conversationId).then(
@@ -62,16 +88,49 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
   }, [conversationId, loadMessages])
 
   // Stay at the bottom while the person is there (new messages, media finishing); keep the view
-  // still when older messages are added above.
+  // still when older messages are added above, or new ones below while reading further up.
   useLayoutEffect(() => {
     const el = scroller.current
     if (!el) return
+    const first = messages[0]?.id
+    const olderAbove = previousFirst.current !== undefined && first !== previousFirst.current
     if (stick.current) el.scrollTop = el.scrollHeight
-    else if (previousHeight.current && el.scrollTop < 40) el.scrollTop += el.scrollHeight - previousHeight.current
+    else if (olderAbove && previousHeight.current) el.scrollTop += el.scrollHeight - previousHeight.current
     previousHeight.current = el.scrollHeight
+    previousFirst.current = first
   }, [messages])
 
+  // New incoming messages below the view are counted on the ↓ button until the agent goes down.
+  const newest = messages.length ? messages[messages.length - 1] : undefined
+  useEffect(() => {
+    if (!newest || seenNewest.current === newest.id) return
+    const first = seenNewest.current === null
+    seenNewest.current = newest.id
+    if (!first && !stick.current && newest.direction === 'in') setNewBelow((n) => n + 1)
+  }, [newest])
+
+  // The chat is open: what is in it has been seen — when the tab is visible, now and as more comes.
+  const unread = conversation?.unread_count ?? 0
+  useEffect(() => {
+    if (!unread || !thread?.loaded) return
+    const seen = () => {
+      if (document.visibilityState === 'visible') void markRead(conversationId).catch(() => undefined)
+    }
+    seen()
+    document.addEventListener('visibilitychange', seen)
+    return () => document.removeEventListener('visibilitychange', seen)
+  }, [unread, thread?.loaded, conversationId, markRead])
+
+  const toBottom = () => {
+    const el = scroller.current
+    if (!el) return
+    stick.current = true
+    el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' })
+    setNewBelow(0)
+  }
+
   const rows = useMemo(() => rowsOf(messages), [messages])
+  const newDays = useMemo(() => dayStarts(messages), [messages])
   const images = useMemo(() => {
     const shown = lightbox?.album ? messages.filter((m) => m.album?.id === lightbox.album) : messages
     return shown.flatMap((m) =>
@@ -112,7 +171,7 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
     event.preventDefault()
     setDragging(false)
     const files = [...event.dataTransfer.files]
-    if (files.length && policy) sendFiles(policy, conversationId, files)
+    if (files.length && policy) addDrafts(policy, conversationId, files) // reviewed before sending
   }
 
   return (
@@ -151,12 +210,25 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
             </p>
           )}
         </div>
+        <button
+          type="button"
+          onClick={() => setGalleryOpen((open) => !open)}
+          aria-label={t.gallery.open}
+          title={t.gallery.open}
+          aria-expanded={galleryOpen}
+          className="ml-auto rounded-full p-2 text-xl text-slate-600 hover:bg-slate-200"
+          data-testid="open-gallery"
+        >
+          🗂️
+        </button>
       </header>
       <div
         ref={scroller}
         onScroll={(e) => {
           const el = e.currentTarget
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX
+          setAtBottom(stick.current)
+          if (stick.current) setNewBelow(0)
         }}
         className="min-h-0 flex-1 overflow-y-auto px-3 py-4 sm:px-[6%]"
         data-testid="messages"
@@ -196,8 +268,16 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
                   reactions: album.messages.flatMap((m) => m.reactions),
                 }
               : (row as Extract<Row, { kind: 'single' }>).message
+            const firstOfDay = (album ? album.messages : [message]).some((m) => newDays.has(m.id))
             return (
               <li key={message.id} className="flex flex-col">
+                {firstOfDay && (
+                  <div className="my-2 flex justify-center" data-testid="day-separator">
+                    <span className="rounded-lg bg-white/90 px-3 py-1 text-xs font-medium uppercase text-slate-600 shadow-sm">
+                      {dayLabel(message.timestamp)}
+                    </span>
+                  </div>
+                )}
                 <MessageBubble
                   message={message}
                   showAuthor={!!conversation?.is_group && message.direction === 'in'}
@@ -206,6 +286,7 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
                   onOpenImage={(id) => setLightbox({ start: id })}
                   onJumpTo={jumpTo}
                   onError={setNotice}
+                  onDone={setToast}
                 >
                   {album && (
                     <AlbumGrid
@@ -220,6 +301,29 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
           })}
         </ol>
       </div>
+      {!atBottom && (
+        <div className="relative h-0">
+          <button
+            type="button"
+            onClick={toBottom}
+            aria-label={newBelow ? `${t.chat.toBottom} (${t.chat.newBelow(newBelow)})` : t.chat.toBottom}
+            className="absolute bottom-3 right-4 z-10 flex h-11 w-11 items-center justify-center rounded-full bg-white text-xl text-slate-600 shadow-md hover:bg-slate-50"
+            data-testid="to-bottom"
+          >
+            ⌄
+            {newBelow > 0 && (
+              <span className="absolute -top-1.5 -right-1 flex h-5 min-w-5 items-center justify-center rounded-full bg-wa-green px-1 text-xs font-semibold text-white" data-testid="new-below">
+                {newBelow}
+              </span>
+            )}
+          </button>
+        </div>
+      )}
+      {toast && (
+        <p role="status" className="bg-emerald-50 px-4 py-1 text-sm text-emerald-800" data-testid="toast">
+          {toast}
+        </p>
+      )}
       {notice && (
         <p role="alert" className="bg-red-50 px-4 py-1 text-sm text-red-800" onClick={() => setNotice('')}>
           {notice}
@@ -233,6 +337,19 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
         </div>
       )}
       {lightbox && <Lightbox images={images} startId={lightbox.start} onClose={() => setLightbox(null)} />}
+      {galleryOpen && (
+        <div className="absolute inset-y-0 right-0 z-30 flex w-full shadow-xl md:w-auto">
+          <GalleryPanel
+            conversationId={conversationId}
+            onDone={setToast}
+            onClose={() => setGalleryOpen(false)}
+            onJump={(id) => {
+              if (window.matchMedia?.('(max-width: 767px)').matches) setGalleryOpen(false)
+              jumpTo(id)
+            }}
+          />
+        </div>
+      )}
     </section>
   )
 }

@@ -1,14 +1,17 @@
 // Writing and sending: text (Enter sends, Shift+Enter breaks the line), 📎 files (pictures and
-// videos, documents, audio), paste a picture, and 🎤 a voice note recorded in the browser.
+// videos, documents, audio) or a pasted picture — reviewed before they are sent (ReviewTray) —
+// and 🎤 a voice note recorded in the browser, sent at once or listened to first.
 import { useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react'
 import { ApiFailure } from '../api/client'
 import { useChat } from '../state/ChatContext'
+import { addDrafts, useDrafts } from '../state/review'
 import { sendFiles } from '../state/uploads'
 import { errorText, t } from '../strings'
 import { conversationName } from '../lib/avatar'
 import { quoteOf } from './MessageBubble'
 import { QuotedBubble } from './QuotedBubble'
-import { VoiceRecorder } from './VoiceRecorder'
+import { ReviewTray } from './ReviewTray'
+import { VoicePreview, VoiceRecorder } from './VoiceRecorder'
 
 const PICKERS = [
   { key: 'media', label: t.composer.attachMedia, accept: 'image/*,video/*', icon: '🖼️' },
@@ -27,6 +30,8 @@ export function Composer({ conversationId }: { conversationId: string }) {
   const [menu, setMenu] = useState(false)
   const [recording, setRecording] = useState(false)
   const [sending, setSending] = useState(false)
+  const [recorded, setRecorded] = useState<File | null>(null)
+  const reviewing = useDrafts(conversationId).length > 0
   const inputs = useRef<Record<string, HTMLInputElement | null>>({})
   const textarea = useRef<HTMLTextAreaElement>(null)
   const maxChars = policy?.text_max_chars ?? 4096
@@ -43,10 +48,15 @@ export function Composer({ conversationId }: { conversationId: string }) {
   const files = (list: File[]) => {
     setMenu(false)
     if (!list.length || !policy) return
-    // Text typed before attaching one file becomes its caption, as in WhatsApp.
-    const caption = list.length === 1 ? text.trim() : ''
-    sendFiles(policy, conversationId, list, { caption, replyTo: replying?.id ?? null })
+    // Text typed before attaching becomes the first file's caption, as in WhatsApp; nothing is
+    // sent before the agent says so in the review.
+    const caption = reviewing ? '' : text.trim()
+    addDrafts(policy, conversationId, list, { caption })
     if (caption) setText('')
+  }
+
+  const sendVoice = (file: File) => {
+    if (policy) sendFiles(policy, conversationId, [file], { voice: true, replyTo: replying?.id ?? null })
     setReplyTo(conversationId, null)
   }
 
@@ -90,14 +100,30 @@ export function Composer({ conversationId }: { conversationId: string }) {
     }
   }
 
+  if (recorded) {
+    return (
+      <VoicePreview
+        file={recorded}
+        onDiscard={() => setRecorded(null)}
+        onSend={() => {
+          sendVoice(recorded)
+          setRecorded(null)
+        }}
+      />
+    )
+  }
+
   if (recording) {
     return (
       <VoiceRecorder
         onCancel={() => setRecording(false)}
         onRecorded={(file) => {
           setRecording(false)
-          if (policy) sendFiles(policy, conversationId, [file], { voice: true, replyTo: replying?.id ?? null })
-          setReplyTo(conversationId, null)
+          sendVoice(file)
+        }}
+        onReview={(file) => {
+          setRecording(false)
+          setRecorded(file)
         }}
         onError={(message) => {
           setRecording(false)
@@ -173,31 +199,35 @@ export function Composer({ conversationId }: { conversationId: string }) {
           </button>
         </div>
       )}
-      <div className="flex items-end gap-1">
-        <button type="button" className={icon} aria-label={t.composer.attach} aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)}>
-          📎
-        </button>
-        <textarea
-          ref={textarea}
-          rows={1}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          onKeyDown={onKey}
-          onPaste={onPaste}
-          placeholder={t.composer.placeholder}
-          aria-label={t.composer.placeholder}
-          className="max-h-36 min-h-10 flex-1 resize-none rounded-lg border-0 bg-white px-3 py-2 text-[15px] leading-6 focus:outline-none"
-        />
-        {text.trim() ? (
-          <button type="button" className={`${icon} bg-wa-green text-white hover:bg-wa-green`} aria-label={t.composer.send} onClick={() => void submit()} disabled={sending}>
-            ➤
+      {reviewing ? (
+        <ReviewTray conversationId={conversationId} replyTo={replying?.id ?? null} onSent={() => setReplyTo(conversationId, null)} />
+      ) : (
+        <div className="flex items-end gap-1">
+          <button type="button" className={icon} aria-label={t.composer.attach} aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)}>
+            📎
           </button>
-        ) : (
-          <button type="button" className={icon} aria-label={t.composer.record} onClick={() => setRecording(true)}>
-            🎤
-          </button>
-        )}
-      </div>
+          <textarea
+            ref={textarea}
+            rows={1}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={onKey}
+            onPaste={onPaste}
+            placeholder={t.composer.placeholder}
+            aria-label={t.composer.placeholder}
+            className="max-h-36 min-h-10 flex-1 resize-none rounded-lg border-0 bg-white px-3 py-2 text-[15px] leading-6 focus:outline-none"
+          />
+          {text.trim() ? (
+            <button type="button" className={`${icon} bg-wa-green text-white hover:bg-wa-green`} aria-label={t.composer.send} onClick={() => void submit()} disabled={sending}>
+              ➤
+            </button>
+          ) : (
+            <button type="button" className={icon} aria-label={t.composer.record} onClick={() => setRecording(true)}>
+              🎤
+            </button>
+          )}
+        </div>
+      )}
     </div>
   )
 }

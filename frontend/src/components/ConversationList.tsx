@@ -92,6 +92,7 @@ export function ConversationList({ selected, onSelect, error, onRetry }: Props) 
         {conversations.map((c) => {
           const last = c.last_message
           const name = conversationName(c, t.conversations.group)
+          const unread = c.unread_count > 0
           return (
             <li key={c.id}>
               <button
@@ -105,10 +106,10 @@ export function ConversationList({ selected, onSelect, error, onRetry }: Props) 
                 <Avatar name={name} url={c.avatar_url} colourKey={c.remote_jid} group={c.is_group} />
                 <span className="min-w-0 flex-1 border-b border-slate-100 pb-3">
                   <span className="flex items-baseline justify-between gap-2">
-                    <span className="truncate font-medium text-slate-900" data-testid="conversation-name">
+                    <span className={`truncate text-slate-900 ${unread ? 'font-semibold' : 'font-medium'}`} data-testid="conversation-name">
                       {name}
                     </span>
-                    <span className="flex-none text-xs text-slate-500">{formatListTime(c.last_activity_at)}</span>
+                    <span className={`flex-none text-xs ${unread ? 'font-medium text-wa-green' : 'text-slate-500'}`}>{formatListTime(c.last_activity_at)}</span>
                   </span>
                   {several && (
                     <span className="mt-0.5 block truncate text-xs text-emerald-700" data-testid="conversation-number">
@@ -117,7 +118,16 @@ export function ConversationList({ selected, onSelect, error, onRetry }: Props) 
                   )}
                   <span className="mt-0.5 flex items-center gap-1 text-sm text-slate-600" data-testid="conversation-preview">
                     {last?.direction === 'out' && <StatusTicks state={visibleState(last)} />}
-                    <span className="truncate">{previewText(last)}</span>
+                    <span className="min-w-0 flex-1 truncate">{previewText(last)}</span>
+                    {unread && (
+                      <span
+                        className="flex h-5 min-w-5 flex-none items-center justify-center rounded-full bg-wa-green px-1.5 text-xs font-semibold text-white"
+                        data-testid="unread-count"
+                        aria-label={t.conversations.unread(c.unread_count)}
+                      >
+                        {c.unread_count > 99 ? '99+' : c.unread_count}
+                      </span>
+                    )}
                   </span>
                 </span>
               </button>

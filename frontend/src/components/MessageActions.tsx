@@ -1,4 +1,5 @@
-// What an agent does with a message on hover (or focus): answer it, or react with one emoji.
+// What an agent does with a message on hover (or focus): answer it, react with one emoji, or (our
+// own) see when it was sent, delivered and read.
 import { useState } from 'react'
 import { t } from '../strings'
 
@@ -9,9 +10,11 @@ interface Props {
   mine: string | null // our current reaction
   onReply: () => void
   onReact: (emoji: string) => void
+  onInfo?: () => void // our own messages: when it was sent, delivered, read
+  onForward?: () => void // to other chats of the tenant
 }
 
-export function MessageActions({ outgoing, mine, onReply, onReact }: Props) {
+export function MessageActions({ outgoing, mine, onReply, onReact, onInfo, onForward }: Props) {
   const [picking, setPicking] = useState(false)
   const button = 'flex h-7 w-7 items-center justify-center rounded-full bg-white/90 text-sm text-slate-600 shadow hover:bg-white'
   return (
@@ -27,6 +30,16 @@ export function MessageActions({ outgoing, mine, onReply, onReact }: Props) {
       <button type="button" className={button} onClick={() => setPicking((p) => !p)} aria-label={t.message.react} title={t.message.react} aria-expanded={picking}>
         ☺
       </button>
+      {onForward && (
+        <button type="button" className={button} onClick={onForward} aria-label={t.forward.action} title={t.forward.action}>
+          ↪
+        </button>
+      )}
+      {onInfo && (
+        <button type="button" className={button} onClick={onInfo} aria-label={t.message.info} title={t.message.info}>
+          ⓘ
+        </button>
+      )}
       {picking && (
         <div role="menu" className="absolute top-8 flex gap-0.5 rounded-full bg-white px-1.5 py-1 shadow-lg" onKeyDown={(e) => e.key === 'Escape' && setPicking(false)}>
           {QUICK_REACTIONS.map((emoji) => (

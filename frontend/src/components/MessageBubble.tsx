@@ -1,3 +1,4 @@
+import { useState } from 'react'
 import { ApiFailure } from '../api/client'
 import type { Message } from '../api/types'
 import { formatClock } from '../lib/format'
@@ -6,6 +7,8 @@ import { useChat } from '../state/ChatContext'
 import { errorText, t } from '../strings'
 import { AttachmentView } from './AttachmentView'
 import { MessageActions } from './MessageActions'
+import { MessageInfo } from './MessageInfo'
+import { ForwardDialog } from './ForwardDialog'
 import { QuotedBubble, type Quote } from './QuotedBubble'
 import { Reactions } from './Reactions'
 import { StatusTicks } from './StatusTicks'
@@ -19,6 +22,7 @@ interface Props {
   onOpenImage: (attachmentId: string) => void
   onJumpTo?: (messageId: string) => void
   onError?: (text: string) => void
+  onDone?: (text: string) => void // a success to tell the agent ("Encaminhada para 2 conversas")
   children?: React.ReactNode // an album drawn instead of the attachments (ChatWindow)
 }
 
@@ -35,7 +39,7 @@ export function quoteOf(message: Message, contactName: string): Quote | null {
   }
 }
 
-export function MessageBubble({ message, showAuthor, contactName, highlighted, onOpenImage, onJumpTo, onError, children }: Props) {
+export function MessageBubble({ message, showAuthor, contactName, highlighted, onOpenImage, onJumpTo, onError, onDone, children }: Props) {
   const { retryMessage, react, setReplyTo } = useChat()
   const outgoing = message.direction === 'out'
   const deleted = !!message.deleted_at
@@ -47,6 +51,10 @@ export function MessageBubble({ message, showAuthor, contactName, highlighted, o
   const closedViewOnce = message.is_view_once && !message.view_once_opened_at && !deleted && first?.status !== 'failed'
   const mine = message.reactions.find((r) => r.from_me)?.emoji ?? null
   const actionable = !deleted && !!message.wa_message_id
+  const [info, setInfo] = useState(false)
+  const [forwarding, setForwarding] = useState(false)
+  const forwardable =
+    !deleted && !message.is_view_once && (message.attachments.length ? message.attachments.every((a) => a.status === 'ready' && a.urls.original) : !!message.text)
   return (
     <div className={`group relative flex max-w-[85%] flex-col sm:max-w-[65%] ${outgoing ? 'self-end' : 'self-start'}`}>
       <div
@@ -101,6 +109,11 @@ export function MessageBubble({ message, showAuthor, contactName, highlighted, o
             </span>
           )}
           <time dateTime={message.timestamp}>{formatClock(message.timestamp)}</time>
+          {visible === 'played' && outgoing && (
+            <span className="text-wa-blue" data-testid="played" title={t.status.played} aria-label={t.status.played}>
+              🎤
+            </span>
+          )}
           {outgoing && !deleted && <StatusTicks state={visible} />}
         </div>
         {outgoing && message.status === 'failed' && !deleted && (
@@ -118,6 +131,8 @@ export function MessageBubble({ message, showAuthor, contactName, highlighted, o
             outgoing={outgoing}
             mine={mine}
             onReply={() => setReplyTo(message.conversation, message.id)}
+            onInfo={outgoing ? () => setInfo(true) : undefined}
+            onForward={forwardable ? () => setForwarding(true) : undefined}
             onReact={(emoji) =>
               react(message.id, emoji).catch((failure) =>
                 onError?.(failure instanceof ApiFailure ? errorText(failure, t.message.reactFailed) : t.message.reactFailed),
@@ -126,6 +141,17 @@ export function MessageBubble({ message, showAuthor, contactName, highlighted, o
           />
         )}
       </div>
+      {info && <MessageInfo message={message} onClose={() => setInfo(false)} />}
+      {forwarding && (
+        <ForwardDialog
+          messageIds={[message.id]}
+          from={message.conversation}
+          onClose={(done) => {
+            setForwarding(false)
+            if (done) onDone?.(done)
+          }}
+        />
+      )}
       {!deleted && <Reactions reactions={message.reactions} outgoing={outgoing} />}
     </div>
   )

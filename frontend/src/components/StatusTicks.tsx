@@ -1,5 +1,6 @@
 // The state of an outgoing message as WhatsApp shows it: 🕓 processing, ✓ sent, ✓✓ delivered,
-// blue ✓✓ read, ⚠ failed; uploading shows an arrow. `data-state` names it for tests.
+// blue ✓✓ read (and "Ouvida", a voice note played), ⚠ failed; uploading shows an arrow.
+// `data-state` names it for tests.
 import type { Visible } from '../lib/status'
 import { t } from '../strings'
 
@@ -9,6 +10,7 @@ const LABEL: Record<Visible, string> = {
   sent: t.status.sent,
   delivered: t.status.delivered,
   read: t.status.read,
+  played: t.status.played,
   failed: t.status.failed,
 }
 
@@ -30,7 +32,7 @@ export function StatusTicks({ state }: { state: Visible }) {
       </svg>
     )
   }
-  const colour = state === 'read' ? 'text-wa-blue' : 'text-slate-500'
+  const colour = state === 'read' || state === 'played' ? 'text-wa-blue' : 'text-slate-500'
   return (
     <svg {...common} viewBox="0 0 18 12" className={`h-3.5 w-[18px] flex-none ${colour}`}>
       <path d="M1 6.5l3.2 3.2L11 2.5" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />

@@ -1,6 +1,7 @@
 // Records a voice note with MediaRecorder (Chromium/Firefox: WebM/Opus; Safari: MP4/AAC); the server
-// turns it into the Ogg/Opus voice note WhatsApp expects.
-import { useEffect, useRef, useState } from 'react'
+// turns it into the Ogg/Opus voice note WhatsApp expects. Stopped, it is sent at once (➤) or first
+// listened to (VoicePreview: play it, then send or discard).
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { formatDuration } from '../lib/format'
 import { t } from '../strings'
 
@@ -17,15 +18,16 @@ export function recordingFileName(mimeType: string, now: Date = new Date()): str
 }
 
 interface Props {
-  onRecorded: (file: File) => void
+  onRecorded: (file: File) => void // stopped to send
+  onReview: (file: File) => void // stopped to listen first
   onCancel: () => void
   onError: (message: string) => void
 }
 
-export function VoiceRecorder({ onRecorded, onCancel, onError }: Props) {
+export function VoiceRecorder({ onRecorded, onReview, onCancel, onError }: Props) {
   const recorder = useRef<MediaRecorder | null>(null)
   const chunks = useRef<Blob[]>([])
-  const keep = useRef(false)
+  const keep = useRef<'send' | 'review' | null>(null)
   const [seconds, setSeconds] = useState(0)
 
   useEffect(() => {
@@ -48,7 +50,9 @@ export function VoiceRecorder({ onRecorded, onCancel, onError }: Props) {
           granted.getTracks().forEach((track) => track.stop())
           if (!keep.current) return
           const type = (media.mimeType || mimeType || 'audio/webm').split(';')[0]
-          onRecorded(new File(chunks.current, recordingFileName(type), { type }))
+          const file = new File(chunks.current, recordingFileName(type), { type })
+          if (keep.current === 'review') onReview(file)
+          else onRecorded(file)
         }
         media.start(250)
         const started = Date.now()
@@ -65,28 +69,53 @@ export function VoiceRecorder({ onRecorded, onCancel, onError }: Props) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [])
 
-  const stop = (send: boolean) => {
-    keep.current = send
+  const stop = (then: 'send' | 'review' | null) => {
+    keep.current = then
     if (recorder.current?.state === 'recording') recorder.current.stop()
-    if (!send) onCancel()
+    if (!then) onCancel()
   }
 
   useEffect(() => {
-    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && stop(false)
+    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && stop(null)
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
   })
 
   return (
     <div className="flex flex-none items-center gap-3 bg-wa-panel px-4 py-3" data-testid="recorder">
-      <button type="button" onClick={() => stop(false)} aria-label={t.composer.cancelRecording} className="rounded-full p-2 text-xl text-slate-600 hover:bg-slate-200">
+      <button type="button" onClick={() => stop(null)} aria-label={t.composer.cancelRecording} className="rounded-full p-2 text-xl text-slate-600 hover:bg-slate-200">
         🗑️
       </button>
       <span className="h-3 w-3 animate-pulse rounded-full bg-red-600" aria-hidden />
       <span className="flex-1 text-sm text-slate-700" aria-live="polite">
         {t.composer.recording} <span className="tabular-nums" data-testid="recording-time">{formatDuration(seconds)}</span>
       </span>
-      <button type="button" autoFocus onClick={() => stop(true)} aria-label={t.composer.stopAndSend} className="flex h-10 w-10 items-center justify-center rounded-full bg-wa-green text-white">
+      <button type="button" onClick={() => stop('review')} aria-label={t.review.listen} className="flex h-10 w-10 items-center justify-center rounded-full text-xl text-red-600 hover:bg-slate-200">
+        ⏹
+      </button>
+      <button type="button" autoFocus onClick={() => stop('send')} aria-label={t.composer.stopAndSend} className="flex h-10 w-10 items-center justify-center rounded-full bg-wa-green text-white">
+        ➤
+      </button>
+    </div>
+  )
+}
+
+/** A recorded voice note, heard before it goes: play it, then send (➤) or discard (🗑️, or Esc). */
+export function VoicePreview({ file, onSend, onDiscard }: { file: File; onSend: () => void; onDiscard: () => void }) {
+  const url = useMemo(() => (typeof URL.createObjectURL === 'function' ? URL.createObjectURL(file) : ''), [file])
+  useEffect(() => () => void (url && URL.revokeObjectURL(url)), [url])
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && onDiscard()
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  })
+  return (
+    <div className="flex flex-none items-center gap-3 bg-wa-panel px-4 py-3" data-testid="voice-preview" role="region" aria-label={t.review.voiceReady}>
+      <button type="button" onClick={onDiscard} aria-label={t.review.discardVoice} className="rounded-full p-2 text-xl text-slate-600 hover:bg-slate-200">
+        🗑️
+      </button>
+      <audio src={url} controls preload="metadata" className="h-10 min-w-0 flex-1" data-testid="voice-preview-audio" />
+      <button type="button" autoFocus onClick={onSend} aria-label={t.review.sendVoice} className="flex h-10 w-10 items-center justify-center rounded-full bg-wa-green text-white">
         ➤
       </button>
     </div>

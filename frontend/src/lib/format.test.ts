@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { LastMessage } from '../api/types'
 import { errorText } from '../strings'
-import { formatDuration, formatListTime, formatSize, previewText } from './format'
+import { dayLabel, formatClock, formatDuration, formatListTime, formatSize, previewText, setTimeZone } from './format'
 
 const last = (attachment: LastMessage['attachment'], text = ''): LastMessage => ({
   id: '1',
@@ -56,3 +56,32 @@ describe('server errors for people', () => {
     expect(errorText(null, 'Falhou')).toBe('Falhou')
   })
 })
+
+describe('dates in the tenant\'s time zone', () => {
+  afterEach(() => setTimeZone(undefined))
+
+  it('the clock and "Hoje" follow the tenant, not the computer', () => {
+    setTimeZone('America/Sao_Paulo') // UTC-3
+    expect(formatClock('2026-11-26T02:30:00Z')).toBe('23:30') // still the 25th in São Paulo
+    const now = new Date('2026-11-26T12:00:00Z')
+    expect(dayLabel('2026-11-26T02:30:00Z', now)).toBe('Ontem')
+    expect(dayLabel('2026-11-26T03:30:00Z', now)).toBe('Hoje')
+    setTimeZone('Asia/Tokyo') // UTC+9: the same instants, other days
+    expect(dayLabel('2026-11-26T02:30:00Z', now)).toBe('Hoje')
+  })
+
+  it('separators: Hoje, Ontem, a weekday within the week, then the date', () => {
+    setTimeZone('America/Sao_Paulo')
+    const now = new Date('2026-11-26T15:00:00Z') // a Thursday
+    expect(dayLabel('2026-11-26T10:00:00Z', now)).toBe('Hoje')
+    expect(dayLabel('2026-11-25T10:00:00Z', now)).toBe('Ontem')
+    expect(dayLabel('2026-11-23T10:00:00Z', now)).toBe('Segunda-feira')
+    expect(dayLabel('2026-11-19T10:00:00Z', now)).toBe('19/11/2026')
+  })
+
+  it('an unknown zone falls back to the browser\'s own instead of breaking', () => {
+    setTimeZone('Mars/Olympus_Mons')
+    expect(formatClock('2026-11-26T02:30:00Z')).toMatch(/^\d\d:\d\d$/)
+  })
+})
+

@@ -23,20 +23,60 @@ export function formatDuration(seconds: number | null | undefined): string {
   return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`
 }
 
+// Times and dates are shown in the tenant's time zone (GET /api/me/ → tenant.time_zone), whatever
+// the agent's computer says: the team agrees on what "Hoje" is. Undefined: the browser's own.
+let zone: string | undefined
+
+export function setTimeZone(timeZone: string | undefined): void {
+  try {
+    new Intl.DateTimeFormat('pt-BR', { timeZone }) // throws on a zone the browser does not know
+    zone = timeZone
+  } catch {
+    zone = undefined
+  }
+}
+
 /** The time of a message: 14:05 */
 export function formatClock(iso: string): string {
-  return new Date(iso).toLocaleTimeString('pt-BR', { hour: '2-digit', minute: '2-digit' })
+  return new Date(iso).toLocaleTimeString('pt-BR', { hour: '2-digit', minute: '2-digit', timeZone: zone })
+}
+
+/** The calendar day of an instant in the tenant's zone, as a day number (for differences). */
+export function dayNumber(when: Date): number {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(when)
+  return Math.round(Date.parse(`${parts}T00:00:00Z`) / 86_400_000)
+}
+
+function formatDate(when: Date): string {
+  return when.toLocaleDateString('pt-BR', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: zone })
 }
 
 /** The time in the conversation list: 14:05 today, "Ontem", else 21/11/2026. */
 export function formatListTime(iso: string | null, now: Date = new Date()): string {
   if (!iso) return ''
   const when = new Date(iso)
-  const day = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime()
-  const days = Math.round((day(now) - day(when)) / 86_400_000)
+  const days = dayNumber(now) - dayNumber(when)
   if (days <= 0) return formatClock(iso)
   if (days === 1) return t.time.yesterday
-  return when.toLocaleDateString('pt-BR', { day: '2-digit', month: '2-digit', year: 'numeric' })
+  return formatDate(when)
+}
+
+/** The separator above a day's messages: "Hoje", "Ontem", a weekday within the week, else the date. */
+export function dayLabel(iso: string, now: Date = new Date()): string {
+  const when = new Date(iso)
+  const days = dayNumber(now) - dayNumber(when)
+  if (days <= 0) return t.time.today
+  if (days === 1) return t.time.yesterday
+  if (days < 7) {
+    const weekday = when.toLocaleDateString('pt-BR', { weekday: 'long', timeZone: zone })
+    return weekday.charAt(0).toUpperCase() + weekday.slice(1)
+  }
+  return formatDate(when)
+}
+
+/** Date and time, for a message's info: "26/11/2026 14:05". */
+export function formatDateTime(iso: string): string {
+  return `${formatDate(new Date(iso))} ${formatClock(iso)}`
 }
 
 const PREVIEW: Record<Category, string> = t.preview

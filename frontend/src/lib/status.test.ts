@@ -31,7 +31,7 @@ describe('visible state', () => {
     expect(visibleState({ status: 'sent' })).toBe('sent')
     expect(visibleState({ status: 'delivered' })).toBe('delivered')
     expect(visibleState({ status: 'read' })).toBe('read')
-    expect(visibleState({ status: 'played' })).toBe('read')
+    expect(visibleState({ status: 'played' })).toBe('played')
     expect(visibleState({ status: 'failed' })).toBe('failed')
     expect(visibleState({ status: 'processing' }, { status: 'failed' })).toBe('failed')
   })

@@ -24,7 +24,7 @@ export function mergeStatus(current: MessageStatus, next: MessageStatus): Messag
 }
 
 /** What a person sees on an outgoing message, by name (the same names as the backend). */
-export type Visible = 'uploading' | 'processing' | 'sent' | 'delivered' | 'read' | 'failed'
+export type Visible = 'uploading' | 'processing' | 'sent' | 'delivered' | 'read' | 'played' | 'failed'
 
 export function visibleState(message: Pick<Message, 'status'>, attachment?: Pick<Attachment, 'status'>): Visible {
   if (message.status === 'failed' || attachment?.status === 'failed') return 'failed'
@@ -35,8 +35,9 @@ export function visibleState(message: Pick<Message, 'status'>, attachment?: Pick
     case 'delivered':
       return 'delivered'
     case 'read':
-    case 'played':
       return 'read'
+    case 'played': // a voice note the customer listened to: "Ouvida"
+      return 'played'
     default:
       return 'processing'
   }

@@ -18,6 +18,8 @@ interface ChatApi {
   sendText: (conversation: string, text: string, replyTo?: string | null) => Promise<void>
   react: (message: string, emoji: string) => Promise<void>
   openViewOnce: (message: string) => Promise<void>
+  // The team has seen this chat (it is open and the tab visible): its unread count goes to 0.
+  markRead: (conversation: string) => Promise<void>
   // The message the composer is answering, per conversation (set by "Responder", cleared on send).
   replyTo: Record<string, string | null>
   setReplyTo: (conversation: string, message: string | null) => void
@@ -77,6 +79,11 @@ export function ChatProvider({ policy, children }: { policy: UploadPolicy | null
     dispatch({ type: 'message/upserted', message })
   }, [])
 
+  const markRead = useCallback(async (conversation: string) => {
+    const updated = await api.markRead(conversation)
+    dispatch({ type: 'event', event: { type: 'conversation.updated', data: updated } })
+  }, [])
+
   const openViewOnce = useCallback(async (id: string) => {
     const message = await api.openViewOnce(id)
     dispatch({ type: 'message/upserted', message })
@@ -127,12 +134,13 @@ export function ChatProvider({ policy, children }: { policy: UploadPolicy | null
       sendText,
       react,
       openViewOnce,
+      markRead,
       replyTo,
       setReplyTo,
       retryMessage,
       retryAttachment,
     }),
-    [state, policy, connections, filterConnection, loadConversations, loadOlderConversations, loadMessages, loadOlder, applyEvent, sendText, react, openViewOnce, replyTo, setReplyTo, retryMessage, retryAttachment],
+    [state, policy, connections, filterConnection, loadConversations, loadOlderConversations, loadMessages, loadOlder, applyEvent, sendText, react, openViewOnce, markRead, replyTo, setReplyTo, retryMessage, retryAttachment],
   )
   return <Context.Provider value={value}>{children}</Context.Provider>
 }

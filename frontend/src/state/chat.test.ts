@@ -17,6 +17,7 @@ const attachment = (patch: Partial<Attachment> = {}): Attachment => ({
 })
 
 const message = newMessage
+const NO_TIMES = { sent_at: null, delivered_at: null, read_at: null, played_at: null }
 
 const conversation = (id: string, at: string, connection = 'sales'): Conversation => ({
   id,
@@ -29,6 +30,8 @@ const conversation = (id: string, at: string, connection = 'sales'): Conversatio
   last_activity_at: at,
   created_at: at,
   last_message: null,
+  unread_count: 0,
+  agent_read_at: null,
 })
 
 const loaded = (messages: Message[]): ChatState =>
@@ -39,7 +42,7 @@ describe('chat reducer', () => {
     let state = loaded([message({ status: 'read' })])
     state = chatReducer(state, {
       type: 'event',
-      event: { type: 'message.status', data: { id: 'm1', conversation: 'c1', wa_message_id: 'X', status: 'sent', error: null } },
+      event: { type: 'message.status', data: { id: 'm1', conversation: 'c1', wa_message_id: 'X', status: 'sent', error: null, ...NO_TIMES } },
     })
     expect(state.threads.c1.byId.m1.status).toBe('read')
     state = chatReducer(state, { type: 'messages/loaded', conversation: 'c1', messages: [message({ status: 'delivered' })], older: null, append: false })
@@ -79,7 +82,7 @@ describe('chat reducer', () => {
     state = chatReducer(state, { type: 'event', event: { type: 'message.created', data: failed } })
     state = chatReducer(state, {
       type: 'event',
-      event: { type: 'message.status', data: { id: 'm3', conversation: 'c1', status: 'failed', error: { code: 'evolution_refused', message: 'no' }, wa_message_id: '' } },
+      event: { type: 'message.status', data: { id: 'm3', conversation: 'c1', status: 'failed', error: { code: 'evolution_refused', message: 'no' }, wa_message_id: '', ...NO_TIMES } },
     })
     // the answer of the POST that created it arrives last, still saying "processing"
     state = chatReducer(state, { type: 'message/answered', message: failed, before: null })
@@ -138,7 +141,7 @@ describe('chat reducer', () => {
     state = chatReducer(state, { type: 'event', event: { type: 'message.created', data: message({ id: 'o', timestamp: '2026-11-26T09:59:00Z' }) } })
     expect(state.conversations.c1.last_message?.id).toBe('s')
     // a status of the previewed message still shows
-    state = chatReducer(state, { type: 'event', event: { type: 'message.status', data: { id: 's', conversation: 'c1', status: 'read', error: null, wa_message_id: '' } } })
+    state = chatReducer(state, { type: 'event', event: { type: 'message.status', data: { id: 's', conversation: 'c1', status: 'read', error: null, wa_message_id: '', ...NO_TIMES } } })
     expect(state.conversations.c1.last_message?.status).toBe('read')
   })
 
@@ -216,5 +219,27 @@ describe('several numbers', () => {
     expect(sortedConversations(state).map((c) => c.id)).toEqual(['b'])
     state = chatReducer(state, { type: 'filter/connection', connection: null })
     expect(sortedConversations(state).map((c) => c.id)).toEqual(['c', 'b', 'a'])
+  })
+
+  it('an unread count never comes back from a snapshot taken before the chat was read', () => {
+    let state = chatReducer(initialChat, { type: 'conversations/loaded', conversations: [{ ...conversation('a', '2026-11-26T10:00:00Z'), unread_count: 3 }], older: null, append: false })
+    const read = { ...conversation('a', '2026-11-26T10:00:00Z'), unread_count: 0, agent_read_at: '2026-11-26T10:05:00Z' }
+    state = chatReducer(state, { type: 'event', event: { type: 'conversation.updated', data: read } })
+    expect(state.conversations.a.unread_count).toBe(0)
+    const stale = { ...conversation('a', '2026-11-26T10:00:00Z'), unread_count: 3, agent_read_at: null }
+    state = chatReducer(state, { type: 'event', event: { type: 'conversation.updated', data: stale } })
+    expect(state.conversations.a.unread_count).toBe(0)
+    const newer = { ...conversation('a', '2026-11-26T10:06:00Z'), unread_count: 1, agent_read_at: '2026-11-26T10:05:00Z' }
+    state = chatReducer(state, { type: 'event', event: { type: 'conversation.updated', data: newer } })
+    expect(state.conversations.a.unread_count).toBe(1) // a message after the read
+  })
+
+  it('the times of a message\'s states fill in, whatever order the events come in', () => {
+    let state = loaded([message({ status: 'sent', sent_at: '2026-11-26T10:00:02Z' })])
+    const read = { ...NO_TIMES, sent_at: '2026-11-26T10:00:02Z', delivered_at: '2026-11-26T10:01:00Z', read_at: '2026-11-26T10:02:00Z' }
+    state = chatReducer(state, { type: 'event', event: { type: 'message.status', data: { id: 'm1', conversation: 'c1', wa_message_id: 'X', status: 'read', error: null, ...read } } })
+    state = chatReducer(state, { type: 'event', event: { type: 'message.status', data: { id: 'm1', conversation: 'c1', wa_message_id: 'X', status: 'delivered', error: null, ...NO_TIMES } } })
+    const m = state.threads.c1.byId.m1
+    expect([m.status, m.sent_at, m.delivered_at, m.read_at, m.played_at]).toEqual(['read', read.sent_at, read.delivered_at, read.read_at, null])
   })
 })

@@ -122,7 +122,10 @@ function mergeConversation(old: Conversation | undefined, incoming: Conversation
   let last = b
   if (a && b && a.id === b.id) last = { ...b, status: mergeStatus(a.status, b.status) }
   else if (a && (!b || compareMessages(a, b) > 0)) last = a
-  return { ...incoming, last_message: last, last_activity_at: later(old.last_activity_at, incoming.last_activity_at) }
+  // An older snapshot (taken before the chat was read) never brings an unread count back.
+  const stale = !!old.agent_read_at && (!incoming.agent_read_at || incoming.agent_read_at < old.agent_read_at)
+  const read = stale ? { agent_read_at: old.agent_read_at, unread_count: Math.min(old.unread_count, incoming.unread_count) } : {}
+  return { ...incoming, ...read, last_message: last, last_activity_at: later(old.last_activity_at, incoming.last_activity_at) }
 }
 
 /** A new message becomes the list's preview when it is the newest of its chat. */
@@ -202,7 +205,16 @@ function applyEvent(state: ChatState, event: ChatEvent): ChatState {
       const { id, conversation, status, error, wa_message_id } = event.data
       const next = patchMessage(state, conversation, id, (m) => {
         const merged = mergeStatus(m.status, status)
-        return merged === m.status ? m : { ...m, status: merged, error, wa_message_id: wa_message_id || m.wa_message_id }
+        // The times of the states only fill in (a late `sent` event carries fewer).
+        const times = {
+          sent_at: m.sent_at ?? event.data.sent_at ?? null,
+          delivered_at: m.delivered_at ?? event.data.delivered_at ?? null,
+          read_at: m.read_at ?? event.data.read_at ?? null,
+          played_at: m.played_at ?? event.data.played_at ?? null,
+        }
+        const same = merged === m.status && (Object.keys(times) as (keyof typeof times)[]).every((k) => times[k] === m[k])
+        if (same) return m
+        return merged === m.status ? { ...m, ...times } : { ...m, ...times, status: merged, error, wa_message_id: wa_message_id || m.wa_message_id }
       })
       return patchPreviewStatus(next, event)
     }

@@ -32,6 +32,9 @@ interface Job {
 
 let entries: UploadEntry[] = []
 const jobs = new Map<string, Job>()
+// Per conversation, the last upload sent `inOrder`: the next starts when it has ended, so files
+// reviewed together reach the server — and WhatsApp — in the order the agent saw them.
+const chains = new Map<string, Promise<void>>()
 const listeners = new Set<() => void>()
 let counter = 0
 const CANCELLED_LINGER_MS = 2500
@@ -89,7 +92,7 @@ export function sendFiles(
   policy: UploadPolicy,
   conversation: string,
   files: File[],
-  options: { voice?: boolean; caption?: string; replyTo?: string | null } = {},
+  options: { voice?: boolean; caption?: string; replyTo?: string | null; inOrder?: boolean } = {},
 ): void {
   for (const file of files) {
     const key = `u${++counter}`
@@ -111,7 +114,12 @@ export function sendFiles(
     emit()
     if (!checked.ok) continue
     jobs.set(key, { file, caption: options.caption ?? '', replyTo: options.replyTo ?? null, controller: new AbortController() })
-    void run(key, checked.mimeType)
+    if (options.inOrder) {
+      const next = (chains.get(conversation) ?? Promise.resolve()).then(() => run(key, checked.mimeType))
+      chains.set(conversation, next)
+    } else {
+      void run(key, checked.mimeType)
+    }
   }
 }
 
@@ -120,6 +128,7 @@ async function run(key: string, mimeType: string) {
   const entry = entries.find((e) => e.key === key)
   if (!job || !entry) return
   const { file, controller } = job
+  if (controller.signal.aborted) return // cancelled while waiting for its turn
   try {
     const started = await api.startUpload({
       conversation: entry.conversation,
@@ -182,5 +191,6 @@ export function dismissUpload(key: string): void {
 export function resetUploads(): void {
   entries = []
   jobs.clear()
+  chains.clear()
   emit()
 }
