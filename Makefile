@@ -22,7 +22,7 @@ FAKE_APIKEY := fake-evolution-instance-token
 UVICORN := $(PY) -m chatmedia.webserver --host 127.0.0.1 --port $(PORT)
 
 .PHONY: run test faults stack install frontend lint format clean simulate send bench-processing bench-serving \
-  bench-outgoing bench-load
+  bench-outgoing bench-load bench-search bench-zip
 
 # Install (or refresh) the virtualenv when pyproject.toml or constraints.txt change.
 $(STAMP): pyproject.toml constraints.txt
@@ -115,6 +115,14 @@ bench-load: $(STAMP) $(S3_STAMP)
 ## make bench-outgoing: complete → sent for a 1 MB photo and a 25 MB PDF on the real stack (bench/README.md).
 bench-outgoing: $(STAMP) $(S3_STAMP)
 	$(PY) bench/outgoing.py
+
+## make bench-search: search over 10 000 messages and 500 documents vs a plain scan (bench/search.py).
+bench-search: $(STAMP)
+	$(PY) bench/search.py $(ARGS)
+
+## make bench-zip: 200 MB of a chat's media as one streamed zip, peak memory vs reading it (bench/zip.py).
+bench-zip: $(STAMP)
+	$(PY) bench/zip.py $(ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -509,6 +509,15 @@ UPLOAD_SNIFF_BYTES = env_int("UPLOAD_SNIFF_BYTES", 64 * 1024)
 GALLERY_ZIP_MAX_FILES = env_int("GALLERY_ZIP_MAX_FILES", 500)
 GALLERY_ZIP_MAX_BYTES = env_int("GALLERY_ZIP_MAX_BYTES", 2 * 1024 * _MB)
 GALLERY_LINKS_PER_MESSAGE_MAX = env_int("GALLERY_LINKS_PER_MESSAGE_MAX", 20)
+# Search (chat.search): the most text one message is found by (its text, file names, the text of
+# its documents, transcripts), the longest query, how many results one search returns, and the
+# words of the snippet around a match. A document's own text is extracted while it is processed,
+# up to MEDIA_DOCUMENT_TEXT_MAX_CHARS (a 500-page PDF is searched by its first pages' worth).
+SEARCH_ENTRY_MAX_CHARS = env_int("SEARCH_ENTRY_MAX_CHARS", 200_000)
+SEARCH_QUERY_MAX_CHARS = env_int("SEARCH_QUERY_MAX_CHARS", 200)
+SEARCH_MAX_RESULTS = env_int("SEARCH_MAX_RESULTS", 50)
+SEARCH_SNIPPET_WORDS = env_int("SEARCH_SNIPPET_WORDS", 12)
+MEDIA_DOCUMENT_TEXT_MAX_CHARS = env_int("MEDIA_DOCUMENT_TEXT_MAX_CHARS", 100_000)
 # Forwarding (chat.forward): at most this many messages to at most this many chats at once (WhatsApp's
 # own limit is five chats per forward, against spreading chains).
 FORWARD_MAX_MESSAGES = env_int("FORWARD_MAX_MESSAGES", 30)

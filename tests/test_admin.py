@@ -87,7 +87,8 @@ def test_a_connection_added_in_the_admin_gets_a_webhook_secret(staff_client, wor
 def test_tenant_form_keeps_its_policies(staff_client, world_a):
     url = reverse("admin:tenancy_tenant_change", args=[world_a.tenant.pk])
     form = {
-        "slug": world_a.tenant.slug, "name": "Renamed", "storage_quota_bytes": "0",
+        "slug": world_a.tenant.slug, "name": "Renamed", "time_zone": "America/Manaus",
+        "storage_quota_bytes": "0",
         "deleted_media_retention_days": "30", "store_view_once_media": "on",
         "connections-TOTAL_FORMS": "1", "connections-INITIAL_FORMS": "1",
         "connections-0-id": str(connection_of(world_a.tenant).pk),
@@ -98,3 +99,4 @@ def test_tenant_form_keeps_its_policies(staff_client, world_a):
     assert response.status_code == 302, response.content[:3000]
     world_a.tenant.refresh_from_db()
     assert world_a.tenant.name == "Renamed" and world_a.tenant.deleted_media_retention_days == 30
+    assert world_a.tenant.time_zone == "America/Manaus"

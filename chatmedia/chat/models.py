@@ -206,6 +206,9 @@ class Attachment(models.Model):
     error_message = models.CharField(max_length=500, blank=True)
     # width/height (after EXIF rotation), duration, pages, waveform, blurhash, ptt, animated, frames.
     metadata = models.JSONField(default=dict, blank=True)
+    # The text inside a document (a PDF's pages, a text file), extracted while it was processed and
+    # capped (MEDIA_DOCUMENT_TEXT_MAX_CHARS): for search only, never sent to clients.
+    searchable_text = models.TextField(blank=True)
     # Where the bytes come from (WhatsApp media reference: url, directPath, mediaKey, hashes).
     # Holds key material: never serialized to clients, never logged.
     source = models.JSONField(default=dict, blank=True)
@@ -238,3 +241,21 @@ class Rendition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attachment_id} {self.variant}"
+
+
+class SearchEntry(models.Model):
+    """What search finds of a message (chat.search): its text, its files' names and the text inside
+    them, one row per message. PostgreSQL matches it by a GIN index of its `portuguese` vector
+    without accents; SQLite by an FTS5 table kept in step by triggers (migration 0009)."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    content = models.TextField()
+    timestamp = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "-timestamp"], name="search_tenant_recent")]
+
+    def __str__(self) -> str:
+        return f"search entry of {self.message_id}"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("conversations/<uuid:pk>/gallery/", views.GalleryList.as_view(), name="conversation-gallery"),
     path("conversations/<uuid:pk>/media.zip", views.GalleryZip.as_view(), name="conversation-zip"),
     path("messages/forward/", views.MessageForward.as_view(), name="message-forward"),
+    path("search/", views.Search.as_view(), name="search"),
     path("messages/<uuid:pk>/", views.MessageDetail.as_view(), name="message-detail"),
     path("messages/<uuid:pk>/retry/", views.MessageRetry.as_view(), name="message-retry"),
     path("attachments/<uuid:pk>/retry/", views.AttachmentRetry.as_view(), name="attachment-retry"),

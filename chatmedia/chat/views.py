@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatmedia.chat import compose, forward, gallery, unread
+from chatmedia.chat import compose, forward, gallery, search, unread
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.chat.pagination import ConversationPagination, GalleryPagination, MessagePagination
 from chatmedia.chat.serializers import (
@@ -151,6 +151,66 @@ class GalleryZip(TenantScopedMixin, APIView):
         response["Cache-Control"] = "no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class SnippetSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    match = serializers.BooleanField()
+
+
+class SearchHitSerializer(serializers.Serializer):
+    message = serializers.UUIDField()
+    conversation = serializers.UUIDField()
+    conversation_name = serializers.CharField()
+    timestamp = serializers.DateTimeField()
+    direction = serializers.CharField()
+    author_name = serializers.CharField()
+    snippet = SnippetSerializer(many=True, help_text="the text around the match, matches marked")
+
+
+class Search(TenantScopedMixin, APIView):
+    """GET `?q=<words>[&conversation=<id>]`: messages of the tenant (or of one chat) whose text,
+    file names, documents or transcripts say it, best first (chat.search); at most
+    SEARCH_MAX_RESULTS."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, required=True),
+            OpenApiParameter("conversation", OpenApiTypes.UUID),
+        ],
+        responses=SearchHitSerializer(many=True),
+    )
+    def get(self, request):
+        conversation_id = None
+        if request.query_params.get("conversation"):
+            try:
+                conversation_id = uuid.UUID(request.query_params["conversation"])
+            except ValueError:
+                raise Refused(400, "bad_id", "conversation is not a conversation id") from None
+            get_object_or_404(self.scoped(Conversation.objects.all()), pk=conversation_id)
+        hits = search.search(self.tenant, request.query_params.get("q", ""), conversation_id)
+        messages = Message.objects.filter(
+            tenant=self.tenant, pk__in=[h.message_id for h in hits]
+        ).select_related("conversation")
+        by_id = {m.pk: m for m in messages}
+        results = []
+        for hit in hits:
+            message = by_id.get(hit.message_id)
+            if message is None:
+                continue
+            conversation = message.conversation
+            results.append(
+                {
+                    "message": message.pk,
+                    "conversation": conversation.pk,
+                    "conversation_name": conversation.display_name or conversation.remote_jid.split("@")[0],
+                    "timestamp": message.timestamp,
+                    "direction": message.direction,
+                    "author_name": message.author_name,
+                    "snippet": hit.snippet,
+                }
+            )
+        return Response(SearchHitSerializer(results, many=True).data)
 
 
 class ForwardSerializer(serializers.Serializer):

@@ -53,6 +53,8 @@ class MediaPolicy:
     audio_analysis_max_seconds: float = 900.0
     # Videos: packets read looking for the first frame that decodes, for the poster.
     video_poster_max_packets: int = 600
+    # Documents: at most this much of their own text is extracted, for search.
+    document_text_max_chars: int = 100_000
     timeout_seconds: float = 120.0
     max_memory_bytes: int = 1024 * 1024 * 1024
     # Types every browser (Safari included) plays; other audio gets a `playback` rendition.
@@ -82,6 +84,7 @@ class MediaPolicy:
             voice_note_max_seconds=settings.VOICE_NOTE_MAX_SECONDS,
             audio_analysis_max_seconds=settings.MEDIA_AUDIO_ANALYSIS_MAX_SECONDS,
             video_poster_max_packets=settings.MEDIA_VIDEO_POSTER_MAX_PACKETS,
+            document_text_max_chars=settings.MEDIA_DOCUMENT_TEXT_MAX_CHARS,
             timeout_seconds=settings.MEDIA_PROCESS_TIMEOUT_SECONDS,
             max_memory_bytes=settings.MEDIA_PROCESS_MAX_MEMORY_BYTES,
         )

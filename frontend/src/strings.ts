@@ -137,6 +137,15 @@ export const t = {
     textTooLong: (n: number) => `A mensagem pode ter no máximo ${n} caracteres.`,
     sendFailed: 'Não foi possível enviar a mensagem.',
   },
+  search: {
+    all: 'Buscar mensagens, arquivos e documentos',
+    inChat: 'Buscar nesta conversa',
+    open: 'Buscar nesta conversa',
+    close: 'Fechar a busca',
+    none: 'Nada encontrado.',
+    failed: 'Não foi possível buscar agora.',
+    searching: 'Buscando…',
+  },
   gallery: {
     open: 'Mídia, links e documentos',
     title: 'Mídia, links e docs',

@@ -41,6 +41,42 @@ def analyze_pdf(path: str, policy: MediaPolicy, out_dir: str) -> Analysis:
             raise Unprocessable("the first page of the PDF cannot be drawn", metadata) from exc
         finally:
             page.close()
+        text = _text(document, policy.document_text_max_chars)
     finally:
         document.close()
-    return still_renditions(picture, policy, out_dir, metadata)
+    analysis = still_renditions(picture, policy, out_dir, metadata)
+    analysis.text = text
+    return analysis
+
+
+def _text(document, max_chars: int) -> str:
+    """The pages' text in order until `max_chars` (a page pdfium cannot read is skipped)."""
+    parts, total = [], 0
+    for index in range(len(document)):
+        if total >= max_chars:
+            break
+        page = document[index]
+        try:
+            textpage = page.get_textpage()
+            try:
+                chunk = textpage.get_text_bounded()[: max_chars - total]
+            finally:
+                textpage.close()
+        except pypdfium2.PdfiumError:
+            continue
+        finally:
+            page.close()
+        parts.append(chunk)
+        total += len(chunk)
+    return "\n".join(parts).replace("\x00", "")
+
+
+def plain_text(path: str, max_chars: int) -> str:
+    """The start of a text document (UTF-8, else Latin-1, which reads any byte), for search."""
+    with open(path, "rb") as file:
+        raw = file.read(max_chars * 4)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", errors="ignore") if raw[:3] == b"\xef\xbb\xbf" else raw.decode("latin-1")
+    return text[:max_chars].replace("\x00", "")

@@ -21,7 +21,7 @@ from chatmedia.media import kinds
 from chatmedia.media.policy import MediaPolicy, Refusal
 from chatmedia.media.processing import isolation
 from chatmedia.media.processing.audio import analyze_audio, to_voice_note
-from chatmedia.media.processing.documents import analyze_pdf
+from chatmedia.media.processing.documents import analyze_pdf, plain_text
 from chatmedia.media.processing.images import analyze_image, fit_for_whatsapp
 from chatmedia.media.processing.renditions import Analysis, RenditionFile, Unprocessable
 from chatmedia.media.processing.sniff import (
@@ -76,6 +76,7 @@ class Inspection:
     renditions: dict[str, RenditionFile] = field(default_factory=dict)
     error_code: str | None = None
     error: str | None = None
+    text: str = ""  # a document's own text, for search (not in as_json, inspect_media's contract)
 
     def as_json(self) -> dict:
         return {
@@ -161,6 +162,7 @@ def analyze(
         return inspection
     inspection.metadata = analysis.metadata
     inspection.renditions = analysis.renditions
+    inspection.text = analysis.text
     return inspection
 
 
@@ -193,7 +195,11 @@ def _video(path, mime_type, category, policy, out_dir, declared_duration) -> Ana
 
 
 def _document(path, mime_type, category, policy, out_dir, declared_duration) -> Analysis:
-    return analyze_pdf(path, policy, out_dir) if mime_type == "application/pdf" else Analysis()
+    if mime_type == "application/pdf":
+        return analyze_pdf(path, policy, out_dir)
+    if mime_type in ("text/plain", "text/csv", "text/tab-separated-values"):
+        return Analysis(text=plain_text(path, policy.document_text_max_chars))
+    return Analysis()
 
 
 # `MediaKind.analyzer` → what reads the file.

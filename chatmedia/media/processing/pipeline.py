@@ -136,6 +136,7 @@ def _finish(attachment_id, original: Blob, inspection: processing.Inspection, re
         attachment.file_name = _file_name(attachment, inspection.mime_type)
         # What the sender's app claimed (WhatsApp's width, seconds, waveform) only fills gaps.
         attachment.metadata = {**attachment.metadata, **inspection.metadata}
+        attachment.searchable_text = inspection.text  # found by search (chat.search), never served
         attachment.status = Attachment.Status.READY
         attachment.error_code = attachment.error_message = ""
         attachment.save()

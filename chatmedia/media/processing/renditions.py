@@ -46,6 +46,8 @@ class Analysis:
     renditions: dict[str, RenditionFile] = field(default_factory=dict)
     # A more exact type than libmagic's (an MP4 or WebM holding only audio is audio/mp4, audio/webm).
     mime_type: str | None = None
+    # A document's own text (capped by the policy), for search; never shown or sent anywhere.
+    text: str = ""
 
 
 def fit(size: tuple[int, int], box: int) -> tuple[int, int]:

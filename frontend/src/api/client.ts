@@ -1,6 +1,6 @@
 // The one place that talks HTTP to chatmedia: session cookie + CSRF header, JSON errors as ApiFailure.
 import { t } from '../strings'
-import type { Connection, Conversation, GalleryItem, GalleryTab, Me, Message, Page, StartedUpload, UploadPolicy } from './types'
+import type { Connection, Conversation, GalleryItem, GalleryTab, Me, Message, Page, SearchHit, StartedUpload, UploadPolicy } from './types'
 
 // Conversations per page of the list; more load as the agent scrolls to the end.
 export const CONVERSATIONS_PAGE = 50
@@ -64,6 +64,8 @@ export const api = {
     ),
   conversation: (id: string) => request<Conversation>('GET', `/api/conversations/${id}/`),
   markRead: (id: string) => request<Conversation>('POST', `/api/conversations/${id}/read/`),
+  search: (q: string, conversation?: string | null) =>
+    request<SearchHit[]>('GET', `/api/search/?q=${encodeURIComponent(q)}${conversation ? `&conversation=${conversation}` : ''}`),
   forward: (messages: string[], conversations: string[]) =>
     request<Message[]>('POST', '/api/messages/forward/', { messages, conversations }),
   gallery: (conversation: string, tab: GalleryTab, cursor?: string | null) =>

@@ -142,6 +142,17 @@ export interface GalleryItem {
   text: string
 }
 
+/** A message search found (GET /api/search/): the words around the match, matches marked. */
+export interface SearchHit {
+  message: string
+  conversation: string
+  conversation_name: string
+  timestamp: string
+  direction: 'in' | 'out'
+  author_name: string
+  snippet: { text: string; match: boolean }[]
+}
+
 export interface Page<T> {
   next: string | null
   previous: string | null

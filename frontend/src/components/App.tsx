@@ -52,6 +52,8 @@ function Workspace({ me, onLogout }: { me: Me; onLogout: () => void }) {
   const { loadConversations, loadMessages, applyEvent, state } = useChat()
   const [selected, select] = useSelectedConversation()
   const [listError, setListError] = useState(false)
+  // A search hit to show: its chat opens at that message (`at` makes the same hit twice count).
+  const [focus, setFocus] = useState<{ conversation: string; message: string; at: number } | null>(null)
 
   // The open chat was merged into another (one person under a LID and a phone number): go there.
   const mergedInto = selected ? state.mergedInto[selected] : undefined
@@ -119,11 +121,25 @@ function Workspace({ me, onLogout }: { me: Me; onLogout: () => void }) {
             </button>
           </div>
         </header>
-        <ConversationList selected={selected} onSelect={select} error={listError} onRetry={refresh} />
+        <ConversationList
+          selected={selected}
+          onSelect={select}
+          error={listError}
+          onRetry={refresh}
+          onOpenMessage={(conversation, message) => {
+            setFocus({ conversation, message, at: Date.now() })
+            select(conversation)
+          }}
+        />
       </aside>
       <main className={`${selected ? 'flex' : 'hidden md:flex'} min-w-0 flex-1 flex-col`}>
         {selected ? (
-          <ChatWindow key={selected} conversationId={selected} onBack={() => select(null)} />
+          <ChatWindow
+            key={selected}
+            conversationId={selected}
+            onBack={() => select(null)}
+            focus={focus?.conversation === selected ? focus : null}
+          />
         ) : (
           <div className="flex flex-1 items-center justify-center bg-wa-panel p-8 text-center text-slate-500">
             {t.chat.pick}

@@ -10,6 +10,7 @@ import { AlbumGrid } from './AlbumGrid'
 import { Avatar } from './Avatar'
 import { Composer } from './Composer'
 import { GalleryPanel } from './GalleryPanel'
+import { SearchResults, useSearch } from './SearchResults'
 import { safeImageSource } from './NoPreviewCard'
 import { Lightbox } from './Lightbox'
 import { MessageBubble } from './MessageBubble'
@@ -53,7 +54,13 @@ export function rowsOf(messages: Message[]): Row[] {
   return rows
 }
 
-export function ChatWindow({ conversationId, onBack }: { conversationId: string; onBack: () => void }) {
+interface ChatWindowProps {
+  conversationId: string
+  onBack: () => void
+  focus?: { message: string; at: number } | null // a search hit: scroll to it and light it up
+}
+
+export function ChatWindow({ conversationId, onBack, focus }: ChatWindowProps) {
   const { state, loadMessages, loadOlder, policy, connections, markRead } = useChat()
   const conversation = state.conversations[conversationId]
   const thread = state.threads[conversationId]
@@ -64,6 +71,9 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
   const [highlighted, setHighlighted] = useState<string | null>(null)
   const [notice, setNotice] = useState('')
   const [galleryOpen, setGalleryOpen] = useState(false)
+  const [searching, setSearching] = useState(false)
+  const [query, setQuery] = useState('')
+  const found = useSearch(searching ? query : '', conversationId)
   const [toast, setToast] = useState('')
   useEffect(() => {
     if (!toast) return
@@ -100,14 +110,19 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
     previousFirst.current = first
   }, [messages])
 
-  // New incoming messages below the view are counted on the ↓ button until the agent goes down.
+  // New incoming messages below the view are counted on the ↓ button until the agent goes down
+  // (several may arrive in one render: each counts).
   const newest = messages.length ? messages[messages.length - 1] : undefined
   useEffect(() => {
     if (!newest || seenNewest.current === newest.id) return
-    const first = seenNewest.current === null
+    const previous = seenNewest.current
     seenNewest.current = newest.id
-    if (!first && !stick.current && newest.direction === 'in') setNewBelow((n) => n + 1)
-  }, [newest])
+    if (previous === null || stick.current) return
+    const from = messages.findIndex((m) => m.id === previous)
+    if (from < 0) return
+    const arrived = messages.slice(from + 1).filter((m) => m.direction === 'in').length
+    if (arrived) setNewBelow((n) => n + arrived)
+  }, [newest, messages])
 
   // The chat is open: what is in it has been seen — when the tab is visible, now and as more comes.
   const unread = conversation?.unread_count ?? 0
@@ -166,6 +181,16 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
     if (jump.current) jumpTo(jump.current.id)
   }, [messages, jumpTo])
 
+  // A search hit (from the list, or this chat's own search): go to it once the chat has loaded.
+  const [focused, setFocused] = useState<{ message: string; at: number } | null>(null)
+  const target = !focus ? focused : !focused ? focus : focused.at > focus.at ? focused : focus // the latest
+  const handled = useRef<number | null>(null)
+  useEffect(() => {
+    if (!target || !thread?.loaded || handled.current === target.at) return
+    handled.current = target.at
+    jumpTo(target.message)
+  }, [target, thread?.loaded, jumpTo])
+
   const name = conversation ? conversationName(conversation, t.conversations.group) : ''
   const drop = (event: DragEvent) => {
     event.preventDefault()
@@ -212,16 +237,63 @@ export function ChatWindow({ conversationId, onBack }: { conversationId: string;
         </div>
         <button
           type="button"
+          onClick={() => {
+            setSearching((open) => !open)
+            setQuery('')
+          }}
+          aria-label={t.search.open}
+          title={t.search.open}
+          aria-expanded={searching}
+          className="ml-auto rounded-full p-2 text-xl text-slate-600 hover:bg-slate-200"
+          data-testid="open-search"
+        >
+          🔍
+        </button>
+        <button
+          type="button"
           onClick={() => setGalleryOpen((open) => !open)}
           aria-label={t.gallery.open}
           title={t.gallery.open}
           aria-expanded={galleryOpen}
-          className="ml-auto rounded-full p-2 text-xl text-slate-600 hover:bg-slate-200"
+          className="rounded-full p-2 text-xl text-slate-600 hover:bg-slate-200"
           data-testid="open-gallery"
         >
           🗂️
         </button>
       </header>
+      {searching && (
+        <div className="relative flex-none border-b border-slate-200 bg-white px-3 py-2">
+          <input
+            type="search"
+            autoFocus
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') {
+                setSearching(false)
+                setQuery('')
+              }
+            }}
+            placeholder={t.search.inChat}
+            aria-label={t.search.inChat}
+            className="w-full rounded-lg bg-slate-100 px-3 py-1.5 text-sm focus:bg-white focus:outline focus:outline-wa-green"
+            data-testid="search-chat"
+          />
+          {found.active && (
+            <div className="absolute inset-x-0 top-full z-20 max-h-80 overflow-y-auto bg-white shadow-lg">
+              <SearchResults
+                hits={found.hits}
+                error={found.error}
+                showChat={false}
+                onOpen={(hit) => {
+                  setFocused({ message: hit.message, at: Date.now() })
+                  setQuery('')
+                }}
+              />
+            </div>
+          )}
+        </div>
+      )}
       <div
         ref={scroller}
         onScroll={(e) => {

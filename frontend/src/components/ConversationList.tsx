@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { formatListTime, previewText } from '../lib/format'
 import { visibleState } from '../lib/status'
 import { sortedConversations } from '../state/chat'
@@ -6,6 +6,7 @@ import { useChat } from '../state/ChatContext'
 import { conversationName } from '../lib/avatar'
 import { t } from '../strings'
 import { Avatar } from './Avatar'
+import { SearchResults, useSearch } from './SearchResults'
 import { StatusTicks } from './StatusTicks'
 
 interface Props {
@@ -13,13 +14,30 @@ interface Props {
   onSelect: (id: string) => void
   error: boolean
   onRetry: () => void
+  onOpenMessage: (conversation: string, message: string) => void // a search hit
 }
 
-export function ConversationList({ selected, onSelect, error, onRetry }: Props) {
+export function ConversationList({ selected, onSelect, error, onRetry, onOpenMessage }: Props) {
   const { state, loadOlderConversations, connections, filterConnection } = useChat()
+  const [query, setQuery] = useState('')
+  const found = useSearch(query)
   const conversations = sortedConversations(state)
   const several = connections.length > 1
   const numberName = (id: string) => connections.find((c) => c.id === id)?.name ?? ''
+  const searchBox = (
+    <div className="flex-none border-b border-slate-200 bg-white px-3 py-2">
+      <input
+        type="search"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        onKeyDown={(e) => e.key === 'Escape' && setQuery('')}
+        placeholder={t.search.all}
+        aria-label={t.search.all}
+        className="w-full rounded-lg bg-slate-100 px-3 py-1.5 text-sm focus:bg-white focus:outline focus:outline-wa-green"
+        data-testid="search-all"
+      />
+    </div>
+  )
   const picker = several && (
     <label className="flex flex-none items-center gap-2 border-b border-slate-200 bg-white px-4 py-2 text-sm text-slate-600">
       <span className="sr-only">{t.conversations.number}</span>
@@ -51,6 +69,16 @@ export function ConversationList({ selected, onSelect, error, onRetry }: Props) 
     observer.observe(sentinel)
     return () => observer.disconnect()
   }, [state.listOlder])
+  if (found.active) {
+    return (
+      <>
+        {searchBox}
+        <div className="flex-1 overflow-y-auto">
+          <SearchResults hits={found.hits} error={found.error} showChat onOpen={(hit) => onOpenMessage(hit.conversation, hit.message)} />
+        </div>
+      </>
+    )
+  }
   if (error && conversations.length === 0) {
     return (
       <div className="p-6 text-center text-sm text-slate-600">
@@ -64,7 +92,9 @@ export function ConversationList({ selected, onSelect, error, onRetry }: Props) 
   if (!state.listLoaded) {
     return (
       <>
-      {picker}
+      {searchBox}
+      {searchBox}
+    {picker}
       <ul className="flex-1 overflow-hidden" aria-busy="true">
         {Array.from({ length: 6 }, (_, i) => (
           <li key={i} className="flex items-center gap-3 px-4 py-3">
@@ -79,13 +109,16 @@ export function ConversationList({ selected, onSelect, error, onRetry }: Props) 
   if (conversations.length === 0) {
     return (
       <>
-        {picker}
+        {searchBox}
+      {searchBox}
+    {picker}
         <p className="p-6 text-center text-sm text-slate-500">{t.conversations.empty}</p>
       </>
     )
   }
   return (
     <>
+    {searchBox}
     {picker}
     <nav className="flex-1 overflow-y-auto" aria-label={t.conversations.title}>
       <ul>
