@@ -21,6 +21,7 @@ from django.db import connection
 
 from chatmedia.chat.models import Attachment, Message, SearchEntry
 from chatmedia.errors import Refused
+from chatmedia.media.filenames import is_default_file_name
 
 START, STOP = "\x02", "\x03"  # marks around a match in a snippet (never in stored text: cleaned)
 _MARKS = re.compile(f"[{START}{STOP}]")
@@ -41,11 +42,13 @@ def content_of(message: Message) -> str:
     for attachment in Attachment.objects.filter(message=message).only(
         "file_name", "searchable_text", "metadata"
     ):
-        # A file name also as words: a parser takes "contrato-locacao.pdf" for one token.
-        name_words = _NAME_SEPARATORS.sub(" ", attachment.file_name).strip()
+        # A name we made up ("Imagem do WhatsApp de …") says nothing of the file: left out. A real
+        # one also as words: a parser takes "contrato-locacao.pdf" for one token.
+        name = "" if is_default_file_name(attachment.file_name) else attachment.file_name
+        name_words = _NAME_SEPARATORS.sub(" ", name).strip()
         parts += [
-            attachment.file_name,
-            name_words if name_words != attachment.file_name else "",
+            name,
+            name_words if name_words != name else "",
             attachment.searchable_text,
             (attachment.metadata or {}).get("transcript", ""),
         ]

@@ -49,6 +49,17 @@ _KIND_NAMES = {
 }
 
 
+_DEFAULT_NAME = re.compile(
+    "^(?:" + "|".join(re.escape(k) for k in [*_KIND_NAMES.values(), "Arquivo"]) + r") do WhatsApp de "
+    r"\d{4}-\d{2}-\d{2} às \d{2}\.\d{2}\.\d{2}(?:\.\w{1,10})?$"
+)
+
+
+def is_default_file_name(name: str) -> bool:
+    """Whether `name` is one `default_file_name` made (it says nothing of the file's content)."""
+    return bool(_DEFAULT_NAME.match(name or ""))
+
+
 def default_file_name(category: str, mime_type: str, when: datetime) -> str:
     """A name for a file sent without one, in the agents' language and local time (TIME_ZONE)."""
     from django.utils import timezone

@@ -168,3 +168,18 @@ def test_the_database_uses_its_own_full_text_search(world_a):
                 "SELECT count(*) FROM chat_searchentry_fts WHERE chat_searchentry_fts MATCH 'indice'"
             )
             assert cursor.fetchone()[0] >= 1
+
+
+def test_a_name_we_made_up_for_a_file_is_not_searched(world_a):
+    from datetime import UTC, datetime
+
+    from chatmedia.media.filenames import default_file_name, is_default_file_name
+
+    made_up = default_file_name("image", "image/jpeg", datetime(2026, 12, 1, 14, 23, 5, tzinfo=UTC))
+    assert is_default_file_name(made_up) and not is_default_file_name("Imagem do produto.jpg")
+    world_a.attachment.file_name = made_up
+    world_a.attachment.save()
+    assert _find(world_a, "whatsapp") == []
+    world_a.attachment.file_name = "Imagem do produto.jpg"
+    world_a.attachment.save()
+    assert [h["message"] for h in _find(world_a, "produto")] == [str(world_a.message.pk)]
