@@ -9,7 +9,10 @@
   TRUSTED_PROXY_COUNT says.
 - **Headers on time** (slowloris): a request's headers must be complete within
   WEB_HEADER_TIMEOUT_SECONDS of the connection opening or of the request's first byte; a client
-  that trickles them is answered 408 and cut off instead of holding a connection for ever. Idle
+  that trickles them is answered 408 and cut off instead of holding a connection for ever. The cut
+  is a lingering close (as nginx's): our side is shut for writing and what the client still sends
+  is read and dropped for LINGER_SECONDS, so the kernel does not answer it with a reset that would
+  throw away the 408 before the client read it. Idle
   keep-alive connections close after WEB_KEEP_ALIVE_SECONDS.
 - No `Server` header and no access log (webhook URLs carry the tenant's secret; our own logs redact).
 """
@@ -27,6 +30,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 logger = logging.getLogger(__name__)
 
+# How long a cut-off client may still send (and have it dropped) before the socket closes.
+LINGER_SECONDS = 2.0
 REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 
 
@@ -34,10 +39,16 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a deadline on each request's headers."""
 
     _header_deadline = None
+    _lingering = False
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self._arm_header_deadline()
+
+    def data_received(self, data: bytes) -> None:
+        if self._lingering:
+            return  # a client cut off: what it still sends is dropped
+        super().data_received(data)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -67,7 +78,10 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
             return
         logger.info("request headers not complete in time; connection closed (408)")
         self.transport.write(REQUEST_TIMEOUT)
-        self.transport.close()
+        self._lingering = True
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
 
 def options(host: str, port: int, workers: int) -> dict:

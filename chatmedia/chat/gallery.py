@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 
 from chatmedia.chat.models import Attachment, Message
 from chatmedia.errors import Refused
@@ -42,11 +42,13 @@ def shown(queryset):
 
 
 def files(conversation, tab: str):
-    """The tab's attachments, newest first (cursor-paginated by the view)."""
+    """The tab's attachments in their messages' order (`at`, the message's time), newest first
+    (cursor-paginated by the view)."""
     if tab not in kinds.GALLERY_TABS:
         raise Refused(400, "bad_tab", f"tab is one of: {', '.join(TABS)}")
     return (
         shown(Attachment.objects.filter(conversation=conversation, category__in=kinds.GALLERY_TABS[tab]))
+        .annotate(at=F("message__timestamp"), message_created_at=F("message__created_at"))
         .select_related("message")
         .prefetch_related("renditions")
     )

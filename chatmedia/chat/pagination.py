@@ -9,12 +9,14 @@ from django.core.exceptions import ValidationError
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
-from chatmedia.chat.models import NEWEST_FIRST
+from chatmedia.chat.models import NEWEST_FIRST, Message
 
 
 class NewestFirstCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     ordering = "-created_at"
+    # The field a cursor's position is a value of, when the ordering's first is an annotation.
+    position_field = None
 
     @property
     def max_page_size(self) -> int:
@@ -29,7 +31,7 @@ class NewestFirstCursorPagination(CursorPagination):
         if cursor is None or cursor.position is None:
             return cursor
         ordering = self.ordering if isinstance(self.ordering, str) else self.ordering[0]
-        field = self._model._meta.get_field(ordering.lstrip("-"))
+        field = self.position_field or self._model._meta.get_field(ordering.lstrip("-"))
         try:
             field.to_python(cursor.position)
         except (ValidationError, ValueError, TypeError, OverflowError):
@@ -46,4 +48,7 @@ class MessagePagination(NewestFirstCursorPagination):
 
 
 class GalleryPagination(NewestFirstCursorPagination):
-    ordering = ("-created_at", "-id")
+    """Files in their messages' order, as the chat shows them (chat.gallery annotates `at`)."""
+
+    ordering = ("-at", "-message_created_at", "-id")
+    position_field = Message._meta.get_field("timestamp")

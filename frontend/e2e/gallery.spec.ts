@@ -8,7 +8,9 @@ import { chatWithNewCustomer, incoming, login, messages, newJid, openChat, sends
 test('the gallery lists each kind in its tab, opens pictures, jumps to messages and zips a selection', async ({ page, request }) => {
   const name = 'Cliente Galeria'
   const jid = await chatWithNewCustomer(page, request, name)
-  for (const kind of ['image', 'video', 'sticker', 'document', 'voice'] as const) await incoming(request, kind, jid, name)
+  // A second apart, as WhatsApp stamps them: the gallery is in the chat's order, newest first.
+  const kinds = ['image', 'video', 'sticker', 'document', 'voice'] as const
+  for (const [i, kind] of kinds.entries()) await incoming(request, kind, jid, name, { seconds_ago: kinds.length - i })
   await incoming(request, 'text', jid, name, { text: 'O catálogo está em https://loja.example.com.br/catalogo, veja!' })
   await expect(page.locator('[data-testid=attachment][data-status=ready]')).toHaveCount(5)
   await page.getByTestId('open-gallery').click()

@@ -90,6 +90,18 @@ def test_each_tab_shows_what_the_chat_shows_newest_first(chat):
     assert [i["id"] for i in page["results"] + rest] == [i["id"] for i in media]
 
 
+def test_files_are_in_their_messages_order_not_the_order_they_were_processed(chat):
+    world, made = chat
+    # The photo's message came first, but its file was stored last (a slower worker, a retry).
+    Attachment.objects.filter(pk=made["photo"].pk).update(created_at=timezone.now())
+    late = _file(world, "image", "tarde.jpg", b"\xff\xd8late", "image/jpeg", 0)
+    Message.objects.filter(pk=late.message_id).update(timestamp=timezone.now() - timedelta(minutes=10))
+    media = _tab(world.client(), world.conversation, "media", page_size=2)
+    rest = world.client().get(media["next"]).json()["results"]
+    ids = [i["id"] for i in media["results"] + rest]
+    assert ids == [str(made[k].pk) for k in ("sticker", "video", "photo")] + [str(late.pk)]
+
+
 def test_a_bad_tab_and_another_tenants_chat_are_refused(chat, world_b):
     world, _ = chat
     api = world.client()

@@ -92,7 +92,8 @@ def test_web_chat_in_chromium(
         "CI": "1",
     }
     result = subprocess.run(
-        ["npx", "playwright", "test", "--reporter=line"],
+        # E2E_SPECS="basics gallery": only those spec files (a developer's narrow run; CI runs all).
+        ["npx", "playwright", "test", "--reporter=line", *os.environ.get("E2E_SPECS", "").split()],
         cwd=FRONTEND,
         env=env,
         capture_output=True,
@@ -101,4 +102,4 @@ def test_web_chat_in_chromium(
     )
     assert result.returncode == 0, f"Playwright failed:\n{result.stdout[-12000:]}\n{result.stderr[-4000:]}"
     screenshots = sorted(p.name for p in artifacts.glob("*.png"))
-    assert len(screenshots) >= 10, screenshots
+    assert len(screenshots) >= (1 if os.environ.get("E2E_SPECS") else 10), screenshots

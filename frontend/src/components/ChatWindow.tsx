@@ -5,6 +5,7 @@ import { useChat } from '../state/ChatContext'
 import { addDrafts } from '../state/review'
 import { conversationName } from '../lib/avatar'
 import { dayLabel, dayNumber } from '../lib/format'
+import { arrivedBelow } from '../lib/newBelow'
 import { t } from '../strings'
 import { AlbumGrid } from './AlbumGrid'
 import { Avatar } from './Avatar'
@@ -88,7 +89,7 @@ export function ChatWindow({ conversationId, onBack, focus }: ChatWindowProps) {
   const [atBottom, setAtBottom] = useState(true)
   // Incoming messages that arrived while the agent was reading further up (the ↓ button's count).
   const [newBelow, setNewBelow] = useState(0)
-  const seenNewest = useRef<string | null>(null)
+  const known = useRef(new Set<string>())
 
   useEffect(() => {
     loadMessages(conversationId).then(
@@ -111,18 +112,11 @@ export function ChatWindow({ conversationId, onBack, focus }: ChatWindowProps) {
   }, [messages])
 
   // New incoming messages below the view are counted on the ↓ button until the agent goes down
-  // (several may arrive in one render: each counts).
-  const newest = messages.length ? messages[messages.length - 1] : undefined
+  // (lib/newBelow: each counts once, whatever order they arrive in).
   useEffect(() => {
-    if (!newest || seenNewest.current === newest.id) return
-    const previous = seenNewest.current
-    seenNewest.current = newest.id
-    if (previous === null || stick.current) return
-    const from = messages.findIndex((m) => m.id === previous)
-    if (from < 0) return
-    const arrived = messages.slice(from + 1).filter((m) => m.direction === 'in').length
-    if (arrived) setNewBelow((n) => n + arrived)
-  }, [newest, messages])
+    const arrived = arrivedBelow(known.current, messages)
+    if (arrived && !stick.current) setNewBelow((n) => n + arrived)
+  }, [messages])
 
   // The chat is open: what is in it has been seen — when the tab is visible, now and as more comes.
   const unread = conversation?.unread_count ?? 0
