@@ -3,7 +3,8 @@
 Queues (durable, declared here so every worker and producer agrees on them):
 - `media_priority`: accepted webhooks, profile pictures, agents' text messages: small, seen at once;
 - `media_download`: incoming WhatsApp media;
-- `media_upload`: media agents send to WhatsApp.
+- `media_upload`: media agents send to WhatsApp;
+- `media_transcribe`: voice-note transcripts (slow, and never in the way of media).
 
 With no CELERY_BROKER_URL the broker is `memory://` and `make run` runs a worker inside the web
 process, so work is still asynchronous without RabbitMQ.
@@ -19,7 +20,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmedia.settings")
 
 app = Celery("chatmedia")
 
-MEDIA_QUEUES = ("media_priority", "media_download", "media_upload")
+MEDIA_QUEUES = ("media_priority", "media_download", "media_upload", "media_transcribe")
 
 app.conf.update(
     task_queues=[Queue(name, Exchange(name), routing_key=name, durable=True) for name in MEDIA_QUEUES],
@@ -34,6 +35,7 @@ app.conf.update(
         "whatsapp.refresh_group": {"queue": "media_priority"},
         "whatsapp.ingest_webhook": {"queue": "media_priority"},
         "media.housekeeping": {"queue": "media_upload"},
+        "media.transcribe": {"queue": "media_transcribe"},
         "whatsapp.recover": {"queue": "media_priority"},
     },
     # A task is acknowledged only after it finished: a killed worker's task is redelivered.

@@ -617,6 +617,32 @@ CLAMD_TIMEOUT_SECONDS = float(env("CLAMD_TIMEOUT_SECONDS", "30"))
 # Size of each INSTREAM piece (clamd's StreamMaxLength caps the whole file: set it >= MEDIA_MAX_OBJECT_BYTES).
 MEDIA_SCAN_CHUNK_BYTES = env_int("MEDIA_SCAN_CHUNK_BYTES", 256 * 1024)
 
+# --- voice-note transcription (optional; chatmedia/media/transcription/) ------------------------------
+# Off when neither is set. TRANSCRIPTION_URL: an OpenAI-compatible API's base (`https://api.openai.com/v1`,
+# a faster-whisper-server, whisper.cpp's or LocalAI's `http://host:port/v1`); we POST
+# `<url>/audio/transcriptions`. TRANSCRIPTION_MODEL_DIR: a local faster-whisper model directory (CTranslate2
+# files), used when no URL is set; nothing downloads a model at run time.
+TRANSCRIPTION_URL = (env("TRANSCRIPTION_URL", "") or "").rstrip("/")
+TRANSCRIPTION_API_KEY = env("TRANSCRIPTION_API_KEY", "")  # sent as a Bearer token; never logged
+TRANSCRIPTION_MODEL = env("TRANSCRIPTION_MODEL", "whisper-1")
+TRANSCRIPTION_LANGUAGE = env("TRANSCRIPTION_LANGUAGE", "pt")  # ISO-639-1; "" lets the model detect it
+TRANSCRIPTION_MODEL_DIR = env("TRANSCRIPTION_MODEL_DIR", "")
+TRANSCRIPTION_ENABLED = bool(TRANSCRIPTION_URL or TRANSCRIPTION_MODEL_DIR)
+if TRANSCRIPTION_URL and not TRANSCRIPTION_URL.startswith(("http://", "https://")):
+    raise ValueError(f"TRANSCRIPTION_URL must be an http(s) URL, not {TRANSCRIPTION_URL!r}")
+# One request's time (a minute of speech takes a few seconds on a GPU, tens on a CPU).
+TRANSCRIPTION_TIMEOUT_SECONDS = float(env("TRANSCRIPTION_TIMEOUT_SECONDS", "120"))
+# The largest file and the longest recording sent (OpenAI's API takes up to 25 MB; minutes cost money).
+TRANSCRIPTION_MAX_BYTES = env_int("TRANSCRIPTION_MAX_BYTES", 25 * 1000 * 1000)
+TRANSCRIPTION_MAX_SECONDS = env_int("TRANSCRIPTION_MAX_SECONDS", 15 * 60)
+# The most of a transcript kept (and searched); the rest is cut at a word.
+TRANSCRIPTION_TEXT_MAX_CHARS = env_int("TRANSCRIPTION_TEXT_MAX_CHARS", 20_000)
+# Retries of a server that is down, slow or busy (429, 5xx) before the transcript is `failed`.
+TRANSCRIPTION_MAX_RETRIES = env_int("TRANSCRIPTION_MAX_RETRIES", 5)
+# A transcript still `pending` this long after it was asked for (a lost task) is asked for again
+# by media.housekeeping.
+TRANSCRIPTION_STALE_SECONDS = env_int("TRANSCRIPTION_STALE_SECONDS", 30 * 60)
+
 # --- metrics (Prometheus, /metrics) ------------------------------------------------------------------
 # Every process (web, workers, beat) writes its counters here and /metrics adds them up
 # (prometheus_client's multiprocess mode); one directory per machine, emptied before the machine's

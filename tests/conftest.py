@@ -18,6 +18,7 @@ from chatmedia.media.storage.config import local_storage_setting, s3_storage_set
 from chatmedia.tenancy.models import ApiToken, Membership, Tenant
 from tests.connections import connect_to_fake, new_conversation, new_tenant, webhook_path
 from tools.fake_graph import FakeGraph
+from tools.fake_transcription import FakeTranscription
 from tools.fake_whatsapp import FakeWhatsApp
 from tools.services import S3TestServer
 
@@ -168,6 +169,27 @@ def fake_graph_server():
     """The fake Graph API (Meta's WhatsApp Cloud API) for the whole run."""
     with FakeGraph() as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def fake_transcription_server():
+    """The fake OpenAI-compatible transcription server for the whole run."""
+    with FakeTranscription() as fake:
+        fake.stall_seconds = 1.5
+        yield fake
+
+
+@pytest.fixture
+def transcription(fake_transcription_server, settings):
+    """Transcription on, against the fake server (reset); its state is the returned fake's."""
+    fake_transcription_server.reset()
+    settings.TRANSCRIPTION_URL = fake_transcription_server.url
+    settings.TRANSCRIPTION_API_KEY = fake_transcription_server.state.api_key
+    settings.TRANSCRIPTION_MODEL_DIR = ""
+    settings.TRANSCRIPTION_ENABLED = True
+    settings.TRANSCRIPTION_TIMEOUT_SECONDS = 1.0
+    settings.MEDIA_TASK_RETRY_BASE_SECONDS = 0.01
+    return fake_transcription_server
 
 
 @pytest.fixture

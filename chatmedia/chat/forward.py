@@ -119,7 +119,8 @@ def _copy(source: Message, conversation: Conversation) -> Message:
             category=original.category,
             size=original.size,
             status=Attachment.Status.READY,
-            metadata=original.metadata,
+            metadata=original.metadata,  # a voice note's transcript goes with it
+            transcript_status=original.transcript_status if original.transcript_status == "done" else "",
         )
         Rendition.objects.bulk_create(
             Rendition(attachment=copy, variant=r.variant, blob_id=r.blob_id, width=r.width, height=r.height)

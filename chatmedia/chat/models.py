@@ -209,6 +209,18 @@ class Attachment(models.Model):
     # The text inside a document (a PDF's pages, a text file), extracted while it was processed and
     # capped (MEDIA_DOCUMENT_TEXT_MAX_CHARS): for search only, never sent to clients.
     searchable_text = models.TextField(blank=True)
+
+    # A recording's transcript (media.transcription): "" when none is made (off, not a recording),
+    # then pending → done (the text in metadata["transcript"]) or failed (the reason here).
+    class Transcript(models.TextChoices):
+        NONE = "", "none"
+        PENDING = "pending"
+        DONE = "done"
+        FAILED = "failed"
+
+    transcript_status = models.CharField(max_length=16, choices=Transcript.choices, blank=True, default="")
+    transcript_error = models.CharField(max_length=300, blank=True)
+    transcript_requested_at = models.DateTimeField(null=True, blank=True)
     # Where the bytes come from (WhatsApp media reference: url, directPath, mediaKey, hashes).
     # Holds key material: never serialized to clients, never logged.
     source = models.JSONField(default=dict, blank=True)

@@ -14,6 +14,11 @@ urlpatterns = [
     path("messages/<uuid:pk>/", views.MessageDetail.as_view(), name="message-detail"),
     path("messages/<uuid:pk>/retry/", views.MessageRetry.as_view(), name="message-retry"),
     path("attachments/<uuid:pk>/retry/", views.AttachmentRetry.as_view(), name="attachment-retry"),
+    path(
+        "attachments/<uuid:pk>/transcribe/",
+        views.AttachmentTranscribe.as_view(),
+        name="attachment-transcribe",
+    ),
     path("messages/<uuid:pk>/reactions/", views.MessageReactions.as_view(), name="message-reactions"),
     path("messages/<uuid:pk>/view-once/", views.MessageViewOnceOpen.as_view(), name="message-view-once"),
     path("attachments/<uuid:pk>/", views.AttachmentDetail.as_view(), name="attachment-detail"),

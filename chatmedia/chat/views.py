@@ -35,6 +35,7 @@ from chatmedia.media.filenames import extension_for
 from chatmedia.media.serving import archive
 from chatmedia.media.serving.delivery import content_disposition
 from chatmedia.media.storage import media_storage
+from chatmedia.media.transcription import service as transcription
 from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin
 from chatmedia.whatsapp import recovery, sending
 
@@ -426,6 +427,19 @@ class AttachmentRetry(TenantScopedMixin, APIView):
                 "Only a message that failed to send can be retried; a refused file must be uploaded again.",
             )
         return Response({"id": str(attachment.id), "status": "processing"}, status=202)
+
+
+class AttachmentTranscribe(TenantScopedMixin, APIView):
+    """POST: make (again) a voice note's or an audio file's transcript (media.transcription); the
+    text follows over the WebSocket (`attachment.ready` with `transcript_status` done)."""
+
+    @extend_schema(request=None, responses={202: RetryStateSerializer})
+    def post(self, request, pk):
+        attachment = self.scoped(Attachment.objects.select_related("message")).filter(pk=pk).first()
+        if attachment is None:
+            return error_response(404, "not_found", "No such attachment.")
+        transcription.request(attachment)
+        return Response({"id": str(attachment.id), "status": "pending"}, status=202)
 
 
 class MessageRetry(TenantScopedMixin, APIView):

@@ -6,6 +6,9 @@ class MediaConfig(AppConfig):
     verbose_name = "Media"
 
     def ready(self) -> None:
-        from chatmedia.media.storage import lifecycle
+        from chatmedia.media.storage import housekeeping, lifecycle
+        from chatmedia.media.transcription import service as transcription
 
         lifecycle.connect()
+        # Transcripts whose task was lost are asked for again.
+        housekeeping.register("transcripts_requeued", transcription.requeue_stale)

@@ -6,7 +6,8 @@ UPLOAD_MAX_BYTES, MEDIA_ALLOWED_TYPES and MEDIA_CACHE_SECONDS from these, each o
 environment), the analyzer that reads its files, and the renditions it may have. Derived from it:
 `Attachment.Category` and `Rendition.Variant` (model choices), `policy.CATEGORIES` /
 `CATEGORY_LABELS`, the kinds an agent may upload (`/api/uploads/policy/`), the variants a signed
-URL may name, and which kinds serve their original in place of a missing `playback`.
+URL may name, which kinds serve their original in place of a missing `playback`, and which are
+transcribed.
 
 Pure: no Django (settings.py and the isolated processing process import it).
 """
@@ -63,6 +64,8 @@ class MediaKind:
     default_for: str = ""
     # A missing `playback` rendition means the original plays everywhere: it is served instead.
     plays_original: bool = False
+    # Its recordings are transcribed once ready, when transcription is on (media.transcription).
+    transcribes: bool = False
 
 
 KINDS: tuple[MediaKind, ...] = (
@@ -89,6 +92,7 @@ KINDS: tuple[MediaKind, ...] = (
         ("playback",),
         default_for="audio",
         plays_original=True,
+        transcribes=True,
     ),
     MediaKind(
         "voice",
@@ -100,6 +104,7 @@ KINDS: tuple[MediaKind, ...] = (
         "audio",
         ("playback",),
         plays_original=True,
+        transcribes=True,
     ),
     MediaKind(
         "video",
@@ -132,6 +137,7 @@ NAMES: tuple[str, ...] = tuple(BY_NAME)
 FALLBACK = "document"  # the kind of a file whose type says nothing more
 UPLOADABLE: tuple[str, ...] = tuple(k.name for k in KINDS if k.upload_max_bytes is not None)
 PLAYS_ORIGINAL: frozenset[str] = frozenset(k.name for k in KINDS if k.plays_original)
+TRANSCRIBES: frozenset[str] = frozenset(k.name for k in KINDS if k.transcribes)
 # Every variant any kind may have, in first-seen order; `original` is the file itself.
 RENDITIONS: tuple[str, ...] = tuple(dict.fromkeys(v for k in KINDS for v in k.renditions))
 VARIANTS: tuple[str, ...] = ("original", *RENDITIONS)

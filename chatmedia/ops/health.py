@@ -2,7 +2,9 @@
 
 `/healthz` answers 200 while the process runs. `/readyz` asks each part the service needs (database,
 storage, cache, broker) with a short timeout and answers 503 naming the failing parts, so a load
-balancer stops sending traffic to an instance that could only fail.
+balancer stops sending traffic to an instance that could only fail. Optional parts (transcription)
+are reported under `optional` — off, or on and working or not — and never make it 503: the chat
+works without them, and what they would have done shows as a failed state with its reason.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from kombu import Connection
 
 from chatmedia.media.storage import media_storage
+from chatmedia.media.transcription import backends as transcription
 
 
 def check_database() -> None:
@@ -73,9 +76,31 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+# Parts the service runs without; each says {"state": "off"} or {"state": "on", "ok": …, "error": …}.
+OPTIONAL: dict[str, Callable[[], dict]] = {"transcription": transcription.status}
+
+
+def optional_parts() -> dict[str, dict]:
+    parts = {}
+    for name, status in OPTIONAL.items():
+        try:
+            parts[name] = status()
+        except Exception as exc:  # a broken optional part is reported, never a failed probe
+            parts[name] = {"state": "on", "ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return parts
+
+
 @never_cache
 def readyz(request):
     results = run_checks()
     failing = [name for name, result in results.items() if not result["ok"]]
-    body = {"status": "fail" if failing else "ok", "failing": failing, "checks": results}
+    optional = optional_parts()
+    degraded = [name for name, part in optional.items() if not part.get("ok", True)]
+    body = {
+        "status": "fail" if failing else "degraded" if degraded else "ok",
+        "failing": failing,
+        "degraded": degraded,
+        "checks": results,
+        "optional": optional,
+    }
     return JsonResponse(body, status=503 if failing else 200)

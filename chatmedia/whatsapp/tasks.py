@@ -3,8 +3,9 @@
 Tasks take ids, are idempotent (a redelivered task finds the attachment ready and stops), retry
 only transient errors (network, 5xx, storage hiccups) with exponential backoff and jitter, and
 record a machine code and a human reason when they give up. The number of retries is ours
-(MEDIA_TASK_MAX_RETRIES): the tasks set Celery's own cap to none, whose default of 3 re-raised the
-error after the third retry and left the attachment unfinished (found by the fault suite).
+(MEDIA_TASK_MAX_RETRIES, `jobs.retry_while_left`): the tasks set Celery's own cap to none, whose
+default of 3 re-raised the error after the third retry and left the attachment unfinished (found by
+the fault suite).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from chatmedia.celery import app
 from chatmedia.chat.models import Attachment, Conversation, Message
+from chatmedia.jobs import backoff_seconds, retry_while_left
 from chatmedia.media.processing import pipeline
 from chatmedia.media.processing.sniff import detect_file_mime_type
 from chatmedia.media.serving import cache as media_cache
@@ -36,19 +38,6 @@ from chatmedia.whatsapp.values import picture_source_hash
 logger = logging.getLogger(__name__)
 
 AVATAR_TYPES = ("image/jpeg", "image/png", "image/webp")
-
-
-def backoff_seconds(retries: int) -> float:
-    """Exponential backoff from MEDIA_TASK_RETRY_BASE_SECONDS, capped, with jitter (50-100 %)."""
-    ceiling = min(settings.MEDIA_TASK_RETRY_MAX_SECONDS, settings.MEDIA_TASK_RETRY_BASE_SECONDS * 2**retries)
-    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
-
-
-def _retry_while_left(task, exc: Exception) -> None:
-    """Schedule a retry (raises celery.exceptions.Retry) unless the retries are used up."""
-    if task.request.retries >= settings.MEDIA_TASK_MAX_RETRIES:
-        return
-    raise task.retry(countdown=backoff_seconds(task.request.retries), exc=exc, max_retries=None)
 
 
 def _storage_failure(exc: StorageError) -> tuple[str, str]:
@@ -96,12 +85,12 @@ def _fetch_incoming_media(task, attachment: Attachment) -> str:
                 finished = pipeline.process(attachment.pk, plain)
     except FetchError as exc:
         if exc.transient:
-            _retry_while_left(task, exc)
+            retry_while_left(task, exc)
         pipeline.fail(attachment.pk, exc.code, str(exc))
         return "failed"
     except StorageError as exc:
         logger.warning("storing attachment %s failed: %s", attachment_id, exc)
-        _retry_while_left(task, exc)
+        retry_while_left(task, exc)
         pipeline.fail(attachment.pk, *_storage_failure(exc))
         return "failed"
     return finished.status if finished is not None else "gone"
@@ -131,7 +120,7 @@ def refresh_avatar(self, conversation_id: str, url: str | None = None) -> str:
             url = provider.profile_picture_url(conversation.connection, conversation.remote_jid)
         except FetchError as exc:
             if exc.transient:
-                _retry_while_left(self, exc)
+                retry_while_left(self, exc)
             logger.info("profile picture URL of %s unavailable: %s", conversation_id, exc)
             Conversation.objects.filter(pk=conversation.pk).update(avatar_checked_at=now)
             return "unavailable"
@@ -157,7 +146,7 @@ def refresh_avatar(self, conversation_id: str, url: str | None = None) -> str:
     except FetchError as exc:
         if exc.transient:
             cache.delete(f"avatar-fetch:{conversation.pk}:{source_hash}")
-            _retry_while_left(self, exc)
+            retry_while_left(self, exc)
         logger.info("profile picture of %s not fetched: %s", conversation_id, exc)
         return "unavailable"
     _set_avatar(conversation.pk, blob, source_hash, only_if_unchecked_since)
@@ -209,7 +198,7 @@ def send_outgoing(self, attachment_id: str) -> str:
         attachment = outgoing.prepare(attachment.pk)
     except StorageError as exc:
         logger.warning("preparing attachment %s failed: %s", attachment_id, exc)
-        _retry_while_left(self, exc)
+        retry_while_left(self, exc)
         attachment = pipeline.fail(attachment.pk, *_storage_failure(exc))
     if attachment is None:
         return "gone"
@@ -221,7 +210,7 @@ def send_outgoing(self, attachment_id: str) -> str:
     except sending.InFlight as exc:
         raise self.retry(countdown=exc.retry_after + 1, exc=exc, max_retries=None) from None
     except (FetchError, StorageError) as exc:
-        _retry_while_left(self, exc)
+        retry_while_left(self, exc)
         code = exc.code if isinstance(exc, FetchError) else "storage"
         sending.fail(attachment.message_id, code, f"gave up after {self.request.retries} retries: {exc}")
         return "failed"
@@ -238,7 +227,7 @@ def send_text(self, message_id: str) -> str:
     except sending.InFlight as exc:
         raise self.retry(countdown=exc.retry_after + 1, exc=exc, max_retries=None) from None
     except FetchError as exc:
-        _retry_while_left(self, exc)
+        retry_while_left(self, exc)
         sending.fail(message_id, exc.code, f"gave up after {self.request.retries} retries: {exc}")
         return "failed"
 
@@ -263,7 +252,7 @@ def refresh_group(self, conversation_id: str) -> str:
         subject = provider.group_subject(conversation.connection, conversation.remote_jid)
     except FetchError as exc:
         if exc.transient:
-            _retry_while_left(self, exc)
+            retry_while_left(self, exc)
         logger.info("group %s: no subject from Evolution: %s", conversation_id, exc)
         return "unavailable"
     if not subject:
@@ -289,7 +278,7 @@ def send_reaction(self, message_id: str, emoji: str) -> str:
     try:
         providers.of(connection).react(connection, message, emoji)
     except FetchError as exc:
-        _retry_while_left(self, exc)
+        retry_while_left(self, exc)
         logger.warning("reaction on %s not sent: %s", message_id, exc)
         history.set_reaction(
             message, author_jid="", author_name="", from_me=True, emoji="", at=timezone.now()

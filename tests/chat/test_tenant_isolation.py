@@ -38,6 +38,7 @@ ENDPOINTS = {
     "attachment-audit": ("attachment", "get"),
     "attachment-detail": ("attachment", "get"),
     "attachment-retry": ("attachment", "post"),
+    "attachment-transcribe": ("attachment", "post"),
     "upload-parts": ("upload", "get"),
     "upload-complete": ("upload", "post"),
     "upload-cancel": ("upload", "post"),

@@ -6,6 +6,7 @@ import socket
 
 import pytest
 
+from chatmedia import jobs
 from chatmedia.chat.models import Attachment
 from chatmedia.media.models import Blob
 from chatmedia.media.serving import blocking
@@ -202,10 +203,10 @@ def test_task_gives_up_on_transient_errors_after_the_retries(
 def test_backoff_grows_and_is_capped_with_jitter(settings):
     settings.MEDIA_TASK_RETRY_BASE_SECONDS = 2
     settings.MEDIA_TASK_RETRY_MAX_SECONDS = 60
-    delays = [tasks.backoff_seconds(n) for n in range(10)]
+    delays = [jobs.backoff_seconds(n) for n in range(10)]
     assert 1 <= delays[0] <= 2 and 4 <= delays[2] <= 8
     assert all(30 <= d <= 60 for d in delays[6:])
-    assert len({round(tasks.backoff_seconds(3), 6) for _ in range(20)}) > 1
+    assert len({round(jobs.backoff_seconds(3), 6) for _ in range(20)}) > 1
 
 
 def test_avatar_is_copied_served_and_replaced(

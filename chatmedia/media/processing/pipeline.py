@@ -4,7 +4,8 @@
 the webhook carried them inline), puts them in a scratch directory, runs `processing.inspect`
 (type from the bytes, category limits, renditions and metadata in an isolated process), then
 stores the original and each rendition content-addressed (the same bytes forwarded to three chats
-are one Blob) and marks the attachment `ready`; the browser is told after the transaction commits.
+are one Blob) and marks the attachment `ready`; the browser is told after the transaction commits,
+and a recording's transcript is queued when transcription is on (media.transcription).
 A refused file (wrong type, too large, empty, script inside a picture) is never stored: the
 attachment becomes `failed` with a machine code and a human reason.
 `store_original` is the webhook's shortcut for inline media: it only stores the bytes.
@@ -34,6 +35,7 @@ from chatmedia.media.processing.sniff import detect_file_mime_type
 from chatmedia.media.serving import cache
 from chatmedia.media.storage import media_storage
 from chatmedia.media.storage.blobs import release_blob, settle, store_blob
+from chatmedia.media.transcription import service as transcription
 from chatmedia.ops import metrics
 from chatmedia.realtime import events
 from chatmedia.tenancy.models import Tenant
@@ -139,6 +141,8 @@ def _finish(attachment_id, original: Blob, inspection: processing.Inspection, re
         attachment.searchable_text = inspection.text  # found by search (chat.search), never served
         attachment.status = Attachment.Status.READY
         attachment.error_code = attachment.error_message = ""
+        if transcription.wanted(attachment) and not attachment.transcript_status:
+            transcription.mark_pending(attachment)  # a voice note's text follows (media.transcribe)
         attachment.save()
         settle(original, *(blob for blob, _ in renditions.values()))
         events.attachment_changed(attachment)
