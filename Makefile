@@ -17,6 +17,11 @@ FAKE_WHATSAPP_PORT ?= 8081
 FAKE_URL := http://127.0.0.1:$(FAKE_WHATSAPP_PORT)
 FAKE_INSTANCE := acme-vendas
 FAKE_APIKEY := fake-evolution-instance-token
+# ... and the fake OpenAI-compatible transcription server (tools/fake_transcription.py): voice notes
+# get the fake's transcript.
+FAKE_TRANSCRIPTION_PORT ?= 8082
+FAKE_TRANSCRIPTION := TRANSCRIPTION_URL=http://127.0.0.1:$(FAKE_TRANSCRIPTION_PORT)/v1 \
+  TRANSCRIPTION_API_KEY=sk-fake-transcription-key
 # uvicorn with our network settings (chatmedia/webserver.py: no proxy headers, header deadline, no
 # access log: webhook URLs carry the tenant's secret).
 UVICORN := $(PY) -m chatmedia.webserver --host 127.0.0.1 --port $(PORT)
@@ -58,10 +63,12 @@ run: $(STAMP) $(WEB_BUILD)
 ifdef FAKE_WHATSAPP
 	@$(PY) manage.py ensure_demo --evolution-url $(FAKE_URL) \
 	  --evolution-instance $(FAKE_INSTANCE) --evolution-token $(FAKE_APIKEY)
-	$(PY) -m tools.fake_whatsapp serve --port $(FAKE_WHATSAPP_PORT) \
+	$(PY) -m tools.fake_transcription --port $(FAKE_TRANSCRIPTION_PORT) & TRANSCRIBER=$$!; \
+	  $(PY) -m tools.fake_whatsapp serve --port $(FAKE_WHATSAPP_PORT) \
 	  --instance $(FAKE_INSTANCE) --apikey $(FAKE_APIKEY) --webhook-to http://127.0.0.1:$(PORT) & \
-	  trap 'kill $$!' EXIT; \
-	  WHATSAPP_MEDIA_BASE_URL=$(FAKE_URL) WHATSAPP_MEDIA_HOSTS=127.0.0.1:$(FAKE_WHATSAPP_PORT) $(UVICORN)
+	  trap "kill $$! $$TRANSCRIBER" EXIT; \
+	  WHATSAPP_MEDIA_BASE_URL=$(FAKE_URL) WHATSAPP_MEDIA_HOSTS=127.0.0.1:$(FAKE_WHATSAPP_PORT) \
+	  $(FAKE_TRANSCRIPTION) $(UVICORN)
 else
 	@$(PY) manage.py ensure_demo
 	exec $(UVICORN)

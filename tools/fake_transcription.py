@@ -12,8 +12,9 @@ It checks `POST /v1/audio/transcriptions` the way OpenAI's API reference documen
 The text it "hears" is `text_for[sha256 of the file]`, else `default_text`. Faults on demand
 (`fail("5xx" | "429" | "401" | "timeout", times)`), and every request is recorded (`requests`).
 
-Control API (never part of OpenAI's): `POST /__fake/fail {mode, times}`, `POST /__fake/text {text}`,
-`GET /__fake/requests`. `python -m tools.fake_transcription [--port P]` runs it alone.
+Control API (never part of OpenAI's): `POST /__fake/fail {mode, times}`, `POST /__fake/clear` (no
+more faults), `POST /__fake/text {text}` (what it hears from now on), `GET /__fake/requests`.
+`python -m tools.fake_transcription [--port P]` runs it alone.
 """
 
 from __future__ import annotations
@@ -109,6 +110,10 @@ def _handler(fake: FakeTranscription):
             if action == "fail":
                 fake.fail(str(request["mode"]), int(request.get("times", 1)))
                 return self._json(200, {"faults": list(state.faults)})
+            if action == "clear":
+                with state.lock:
+                    state.faults.clear()
+                return self._json(200, {"faults": []})
             if action == "text":
                 state.default_text = str(request["text"])
                 return self._json(200, {"text": state.default_text})

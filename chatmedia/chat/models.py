@@ -211,7 +211,7 @@ class Attachment(models.Model):
     searchable_text = models.TextField(blank=True)
 
     # A recording's transcript (media.transcription): "" when none is made (off, not a recording),
-    # then pending → done (the text in metadata["transcript"]) or failed (the reason here).
+    # then pending → done (the text in metadata["transcript"]) or failed (a code and a reason here).
     class Transcript(models.TextChoices):
         NONE = "", "none"
         PENDING = "pending"
@@ -219,6 +219,7 @@ class Attachment(models.Model):
         FAILED = "failed"
 
     transcript_status = models.CharField(max_length=16, choices=Transcript.choices, blank=True, default="")
+    transcript_error_code = models.CharField(max_length=64, blank=True)
     transcript_error = models.CharField(max_length=300, blank=True)
     transcript_requested_at = models.DateTimeField(null=True, blank=True)
     # Where the bytes come from (WhatsApp media reference: url, directPath, mediaKey, hashes).

@@ -68,15 +68,18 @@ class AttachmentSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.DictField())
     def get_metadata(self, obj) -> dict:
         """What the bytes say (and WhatsApp's hints); a recording's transcript with its state
-        (`transcript_status` pending/done/failed, `transcript_error` when failed) — inside metadata,
-        so the attachment JSON keeps its fixed fields (design §11)."""
+        (`transcript_status` pending/done/failed, `transcript_error` {code, message} when failed) —
+        inside metadata, so the attachment JSON keeps its fixed fields (design §11)."""
         metadata = dict(obj.metadata or {})
         if _withheld(obj):  # not even WhatsApp's tiny picture of it
             metadata.pop("placeholder", None)
         if obj.transcript_status:
             metadata["transcript_status"] = obj.transcript_status
             if obj.transcript_status == Attachment.Transcript.FAILED:
-                metadata["transcript_error"] = obj.transcript_error
+                metadata["transcript_error"] = {
+                    "code": obj.transcript_error_code,
+                    "message": obj.transcript_error,
+                }
         return metadata
 
 

@@ -110,6 +110,27 @@ export const t = {
     seek: 'Posição do áudio',
     voiceNote: 'Mensagem de voz',
   },
+  transcript: {
+    title: 'Transcrição',
+    pending: 'Transcrevendo…',
+    empty: 'Nenhuma fala reconhecida.',
+    failed: 'Não foi possível transcrever',
+    again: 'Tentar de novo',
+    more: 'Ler mais',
+    less: 'Mostrar menos',
+    // why a transcript was not made, by its code; another code shows the server's (English) reason
+    errors: {
+      transcription_unavailable: 'o serviço de transcrição não respondeu.',
+      transcription_auth: 'o serviço de transcrição recusou a chave configurada.',
+      transcription_refused: 'o serviço de transcrição recusou o áudio.',
+      transcription_bad_answer: 'o serviço de transcrição respondeu de um jeito inesperado.',
+      transcription_off: 'a transcrição foi desligada neste servidor.',
+      too_long: 'o áudio é longo demais para transcrever.',
+      too_large: 'o arquivo é grande demais para transcrever.',
+      unsupported_type: 'este formato de áudio não pode ser transcrito.',
+      not_available: 'o áudio não está mais disponível.',
+    } as Record<string, string>,
+  },
   status: {
     uploading: 'Enviando arquivo',
     pending: 'Aguardando',

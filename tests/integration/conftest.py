@@ -56,7 +56,12 @@ def _database_env() -> dict[str, str]:
 # gone before the rest of the suite runs (beat's housekeeping and recovery would act on its rows).
 @pytest.fixture(scope="package")
 def live_system(
-    django_db_setup, django_db_blocker, fake_whatsapp_server, fake_graph_server, tmp_path_factory
+    django_db_setup,
+    django_db_blocker,
+    fake_whatsapp_server,
+    fake_graph_server,
+    fake_transcription_server,
+    tmp_path_factory,
 ):
     media_root = tmp_path_factory.mktemp("live-media")
     env = {
@@ -77,6 +82,9 @@ def live_system(
         # a killed worker's slot frees sooner (test_a_worker_killed_mid_task_is_redelivered…)
         "MEDIA_TENANT_SLOT_LEASE_SECONDS": "4",
         "LOG_LEVEL": "INFO",
+        # voice notes are transcribed by the fake OpenAI-compatible server (tools/fake_transcription.py)
+        "TRANSCRIPTION_URL": fake_transcription_server.url,
+        "TRANSCRIPTION_API_KEY": fake_transcription_server.state.api_key,
     }
     if REAL_BROKER:
         with django_db_blocker.unblock():

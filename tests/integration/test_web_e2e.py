@@ -50,13 +50,14 @@ def browser_files(tmp_path):
 
 
 def test_web_chat_in_chromium(
-    live, fake_whatsapp_server, fake_graph_server, django_user_model, browser_files
+    live, fake_whatsapp_server, fake_graph_server, fake_transcription_server, django_user_model, browser_files
 ):
     assert shutil.which("npx") and os.access(CHROMIUM, os.X_OK), "make test installs node and chromium"
     member = make_member("web", fake_whatsapp_server, django_user_model)
     # A second number on the other provider (frontend/e2e/numbers.spec.ts).
     graph = fake_graph_server
     graph.reset()
+    fake_transcription_server.reset()
     graph.state.phone_number_id = "301234567890123"
     cloud = cloud_on_fake(member.tenant, graph)
     photo = plain_bytes(VECTORS["image-01"])
@@ -84,6 +85,7 @@ def test_web_chat_in_chromium(
         "E2E_STORAGE": "s3" if settings.S3_BUCKET else "local",
         "E2E_CLOUD_WEBHOOK_URL": f"{live.url}/webhooks/cloud/{cloud.id}/",
         "E2E_GRAPH_URL": graph.url,
+        "E2E_TRANSCRIPTION_URL": fake_transcription_server.url.removesuffix("/v1"),
         "E2E_CLOUD_APP_SECRET": graph.state.app_secret,
         "E2E_CLOUD_PHONE_NUMBER_ID": graph.state.phone_number_id,
         "E2E_CLOUD_IMAGE_ID": image_id,

@@ -46,7 +46,7 @@ def mark_pending(attachment: Attachment) -> None:
     """Set the attachment's transcript `pending` (the caller saves it) and queue the task once the
     caller's transaction commits."""
     attachment.transcript_status = PENDING
-    attachment.transcript_error = ""
+    attachment.transcript_error_code = attachment.transcript_error = ""
     attachment.transcript_requested_at = timezone.now()
     jobs.after_commit(TASK, str(attachment.pk))
 
@@ -155,8 +155,7 @@ def _store(attachment_id, made: backends.Transcript) -> None:
             metadata["transcript_language"] = made.language[:16]
         attachment.metadata = metadata
         attachment.transcript_status = DONE
-        attachment.transcript_error = ""
-        attachment.save(update_fields=["metadata", "transcript_status", "transcript_error", "updated_at"])
+        attachment.save(update_fields=["metadata", "transcript_status", "updated_at"])
         events.attachment_changed(attachment)  # search reindexes it on save (chat.search)
     logger.info(
         "transcript made (%d chars)", len(metadata["transcript"]), extra={"attachment": str(attachment_id)}
@@ -164,14 +163,17 @@ def _store(attachment_id, made: backends.Transcript) -> None:
 
 
 def give_up(attachment_id, code: str, reason: str) -> None:
-    """The transcript is `failed` with a human reason (the code is logged)."""
+    """The transcript is `failed` with a machine code and a human reason."""
     with transaction.atomic():
         attachment = Attachment.objects.select_for_update().filter(pk=attachment_id).first()
         if attachment is None or attachment.transcript_status != PENDING:
             return
         attachment.transcript_status = FAILED
+        attachment.transcript_error_code = code[:64]
         attachment.transcript_error = reason[:300]
-        attachment.save(update_fields=["transcript_status", "transcript_error", "updated_at"])
+        attachment.save(
+            update_fields=["transcript_status", "transcript_error_code", "transcript_error", "updated_at"]
+        )
         events.attachment_changed(attachment)
     logger.info(
         "transcript failed: %s: %s",

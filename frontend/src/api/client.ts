@@ -78,6 +78,7 @@ export const api = {
   openViewOnce: (message: string) => request<Message>('POST', `/api/messages/${message}/view-once/`),
   retryMessage: (id: string) => request<Message>('POST', `/api/messages/${id}/retry/`),
   retryAttachment: (id: string) => request<{ id: string; status: string }>('POST', `/api/attachments/${id}/retry/`),
+  transcribe: (id: string) => request<{ id: string; status: string }>('POST', `/api/attachments/${id}/transcribe/`),
   uploadPolicy: () => request<UploadPolicy>('GET', '/api/uploads/policy/'),
   startUpload: (body: {
     conversation: string

@@ -30,6 +30,12 @@ export interface AttachmentMetadata {
   preview_error?: string
   // why there is no preview: too_many_pixels | too_long | protected | unreadable | timeout | memory | crashed | error
   preview_error_code?: string
+  // A voice note's or an audio file's transcript (when the server transcribes): its state, the text
+  // once done, why not when failed.
+  transcript_status?: 'pending' | 'done' | 'failed'
+  transcript?: string
+  transcript_language?: string
+  transcript_error?: ApiError
 }
 
 export interface Attachment {

@@ -6,6 +6,7 @@ import type { Attachment, Message } from '../api/types'
 import { useChat } from '../state/ChatContext'
 import { errorText, t } from '../strings'
 import { AudioPlayer } from './AudioPlayer'
+import { Transcript } from './Transcript'
 import { DocumentCard } from './DocumentCard'
 import { ImageBubble } from './ImageBubble'
 import { frameSize } from './mediaSize'
@@ -96,7 +97,12 @@ export function AttachmentView({ attachment, message, onOpenImage }: Props) {
         return <StickerBubble attachment={attachment} />
       case 'audio':
       case 'voice':
-        return <AudioPlayer attachment={attachment} />
+        return (
+          <>
+            <AudioPlayer attachment={attachment} />
+            <Transcript attachment={attachment} />
+          </>
+        )
       case 'video':
         return <VideoBubble attachment={attachment} />
       default:

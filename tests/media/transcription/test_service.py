@@ -126,10 +126,15 @@ def test_an_agent_asks_again_after_a_failure(
     transcription, voice_note, queued_transcripts, world_a, world_b, django_capture_on_commit_callbacks
 ):
     note = voice_note()
-    service.give_up(note.pk, "x", "the transcription server answered 500; ask again later")
+    service.give_up(
+        note.pk, "transcription_unavailable", "the transcription server answered 500; ask again later"
+    )
     served = world_a.client().get(f"/api/messages/{note.message_id}/").json()["attachments"][0]
     assert served["metadata"]["transcript_status"] == "failed"
-    assert served["metadata"]["transcript_error"] == "the transcription server answered 500; ask again later"
+    assert served["metadata"]["transcript_error"] == {
+        "code": "transcription_unavailable",
+        "message": "the transcription server answered 500; ask again later",
+    }
     other = world_b.client().post(f"/api/attachments/{note.pk}/transcribe/")
     assert other.status_code == 404  # another tenant's recording is not there
     with django_capture_on_commit_callbacks(execute=True):
