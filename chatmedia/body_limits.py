@@ -32,6 +32,8 @@ def _limit_for(path: str) -> int | None:
         return settings.CLOUD_WEBHOOK_MAX_BODY_BYTES
     if path.startswith("/webhooks/"):
         return settings.WEBHOOK_MAX_BODY_BYTES
+    if path.startswith("/api/quick-replies/"):  # a quick reply's file, uploaded through us
+        return settings.QUICK_REPLY_FILE_MAX_BYTES + 64 * 1024
     if path.startswith("/uploads/local/"):  # one PUT of a whole small file, or one part of a big one
         return max(settings.UPLOAD_MULTIPART_THRESHOLD_BYTES, settings.UPLOAD_PART_BYTES)
     return None

@@ -518,6 +518,11 @@ SEARCH_QUERY_MAX_CHARS = env_int("SEARCH_QUERY_MAX_CHARS", 200)
 SEARCH_MAX_RESULTS = env_int("SEARCH_MAX_RESULTS", 50)
 SEARCH_SNIPPET_WORDS = env_int("SEARCH_SNIPPET_WORDS", 12)
 MEDIA_DOCUMENT_TEXT_MAX_CHARS = env_int("MEDIA_DOCUMENT_TEXT_MAX_CHARS", 100_000)
+# Quick replies (chat.quick_replies): how many a tenant keeps, how many files one has, the largest file
+# (WhatsApp's own limit for pictures, audio and video) and the body of one file's upload.
+QUICK_REPLY_MAX_PER_TENANT = env_int("QUICK_REPLY_MAX_PER_TENANT", 500)
+QUICK_REPLY_MAX_FILES = env_int("QUICK_REPLY_MAX_FILES", 10)
+QUICK_REPLY_FILE_MAX_BYTES = env_int("QUICK_REPLY_FILE_MAX_BYTES", 16 * 1024 * 1024)
 # Forwarding (chat.forward): at most this many messages to at most this many chats at once (WhatsApp's
 # own limit is five chats per forward, against spreading chains).
 FORWARD_MAX_MESSAGES = env_int("FORWARD_MAX_MESSAGES", 30)

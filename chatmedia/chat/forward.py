@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from chatmedia import jobs
+from chatmedia.chat import ordering
 from chatmedia.chat.models import Attachment, Conversation, Message, Rendition
 from chatmedia.errors import Refused
 from chatmedia.media.storage import blobs
@@ -87,8 +87,9 @@ def forward(tenant, message_ids: list, conversation_ids: list) -> list[Message]:
         if blobs.hold(needed) != needed:  # deleted meanwhile (a revoke purged it)
             raise Refused(409, "gone", "A file to forward is no longer stored.")
         for conversation in targets:
-            for source in sources:
-                made.append(_copy(source, conversation))
+            batch = [_copy(source, conversation) for source in sources]
+            ordering.queue_in_order(batch)  # each chat gets them in the originals' order
+            made += batch
             conversation.last_activity_at = timezone.now()
             conversation.save(update_fields=["last_activity_at"])
             events.conversation_updated(conversation)
@@ -106,7 +107,6 @@ def _copy(source: Message, conversation: Conversation) -> Message:
         forwarded=True,
         forwarding_score=source.forwarding_score + 1,
     )
-    copies = []
     for original in source.attachments.all():
         copy = Attachment.objects.create(
             tenant=conversation.tenant,
@@ -126,10 +126,5 @@ def _copy(source: Message, conversation: Conversation) -> Message:
             Rendition(attachment=copy, variant=r.variant, blob_id=r.blob_id, width=r.width, height=r.height)
             for r in original.renditions.all()
         )
-        copies.append(copy)
     events.message_created(Message.objects.prefetch_related("attachments__renditions").get(pk=message.pk))
-    if copies:
-        jobs.after_commit("whatsapp.send_outgoing", str(copies[0].pk))
-    else:
-        jobs.after_commit("whatsapp.send_text", str(message.pk))
     return message

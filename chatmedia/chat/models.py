@@ -118,6 +118,11 @@ class Message(models.Model):
     view_once_opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Sent only once this one is sent or failed (messages that go together, in order: a quick reply's
+    # files, a forward of several); cleared when it is queued (chat.ordering).
+    send_after = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_next"
+    )
 
     class Meta:
         constraints = [
@@ -272,3 +277,68 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"search entry of {self.message_id}"
+
+
+class QuickReply(models.Model):
+    """A saved answer of a tenant's team ("resposta rápida"): a text and/or files, picked with `/`
+    in the composer by its shortcut and sent as messages (chat.quick_replies). Its files are stored
+    once (content-addressed) and every send refers to the same bytes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="quick_replies")
+    shortcut = models.CharField(
+        max_length=32, help_text="Typed after / in the composer: letters, digits, - and _."
+    )
+    text = models.TextField(
+        blank=True, help_text="The message, or the caption of the first file that takes one."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "shortcut"], name="quick_reply_unique_shortcut")
+        ]
+        ordering = ["shortcut"]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"
+
+
+class QuickReplyFile(models.Model):
+    """One file of a quick reply, in order, checked and prepared for WhatsApp when saved (an audio
+    to go as a voice note is already Ogg/Opus): its bytes and renditions are tenant Blobs that
+    every send refers to, as a forward does."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    quick_reply = models.ForeignKey(QuickReply, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveSmallIntegerField(default=0)
+    blob = models.ForeignKey(Blob, on_delete=models.RESTRICT, related_name="+")
+    file_name = models.CharField(max_length=255, blank=True)
+    mime_type = models.CharField(max_length=255, help_text="Detected from the bytes.")
+    category = models.CharField(max_length=16, choices=Attachment.Category.choices)
+    size = models.BigIntegerField()
+    metadata = models.JSONField(default=dict, blank=True)  # as an attachment's: duration, waveform…
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.quick_reply_id} {self.file_name}"
+
+
+class QuickReplyRendition(models.Model):
+    """A rendition of a quick reply's file (thumbnail, poster, playback), copied to each send."""
+
+    file = models.ForeignKey(QuickReplyFile, on_delete=models.CASCADE, related_name="renditions")
+    variant = models.CharField(max_length=16, choices=Rendition.Variant.choices)
+    blob = models.ForeignKey(Blob, on_delete=models.RESTRICT, related_name="+")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.file_id} {self.variant}"

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from chatmedia.chat import quick_reply_views as quick
 from chatmedia.chat import views
 
 urlpatterns = [
@@ -11,6 +12,15 @@ urlpatterns = [
     path("conversations/<uuid:pk>/media.zip", views.GalleryZip.as_view(), name="conversation-zip"),
     path("messages/forward/", views.MessageForward.as_view(), name="message-forward"),
     path("search/", views.Search.as_view(), name="search"),
+    path("quick-replies/", quick.QuickReplyList.as_view(), name="quick-reply-list"),
+    path("quick-replies/<uuid:pk>/", quick.QuickReplyDetail.as_view(), name="quick-reply-detail"),
+    path("quick-replies/<uuid:pk>/files/", quick.QuickReplyFiles.as_view(), name="quick-reply-files"),
+    path(
+        "quick-replies/<uuid:pk>/files/<uuid:file_pk>/",
+        quick.QuickReplyFileDetail.as_view(),
+        name="quick-reply-file",
+    ),
+    path("quick-replies/<uuid:pk>/send/", quick.QuickReplySend.as_view(), name="quick-reply-send"),
     path("messages/<uuid:pk>/", views.MessageDetail.as_view(), name="message-detail"),
     path("messages/<uuid:pk>/retry/", views.MessageRetry.as_view(), name="message-retry"),
     path("attachments/<uuid:pk>/retry/", views.AttachmentRetry.as_view(), name="attachment-retry"),

@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chatmedia import jobs
+from chatmedia.chat import ordering
 from chatmedia.chat import status as message_status
 from chatmedia.chat.models import Attachment, Message
 from chatmedia.ops import logging as log_context
@@ -197,6 +198,7 @@ def _set_failed(message: Message, code: str, text: str) -> bool:
     if updated:
         message.status, message.error_code, message.error_message = Message.Status.FAILED, code, text
         events.message_status(message)
+        ordering.release_next(message.pk)  # the next of a batch still goes
     return bool(updated)
 
 
@@ -244,6 +246,8 @@ def confirm(message_id, wa_message_id: str | None) -> bool:
                 logger.warning("message %s: WhatsApp id %s already recorded", message_id, wa_message_id)
                 return False
             events.message_status(message)
+        if "status" in fields:
+            ordering.release_next(message.pk)
         if message.wa_message_id:
             receipts.apply_early(message)
     logger.info("message %s sent (WhatsApp id %s)", message_id, wa_message_id or "unknown")

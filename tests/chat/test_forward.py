@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from chatmedia.chat import ordering
 from chatmedia.chat.models import Attachment, Message, Rendition
 from chatmedia.media.models import Blob
 from chatmedia.media.storage.blobs import store_blob
@@ -83,7 +84,14 @@ def test_one_video_to_five_chats_adds_no_stored_bytes_and_each_copy_is_sent(
         assert file["status"] == "ready" and set(file["urls"]) == {"original", "poster"}
         stored = Attachment.objects.get(pk=file["id"])
         assert stored.original_id == video.attachments.get().original_id
+    # Sent in order: each chat's text first; its video waits until the text is sent (chat.ordering).
+    assert sorted(kind for kind, _ in sends) == ["text"] * 5
+    for text, copy in zip(made[::2], made[1::2], strict=True):
+        assert Message.objects.get(pk=copy["id"]).send_after_id == uuid.UUID(text["id"])
+        with django_capture_on_commit_callbacks(execute=True):
+            assert ordering.release_next(text["id"]) == 1
     assert sorted(kind for kind, _ in sends) == ["file"] * 5 + ["text"] * 5
+    assert not Message.objects.filter(send_after__isnull=False).exists()
 
 
 @pytest.mark.parametrize(

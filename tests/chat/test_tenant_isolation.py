@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from chatmedia.chat.models import Attachment, Message
+from chatmedia.chat.models import Attachment, Message, QuickReply, QuickReplyFile
 from chatmedia.media.models import Upload
 from chatmedia.media.serving import app as serving
 from chatmedia.media.serving import blocking, signing
@@ -23,7 +23,8 @@ from chatmedia.tenancy.scoping import SESSION_TENANT_KEY
 from tests.media import serving_client as media_client
 
 # url name -> (attribute of tests.conftest.TenantWorld whose id goes into the URL, HTTP method);
-# "upload" is an attachment being uploaded (made by `_uploading`).
+# "upload" is an attachment being uploaded (made by `_uploading`); "quick_reply(_file)" a saved answer
+# with a file (made by `_quick_reply`).
 ENDPOINTS = {
     "conversation-detail": ("conversation", "get"),
     "message-list": ("conversation", "get"),
@@ -42,6 +43,10 @@ ENDPOINTS = {
     "upload-parts": ("upload", "get"),
     "upload-complete": ("upload", "post"),
     "upload-cancel": ("upload", "post"),
+    "quick-reply-detail": ("quick_reply", "get"),
+    "quick-reply-files": ("quick_reply", "post"),
+    "quick-reply-send": ("quick_reply", "post"),
+    "quick-reply-file": ("quick_reply_file", "delete"),
 }
 # Endpoints only a tenant's admins may call (the member of world_a is made admin for them).
 ADMIN_ONLY = {"message-audit", "attachment-audit"}
@@ -115,23 +120,49 @@ def _uploading(world):
     return attachment
 
 
+def _quick_reply(world):
+    reply = QuickReply.objects.create(tenant=world.tenant, shortcut="boleto", text="Segue o boleto")
+    world.quick_reply = reply
+    world.quick_reply_file = QuickReplyFile.objects.create(
+        quick_reply=reply,
+        blob=store_blob(world.tenant, io.BytesIO(world.tenant.slug.encode()), "application/pdf"),
+        file_name="boleto.pdf",
+        mime_type="application/pdf",
+        category="document",
+        size=8,
+    )
+
+
+def _kwargs(world, attribute, never=False) -> dict:
+    nothing = "00000000-0000-4000-8000-000000000000"
+    if attribute == "quick_reply_file":
+        file = world.quick_reply_file
+        return (
+            {"pk": nothing, "file_pk": nothing} if never else {"pk": file.quick_reply_id, "file_pk": file.pk}
+        )
+    return {"pk": nothing if never else getattr(world, attribute).pk}
+
+
 @pytest.mark.parametrize("name", sorted(ENDPOINTS))
 def test_other_tenants_object_is_404(name, world_a, world_b):
     attribute, method = ENDPOINTS[name]
     if attribute == "upload":
         world_a.upload, world_b.upload = _uploading(world_a), _uploading(world_b)
+    if attribute.startswith("quick_reply"):
+        _quick_reply(world_a)
+        _quick_reply(world_b)
     if name in ADMIN_ONLY:
         Membership.objects.filter(user=world_a.user).update(role=Membership.Role.ADMIN)
-    own = reverse(name, kwargs={"pk": getattr(world_a, attribute).pk})
-    other = reverse(name, kwargs={"pk": getattr(world_b, attribute).pk})
+    own = reverse(name, kwargs=_kwargs(world_a, attribute))
+    other = reverse(name, kwargs=_kwargs(world_b, attribute))
     client = world_a.client()
     call = getattr(client, method)
-    assert call(own, format="json").status_code not in (401, 403, 404)
     response = call(other, format="json")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+    assert call(own, format="json").status_code not in (401, 403, 404)
     # Exactly what an id that never existed answers: no existence leak across tenants.
-    never = reverse(name, kwargs={"pk": "00000000-0000-4000-8000-000000000000"})
+    never = reverse(name, kwargs=_kwargs(world_a, attribute, never=True))
     assert response.json() == call(never, format="json").json()
     if attribute == "upload":
         assert Attachment.objects.get(pk=world_b.upload.pk).status == "uploading"

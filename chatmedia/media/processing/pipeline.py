@@ -28,7 +28,7 @@ from django.utils import timezone
 from chatmedia.chat.models import Attachment, Message, Rendition
 from chatmedia.media.filenames import default_file_name, extension_for, safe_file_name
 from chatmedia.media.models import Blob
-from chatmedia.media.policy import MediaPolicy
+from chatmedia.media.policy import MediaPolicy, Refusal
 from chatmedia.media.processing import inspection as processing
 from chatmedia.media.processing import scanning
 from chatmedia.media.processing.sniff import detect_file_mime_type
@@ -80,35 +80,20 @@ def process(
         else:
             with media_storage().open(attachment.original.storage_key) as stored:
                 _copy_to(source, stored)
-        out_dir = os.path.join(scratch, "renditions")
-        os.mkdir(out_dir)
-        with metrics.phase("process"):
-            inspection = processing.inspect(
-                source,
-                policy or MediaPolicy.from_settings(),
-                out_dir,
-                category=attachment.category,
-                declared_type=attachment.declared_mime_type,
-                file_name=attachment.file_name,
-                declared_duration=(attachment.metadata or {}).get("duration"),
-            )
-        if not inspection.ok:
-            return fail(attachment.pk, inspection.error_code, inspection.error, release_original=True)
-        refused = scanning.scan(source)
-        if refused is not None:
-            return fail(attachment.pk, refused.code, refused.message, release_original=True)
-        with metrics.phase("store"):
-            with open(source, "rb") as original_file:
-                original = attachment.original or store_blob(
-                    attachment.tenant, original_file, inspection.mime_type
-                )
-            renditions = {}
-            for variant, rendition in inspection.renditions.items():
-                with open(rendition.path, "rb") as rendition_file:
-                    renditions[variant] = (
-                        store_blob(attachment.tenant, rendition_file, rendition.mime_type),
-                        rendition,
-                    )
+        checked = check_and_store(
+            attachment.tenant,
+            source,
+            policy or MediaPolicy.from_settings(),
+            scratch,
+            category=attachment.category,
+            declared_type=attachment.declared_mime_type,
+            file_name=attachment.file_name,
+            declared_duration=(attachment.metadata or {}).get("duration"),
+            original=attachment.original,
+        )
+        if isinstance(checked, Refusal):
+            return fail(attachment.pk, checked.code, checked.message, release_original=True)
+        original, inspection, renditions = checked
     finished = _finish(attachment.pk, original, inspection, renditions)
     logger.info(
         "attachment ready in %.0f ms (%s, %d bytes, renditions: %s)",
@@ -119,6 +104,49 @@ def process(
         extra={"category": inspection.category, "size": inspection.size},
     )
     return finished
+
+
+def check_and_store(
+    tenant: Tenant,
+    source: str,
+    policy: MediaPolicy,
+    scratch: str,
+    *,
+    category: str,
+    declared_type: str = "",
+    file_name: str = "",
+    declared_duration=None,
+    original: Blob | None = None,
+) -> tuple[Blob, processing.Inspection, dict] | Refusal:
+    """Every check on the file at `source` (type from the bytes, the kind's limits, renditions and
+    metadata in the isolated process, then the virus scan), then the original (unless already
+    stored) and each rendition stored content-addressed: (original, inspection, {variant: (blob,
+    rendition)}); or the Refusal, with nothing stored."""
+    out_dir = os.path.join(scratch, "renditions")
+    os.makedirs(out_dir, exist_ok=True)
+    with metrics.phase("process"):
+        inspection = processing.inspect(
+            source,
+            policy,
+            out_dir,
+            category=category,
+            declared_type=declared_type,
+            file_name=file_name,
+            declared_duration=declared_duration,
+        )
+    if not inspection.ok:
+        return Refusal(inspection.error_code, inspection.error)
+    refused = scanning.scan(source)
+    if refused is not None:
+        return refused
+    with metrics.phase("store"):
+        with open(source, "rb") as original_file:
+            original = original or store_blob(tenant, original_file, inspection.mime_type)
+        renditions = {}
+        for variant, rendition in inspection.renditions.items():
+            with open(rendition.path, "rb") as rendition_file:
+                renditions[variant] = (store_blob(tenant, rendition_file, rendition.mime_type), rendition)
+    return original, inspection, renditions
 
 
 def _finish(attachment_id, original: Blob, inspection: processing.Inspection, renditions: dict) -> Attachment:

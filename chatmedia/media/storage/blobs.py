@@ -134,14 +134,22 @@ def hold(blob_ids) -> set:
     return set(Blob.objects.select_for_update().filter(pk__in=list(blob_ids)).values_list("pk", flat=True))
 
 
-def is_referenced(blob: Blob) -> bool:
-    from chatmedia.chat.models import Attachment, Conversation, Rendition
+def references() -> tuple[tuple[type, str], ...]:
+    """Every (model, field) that refers to a Blob: the one list both a release and the orphan sweep
+    check, so a new kind of reference cannot be forgotten by one of them."""
+    from chatmedia.chat.models import Attachment, Conversation, QuickReplyFile, QuickReplyRendition, Rendition
 
     return (
-        Attachment.objects.filter(original=blob).exists()
-        or Rendition.objects.filter(blob=blob).exists()
-        or Conversation.objects.filter(avatar=blob).exists()
+        (Attachment, "original"),
+        (Rendition, "blob"),
+        (Conversation, "avatar"),
+        (QuickReplyFile, "blob"),
+        (QuickReplyRendition, "blob"),
     )
+
+
+def is_referenced(blob: Blob) -> bool:
+    return any(model.objects.filter(**{field: blob}).exists() for model, field in references())
 
 
 def release_blob(blob: Blob) -> bool:

@@ -23,10 +23,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from chatmedia.chat.models import Attachment, Conversation, Rendition
 from chatmedia.media.models import Blob, Upload
 from chatmedia.media.storage import StorageError, media_storage, quota
-from chatmedia.media.storage.blobs import release_blob
+from chatmedia.media.storage.blobs import references, release_blob
 from chatmedia.media.storage.keys import incoming_prefix
 from chatmedia.media.uploads import direct as uploads
 from chatmedia.tenancy.models import Tenant
@@ -87,12 +86,9 @@ def sweep_incoming(now=None) -> int:
 def release_orphan_blobs(now=None) -> int:
     """Delete Blobs (rows and objects) nothing refers to, once older than ORPHAN_GRACE_SECONDS."""
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.ORPHAN_GRACE_SECONDS)
-    orphans = (
-        Blob.objects.filter(created_at__lt=cutoff)
-        .exclude(pk__in=Attachment.objects.filter(original__isnull=False).values("original"))
-        .exclude(pk__in=Rendition.objects.values("blob"))
-        .exclude(pk__in=Conversation.objects.filter(avatar__isnull=False).values("avatar"))
-    )
+    orphans = Blob.objects.filter(created_at__lt=cutoff)
+    for model, field in references():
+        orphans = orphans.exclude(pk__in=model.objects.filter(**{f"{field}__isnull": False}).values(field))
     released = 0
     for blob in orphans.iterator():
         if release_blob(blob):  # checks the references again under a row lock
