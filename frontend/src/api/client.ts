@@ -1,6 +1,6 @@
 // The one place that talks HTTP to chatmedia: session cookie + CSRF header, JSON errors as ApiFailure.
 import { t } from '../strings'
-import type { Connection, Conversation, GalleryItem, GalleryTab, Me, Message, Page, SearchHit, StartedUpload, UploadPolicy } from './types'
+import type { Connection, Conversation, GalleryItem, GalleryTab, Me, Message, Page, QuickReply, SearchHit, StartedUpload, UploadPolicy } from './types'
 
 // Conversations per page of the list; more load as the agent scrolls to the end.
 export const CONVERSATIONS_PAGE = 50
@@ -24,7 +24,8 @@ export function csrfToken(): string {
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  const form = body instanceof FormData
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json'
   if (method !== 'GET') headers['X-CSRFToken'] = csrfToken()
   let response: Response
   try {
@@ -32,7 +33,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : form ? body : JSON.stringify(body),
     })
   } catch {
     throw new ApiFailure(0, 'network', t.errors.network)
@@ -79,6 +80,20 @@ export const api = {
   retryMessage: (id: string) => request<Message>('POST', `/api/messages/${id}/retry/`),
   retryAttachment: (id: string) => request<{ id: string; status: string }>('POST', `/api/attachments/${id}/retry/`),
   transcribe: (id: string) => request<{ id: string; status: string }>('POST', `/api/attachments/${id}/transcribe/`),
+  quickReplies: (q = '') => request<QuickReply[]>('GET', `/api/quick-replies/${q ? `?q=${encodeURIComponent(q)}` : ''}`),
+  createQuickReply: (shortcut: string, text: string) => request<QuickReply>('POST', '/api/quick-replies/', { shortcut, text }),
+  updateQuickReply: (id: string, changes: { shortcut?: string; text?: string }) =>
+    request<QuickReply>('PATCH', `/api/quick-replies/${id}/`, changes),
+  deleteQuickReply: (id: string) => request<void>('DELETE', `/api/quick-replies/${id}/`),
+  addQuickReplyFile: (id: string, file: File, voice: boolean) => {
+    const form = new FormData()
+    form.append('file', file)
+    form.append('voice', voice ? '1' : '0')
+    return request<QuickReply>('POST', `/api/quick-replies/${id}/files/`, form)
+  },
+  removeQuickReplyFile: (id: string, fileId: string) => request<void>('DELETE', `/api/quick-replies/${id}/files/${fileId}/`),
+  sendQuickReply: (id: string, conversation: string, replyTo: string | null = null) =>
+    request<Message[]>('POST', `/api/quick-replies/${id}/send/`, replyTo ? { conversation, reply_to: replyTo } : { conversation }),
   uploadPolicy: () => request<UploadPolicy>('GET', '/api/uploads/policy/'),
   startUpload: (body: {
     conversation: string

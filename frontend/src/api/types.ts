@@ -138,6 +138,25 @@ export interface Conversation {
 
 /** One entry of a conversation's gallery (GET /api/conversations/<id>/gallery/?tab=…). */
 export type GalleryTab = 'media' | 'documents' | 'audio' | 'links'
+/** A saved answer of the team (chat.quick_replies): picked with /shortcut in the composer. */
+export interface QuickReplyFile {
+  id: string
+  file_name: string
+  category: Category
+  mime_type: string
+  size: number
+  duration: number | null
+}
+
+export interface QuickReply {
+  id: string
+  shortcut: string
+  text: string
+  files: QuickReplyFile[]
+  created_at: string
+  updated_at: string
+}
+
 export interface GalleryItem {
   id: string // the attachment's, or the message's for links
   message: string

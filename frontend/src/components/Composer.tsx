@@ -1,8 +1,10 @@
 // Writing and sending: text (Enter sends, Shift+Enter breaks the line), 📎 files (pictures and
 // videos, documents, audio) or a pasted picture — reviewed before they are sent (ReviewTray) —
-// and 🎤 a voice note recorded in the browser, sent at once or listened to first.
+// and 🎤 a voice note recorded in the browser, sent at once or listened to first; "/" picks a quick
+// reply (QuickReplies), ⚡ manages them.
 import { useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react'
-import { ApiFailure } from '../api/client'
+import { api, ApiFailure } from '../api/client'
+import type { QuickReply } from '../api/types'
 import { useChat } from '../state/ChatContext'
 import { addDrafts, useDrafts } from '../state/review'
 import { sendFiles } from '../state/uploads'
@@ -10,6 +12,7 @@ import { errorText, t } from '../strings'
 import { conversationName } from '../lib/avatar'
 import { quoteOf } from './MessageBubble'
 import { QuotedBubble } from './QuotedBubble'
+import { QuickRepliesDialog, QuickReplyCard, QuickReplyPicker, typedShortcut } from './QuickReplies'
 import { ReviewTray } from './ReviewTray'
 import { VoicePreview, VoiceRecorder } from './VoiceRecorder'
 
@@ -31,6 +34,12 @@ export function Composer({ conversationId }: { conversationId: string }) {
   const [recording, setRecording] = useState(false)
   const [sending, setSending] = useState(false)
   const [recorded, setRecorded] = useState<File | null>(null)
+  const [chosen, setChosen] = useState<QuickReply | null>(null)
+  const [managing, setManaging] = useState(false)
+  const [pickerClosed, setPickerClosed] = useState(false)
+  const pickerKeys = useRef<((event: KeyboardEvent) => boolean) | null>(null)
+  const typed = typedShortcut(text)
+  const picking = typed !== null && !pickerClosed && !chosen
   const reviewing = useDrafts(conversationId).length > 0
   const inputs = useRef<Record<string, HTMLInputElement | null>>({})
   const textarea = useRef<HTMLTextAreaElement>(null)
@@ -81,7 +90,35 @@ export function Composer({ conversationId }: { conversationId: string }) {
     }
   }
 
+  const pick = (reply: QuickReply) => {
+    setPickerClosed(true)
+    if (reply.files.length) {
+      setChosen(reply)
+      setText('')
+    } else setText(reply.text) // a text answer is filled in, to be read and edited before Enter
+    textarea.current?.focus()
+  }
+
+  const sendChosen = async () => {
+    if (!chosen || sending) return
+    setSending(true)
+    setError('')
+    try {
+      await api.sendQuickReply(chosen.id, conversationId, replying?.id ?? null)
+      setChosen(null)
+      setReplyTo(conversationId, null)
+    } catch (failure) {
+      setError(failure instanceof ApiFailure ? errorText(failure, t.quick.sendFailed) : t.quick.sendFailed)
+    } finally {
+      setSending(false)
+    }
+  }
+
   const onKey = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (picking && pickerKeys.current?.(event)) {
+      event.preventDefault()
+      return
+    }
     if (event.key === 'Escape' && replying) {
       setReplyTo(conversationId, null)
       return
@@ -199,18 +236,39 @@ export function Composer({ conversationId }: { conversationId: string }) {
           </button>
         </div>
       )}
-      {reviewing ? (
+      {managing && <QuickRepliesDialog onClose={() => setManaging(false)} />}
+      {picking && (
+        <QuickReplyPicker
+          typed={typed}
+          keys={pickerKeys}
+          onPick={pick}
+          onClose={() => setPickerClosed(true)}
+          onManage={() => {
+            setPickerClosed(true)
+            setManaging(true)
+          }}
+        />
+      )}
+      {chosen ? (
+        <QuickReplyCard reply={chosen} sending={sending} onSend={() => void sendChosen()} onCancel={() => setChosen(null)} />
+      ) : reviewing ? (
         <ReviewTray conversationId={conversationId} replyTo={replying?.id ?? null} onSent={() => setReplyTo(conversationId, null)} />
       ) : (
         <div className="flex items-end gap-1">
           <button type="button" className={icon} aria-label={t.composer.attach} aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)}>
             📎
           </button>
+          <button type="button" className={`${icon} hidden sm:flex`} aria-label={t.quick.open} data-testid="open-quick-replies" onClick={() => setManaging(true)}>
+            ⚡
+          </button>
           <textarea
             ref={textarea}
             rows={1}
             value={text}
-            onChange={(e) => setText(e.target.value)}
+            onChange={(e) => {
+              setText(e.target.value)
+              if (e.target.value === '/' || !e.target.value.startsWith('/')) setPickerClosed(false)
+            }}
             onKeyDown={onKey}
             onPaste={onPaste}
             placeholder={t.composer.placeholder}
