@@ -63,7 +63,16 @@ def purge_attachment_bytes(attachment: Attachment) -> None:
     for rendition in Rendition.objects.filter(attachment=attachment):
         rendition.delete()  # its blob is released after the commit (media.storage.lifecycle)
     original_id = attachment.original_id
-    Attachment.objects.filter(pk=attachment.pk).update(original=None, source={}, metadata={})
+    # What was read out of the bytes goes with them: a document's text, a recording's transcript.
+    Attachment.objects.filter(pk=attachment.pk).update(
+        original=None,
+        source={},
+        metadata={},
+        searchable_text="",
+        transcript_status="",
+        transcript_error_code="",
+        transcript_error="",
+    )
     release_later(original_id)
     attachment_id = attachment.pk
     transaction.on_commit(lambda: cache.forget_attachment(attachment_id), robust=True)

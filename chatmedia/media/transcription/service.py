@@ -150,6 +150,8 @@ def _store(attachment_id, made: backends.Transcript) -> None:
         attachment = Attachment.objects.select_for_update().filter(pk=attachment_id).first()
         if attachment is None or attachment.transcript_status != PENDING:
             return
+        if attachment.original_id is None:  # deleted for everyone while it was being transcribed
+            return
         metadata = {**attachment.metadata, "transcript": _cut(made.text)}
         if made.language:
             metadata["transcript_language"] = made.language[:16]

@@ -202,3 +202,16 @@ def test_a_forwarded_voice_note_keeps_its_transcript(
         (copy,) = forward.forward(world_a.tenant, [note.message_id], [world_a.conversation.pk])
     forwarded = copy.attachments.get()
     assert forwarded.transcript_status == "done" and forwarded.metadata["transcript"] == TEXT
+
+
+def test_a_purged_recording_loses_its_transcript(
+    transcription, voice_note, django_capture_on_commit_callbacks
+):
+    from chatmedia.chat import history
+
+    note = voice_note()
+    _run(note, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        history.purge_attachment_bytes(Attachment.objects.get(pk=note.pk))
+    note.refresh_from_db()
+    assert note.metadata == {} and note.transcript_status == "" and note.searchable_text == ""
