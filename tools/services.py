@@ -211,12 +211,14 @@ SERVICES = {
 # -> package: nginx for the X-Accel tests, Chromium for the web chat's end-to-end tests (Playwright
 # never downloads a browser of its own), and a colour emoji font so the chat's 📎 🎤 📷 and the list's
 # previews are drawn in Chromium's screenshots as agents see them (every desktop and phone has one), and
-# ClamAV's daemon for the optional virus scan (run on a signature file of our own: no download).
+# ClamAV's daemon for the optional virus scan (run on a signature file of our own: no download), and
+# eSpeak NG to speak the sentences a real local Whisper model transcribes (tests/media/transcription).
 DEBIAN_PACKAGES = {
     "nginx": "nginx-light",
     "chromium": "chromium",
     "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf": "fonts-noto-color-emoji",
     "clamd": "clamav-daemon",
+    "espeak-ng": "espeak-ng",
 }
 
 

@@ -7,6 +7,7 @@ import fractions
 import io
 import math
 import struct
+import subprocess
 import zlib
 from pathlib import Path
 
@@ -147,6 +148,25 @@ def pixel_bomb() -> bytes:
 def compressed_huge_png() -> bytes:
     """A real, valid 12000 x 6000 PNG of one colour: 216 MB of pixels in a file of about 200 KB."""
     return _save(Image.new("L", (12000, 6000), 0), "PNG", optimize=False, compress_level=9)
+
+
+def spoken_voice_note(sentence: str, voice: str = "en") -> bytes:
+    """`sentence` spoken by eSpeak NG (Debian's espeak-ng, installed by make test), as a WhatsApp
+    voice note: Ogg/Opus, mono, 48 kHz."""
+    wav = subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", "140", "--stdout", sentence], capture_output=True, check=True
+    ).stdout
+    out = io.BytesIO()
+    with av.open(io.BytesIO(wav)) as source, av.open(out, "w", format="ogg") as target:
+        stream = target.add_stream("libopus", rate=48000, layout="mono")
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=48000)
+        for frame in source.decode(audio=0):
+            for resampled in resampler.resample(frame):
+                for packet in stream.encode(resampled):
+                    target.mux(packet)
+        for packet in stream.encode(None):
+            target.mux(packet)
+    return out.getvalue()
 
 
 def silent_voice_note(seconds: int) -> bytes:

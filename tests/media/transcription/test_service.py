@@ -3,57 +3,18 @@
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from chatmedia.chat import forward
-from chatmedia.chat.models import Attachment, Message
-from chatmedia.media import tasks
-from chatmedia.media.processing import pipeline
+from chatmedia.chat.models import Attachment
 from chatmedia.media.transcription import service
 from tests.connections import configure
 from tests.media import corpus
+from tests.media.transcription.conftest import run as _run
 
 TEXT = "Oi, aqui é a Maria. Queria saber se o meu pedido já saiu para entrega, obrigada!"
-
-
-@pytest.fixture
-def queued_transcripts(monkeypatch) -> list[str]:
-    asked: list[str] = []
-    monkeypatch.setattr(tasks.transcribe, "delay", lambda attachment_id: asked.append(attachment_id))
-    return asked
-
-
-@pytest.fixture
-def voice_note(world_a, queued_transcripts, django_capture_on_commit_callbacks):
-    """A real Opus voice note, in a message of its own, processed by the pipeline (transcription
-    on when the test says)."""
-
-    def make(category="voice", data=None) -> Attachment:
-        message = Message.objects.create(
-            tenant=world_a.tenant, conversation=world_a.conversation, direction="in", status="delivered"
-        )
-        attachment = Attachment.objects.create(
-            tenant=world_a.tenant,
-            conversation=world_a.conversation,
-            message=message,
-            category=category,
-            status=Attachment.Status.PROCESSING,
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            done = pipeline.process(attachment.pk, io.BytesIO(data or corpus.tone("ogg", "libopus")))
-        assert done.status == Attachment.Status.READY, done.error_message
-        return done
-
-    return make
-
-
-def _run(attachment, capture) -> str:
-    with capture(execute=True):
-        return tasks.transcribe.apply(args=[str(attachment.pk)]).get()
 
 
 def test_a_ready_voice_note_is_transcribed_searchable_and_told(
