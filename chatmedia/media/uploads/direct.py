@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chatmedia import jobs
+from chatmedia.chat import ordering
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.errors import Refused
 from chatmedia.media import kinds
@@ -67,6 +68,7 @@ class NewUpload:
     voice: bool = False
     caption: str = ""
     reply_to: str | None = None  # a message of the conversation the file answers (quoted)
+    after: str | None = None  # an upload (attachment id) of the conversation this one is sent after
 
 
 def client_policy() -> dict:
@@ -167,6 +169,7 @@ def start(tenant: Tenant, request: NewUpload) -> tuple[Attachment, dict]:
             direction=Message.Direction.OUTGOING,
             text=caption,
             status=Message.Status.PENDING,
+            send_after=_predecessor(conversation, request.after),
             **reply,
         )
         attachment = Attachment.objects.create(
@@ -226,6 +229,28 @@ def list_parts(upload: Upload) -> list[UploadedPart]:
         raise UploadRefused(404, "no_such_upload", "The multipart upload does not exist any more.") from None
 
 
+def _predecessor(conversation: Conversation, after: str | None) -> Message | None:
+    """The message of upload `after` when it is this chat's and not sent yet (then this one waits
+    for it: chat.ordering); else None — an unknown or another chat's id orders nothing."""
+    if not after:
+        return None
+    return Message.objects.filter(
+        conversation=conversation,
+        direction=Message.Direction.OUTGOING,
+        status__in=[Message.Status.PENDING, Message.Status.PROCESSING],
+        attachments__pk=after,
+    ).first()
+
+
+def _turn_has_come(message: Message) -> bool:
+    """Whether the message may be sent now: nothing before it, or what was before it has ended (its
+    row locked, so its end and this check cannot cross: the one that commits second queues it)."""
+    if message.send_after_id is None:
+        return True
+    before = Message.objects.select_for_update().filter(pk=message.send_after_id).first()
+    return before is None or before.status not in (Message.Status.PENDING, Message.Status.PROCESSING)
+
+
 def complete(attachment_id, parts: list[UploadedPart]) -> Attachment:
     """Verify the uploaded object and queue the send; the attachment as it stands afterwards."""
     storage = media_storage()
@@ -265,7 +290,9 @@ def complete(attachment_id, parts: list[UploadedPart]) -> Attachment:
         )
         message.status = Message.Status.PROCESSING
         events.message_status(message)
-        jobs.after_commit("whatsapp.send_outgoing", str(attachment.id))
+        if _turn_has_come(message):
+            jobs.after_commit("whatsapp.send_outgoing", str(attachment.id))
+        # else: queued by chat.ordering once the file before it is sent (or failed)
     logger.info("upload %s completed (%d bytes); queued for sending", attachment.id, upload.size)
     return attachment
 
@@ -357,5 +384,6 @@ def discard_message(message: Message) -> None:
     """Delete an outgoing message that never reached WhatsApp, and tell the browsers. Stored blobs
     nothing else refers to are released by `media.storage.lifecycle` after the commit."""
     tenant_id, conversation_id, message_id = message.tenant_id, message.conversation_id, message.id
+    ordering.release_next(message_id)  # what waited on it goes now
     message.delete()
     events.message_deleted(tenant_id, conversation_id, message_id)

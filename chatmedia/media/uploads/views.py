@@ -38,6 +38,13 @@ class NewUploadSerializer(serializers.Serializer):
     voice = serializers.BooleanField(required=False, default=False)
     caption = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
     reply_to = serializers.UUIDField(required=False, allow_null=True, default=None)
+    after = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="An upload of this chat (its attachment id) this file is sent after: files reviewed "
+        "together reach WhatsApp in the order they were chosen.",
+    )
 
 
 class PartSerializer(serializers.Serializer):
@@ -102,6 +109,7 @@ class UploadStart(_UploadView):
                 voice=data["voice"],
                 caption=data["caption"],
                 reply_to=str(data["reply_to"]) if data["reply_to"] else None,
+                after=str(data["after"]) if data["after"] else None,
             ),
         )
         return Response({**_state(attachment), "upload": instructions}, status=201)

@@ -103,6 +103,7 @@ export const api = {
     voice?: boolean
     caption?: string
     reply_to?: string
+    after?: string // an upload of this chat this file is sent after (files reviewed together)
   }) => request<StartedUpload>('POST', '/api/uploads/', body),
   completeUpload: (id: string, parts: { number: number; etag: string }[] = []) =>
     request<{ id: string; status: string }>('POST', `/api/uploads/${id}/complete/`, { parts }),

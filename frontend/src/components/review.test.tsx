@@ -41,7 +41,7 @@ function tray(replyTo: string | null = null, onSent = () => {}) {
 /** The API as far as uploads go: POST /api/uploads/ recorded and answered, completes answered,
  * anything else (the provider's own first requests) answered empty. */
 function fakeApi() {
-  const starts: { file_name: string; caption: string; reply_to?: string }[] = []
+  const starts: { file_name: string; caption: string; reply_to?: string; after?: string }[] = []
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const url = String(input)
     if (url.endsWith('/api/uploads/') && init?.method === 'POST') {
@@ -115,6 +115,8 @@ describe('review before sending', () => {
     await vi.waitFor(() => expect(starts).toHaveLength(2))
     expect(starts[1].file_name).toBe('proposta.pdf')
     expect(starts[1].reply_to).toBeUndefined()
+    expect(starts[1].after).toBe('a1') // the server sends it after the photo, however its workers run
+    expect(starts[0].after).toBeUndefined()
   })
 
   it('Enviar is disabled when no file can be sent', () => {

@@ -27,6 +27,7 @@ interface Job {
   file: File
   caption: string
   replyTo: string | null // the message the file answers (quoted)
+  inOrder: boolean
   controller: AbortController
 }
 
@@ -35,6 +36,8 @@ const jobs = new Map<string, Job>()
 // Per conversation, the last upload sent `inOrder`: the next starts when it has ended, so files
 // reviewed together reach the server — and WhatsApp — in the order the agent saw them.
 const chains = new Map<string, Promise<void>>()
+// ... and the server sends each after the one before (`after`: its upload), however its workers run.
+const lastInOrder = new Map<string, string>()
 const listeners = new Set<() => void>()
 let counter = 0
 const CANCELLED_LINGER_MS = 2500
@@ -113,7 +116,13 @@ export function sendFiles(
     entries = [...entries, entry]
     emit()
     if (!checked.ok) continue
-    jobs.set(key, { file, caption: options.caption ?? '', replyTo: options.replyTo ?? null, controller: new AbortController() })
+    jobs.set(key, {
+      file,
+      caption: options.caption ?? '',
+      replyTo: options.replyTo ?? null,
+      inOrder: !!options.inOrder,
+      controller: new AbortController(),
+    })
     if (options.inOrder) {
       const next = (chains.get(conversation) ?? Promise.resolve()).then(() => run(key, checked.mimeType))
       chains.set(conversation, next)
@@ -130,6 +139,7 @@ async function run(key: string, mimeType: string) {
   const { file, controller } = job
   if (controller.signal.aborted) return // cancelled while waiting for its turn
   try {
+    const after = job.inOrder ? lastInOrder.get(entry.conversation) : undefined
     const started = await api.startUpload({
       conversation: entry.conversation,
       file_name: file.name,
@@ -138,7 +148,9 @@ async function run(key: string, mimeType: string) {
       voice: entry.voice,
       caption: job.caption,
       ...(job.replyTo ? { reply_to: job.replyTo } : {}),
+      ...(after ? { after } : {}),
     })
+    if (job.inOrder) lastInOrder.set(entry.conversation, started.id)
     if (controller.signal.aborted) {
       await api.cancelUpload(started.id).catch(() => undefined)
       return
@@ -192,5 +204,6 @@ export function resetUploads(): void {
   entries = []
   jobs.clear()
   chains.clear()
+  lastInOrder.clear()
   emit()
 }

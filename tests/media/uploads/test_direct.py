@@ -271,3 +271,52 @@ def test_recording_labelled_as_video_is_taken_as_a_voice_note(uploads, agent, st
     assert started.status == 201, started.body
     assert started.upload["headers"] == {"Content-Type": "audio/webm"}
     assert Attachment.objects.get(pk=started.id).category == "voice"
+
+
+def test_files_reviewed_together_are_sent_in_the_order_chosen(
+    uploads, agent, storage, queued_sends, django_capture_on_commit_callbacks
+):
+    from chatmedia.whatsapp import sending
+
+    first_data, second_data = jpeg_bytes(800, 600), pdf_bytes(20_000)
+    first = uploads.start(agent.conversation.id, first_data, file_name="foto.jpg", mime_type="image/jpeg")
+    second = uploads.start(
+        agent.conversation.id,
+        second_data,
+        file_name="proposta.pdf",
+        mime_type="application/pdf",
+        after=first.id,
+    )
+    # Another chat's or an unknown upload orders nothing.
+    alone = uploads.start(
+        agent.conversation.id,
+        second_data,
+        file_name="outra.pdf",
+        mime_type="application/pdf",
+        after=str(uuid.uuid4()),
+    )
+    uploads.put(first, first_data)
+    uploads.put(second, second_data)
+    uploads.put(alone, second_data)
+    # The second is complete first (a faster transfer, a worker free sooner): it waits for the photo.
+    assert uploads.complete(second.id)[0] == 202
+    assert uploads.complete(alone.id)[0] == 202
+    assert queued_sends == [alone.id]
+    assert uploads.complete(first.id)[0] == 202
+    assert queued_sends == [alone.id, first.id]
+    photo = Attachment.objects.get(pk=first.id).message
+    with django_capture_on_commit_callbacks(execute=True):
+        sending.confirm(photo.pk, "3EB0REVIEWED01")
+    assert queued_sends == [alone.id, first.id, second.id]
+
+
+def test_a_cancelled_file_lets_the_next_one_go(uploads, agent, storage, queued_sends):
+    data = pdf_bytes(20_000)
+    first = uploads.start(agent.conversation.id, data, file_name="a.pdf", mime_type="application/pdf")
+    second = uploads.start(
+        agent.conversation.id, data, file_name="b.pdf", mime_type="application/pdf", after=first.id
+    )
+    uploads.put(second, data)
+    assert uploads.complete(second.id)[0] == 202 and queued_sends == []
+    assert uploads.post(f"/api/uploads/{first.id}/cancel/")[0] == 200
+    assert queued_sends == [second.id]
