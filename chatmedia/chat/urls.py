@@ -2,16 +2,17 @@ from django.urls import path
 
 from chatmedia.chat import quick_reply_views as quick
 from chatmedia.chat import views
+from chatmedia.chat import workspace_views as workspace
 
 urlpatterns = [
     path("conversations/", views.ConversationList.as_view(), name="conversation-list"),
     path("conversations/<uuid:pk>/", views.ConversationDetail.as_view(), name="conversation-detail"),
     path("conversations/<uuid:pk>/messages/", views.MessageList.as_view(), name="message-list"),
     path("conversations/<uuid:pk>/read/", views.ConversationRead.as_view(), name="conversation-read"),
-    path("conversations/<uuid:pk>/gallery/", views.GalleryList.as_view(), name="conversation-gallery"),
-    path("conversations/<uuid:pk>/media.zip", views.GalleryZip.as_view(), name="conversation-zip"),
-    path("messages/forward/", views.MessageForward.as_view(), name="message-forward"),
-    path("search/", views.Search.as_view(), name="search"),
+    path("conversations/<uuid:pk>/gallery/", workspace.GalleryList.as_view(), name="conversation-gallery"),
+    path("conversations/<uuid:pk>/media.zip", workspace.GalleryZip.as_view(), name="conversation-zip"),
+    path("messages/forward/", workspace.MessageForward.as_view(), name="message-forward"),
+    path("search/", workspace.Search.as_view(), name="search"),
     path("quick-replies/", quick.QuickReplyList.as_view(), name="quick-reply-list"),
     path("quick-replies/<uuid:pk>/", quick.QuickReplyDetail.as_view(), name="quick-reply-detail"),
     path("quick-replies/<uuid:pk>/files/", quick.QuickReplyFiles.as_view(), name="quick-reply-files"),

@@ -1,9 +1,11 @@
 // A conversation's gallery beside the chat: tabs Mídia · Documentos · Áudios · Links, newest first,
 // more as the agent scrolls. A picture opens the lightbox over the whole gallery, anything jumps
-// to its message in the chat; "Selecionar" picks files to download as one zip.
-import { useCallback, useEffect, useRef, useState } from 'react'
+// to its message in the chat; "Selecionar" picks files to download as one zip. It follows the chat
+// live: a file that becomes ready, a message deleted, a link sent — the tab's first page is read again.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { api, samePath, zipUrl } from '../api/client'
-import type { Attachment, GalleryItem, GalleryTab } from '../api/types'
+import type { Attachment, GalleryItem, GalleryTab, Message } from '../api/types'
+import { useChat } from '../state/ChatContext'
 import { formatDuration, formatListTime, formatSize } from '../lib/format'
 import { t } from '../strings'
 import { documentKind } from './DocumentCard'
@@ -20,13 +22,28 @@ interface Props {
   onDone: (text: string) => void
 }
 
-function useTab(conversationId: string, tab: GalleryTab) {
+/** What of the chat the gallery shows, as one value that changes when any of it does. */
+export function galleryVersion(messages: Message[]): string {
+  let ready = 0
+  let deleted = 0
+  let links = 0
+  for (const m of messages) {
+    if (m.deleted_at) deleted += 1
+    else if (/https?:\/\//i.test(m.text)) links += 1
+    for (const a of m.attachments) if (a.status === 'ready') ready += 1
+  }
+  return `${ready}:${deleted}:${links}`
+}
+
+function useTab(conversationId: string, tab: GalleryTab, version: string) {
   // The items are the tab's they were loaded for: a tab just switched to shows none of another's.
   const [loaded, setLoaded] = useState<{ tab: GalleryTab; items: GalleryItem[]; next: string | null } | null>(null)
   const [state, setState] = useState<'loading' | 'ready' | 'failed'>('loading')
+  const shownTab = useRef<GalleryTab | null>(null)
+  shownTab.current = loaded?.tab ?? null
   useEffect(() => {
     let live = true
-    setState('loading')
+    if (shownTab.current !== tab) setState('loading') // a refresh of the same tab keeps what it shows
     api.gallery(conversationId, tab).then(
       (page) => {
         if (!live) return
@@ -38,7 +55,7 @@ function useTab(conversationId: string, tab: GalleryTab) {
     return () => {
       live = false
     }
-  }, [conversationId, tab])
+  }, [conversationId, tab, version])
   const current = loaded?.tab === tab ? loaded : null
   const next = current?.next ?? null
   const more = useCallback(async () => {
@@ -94,7 +111,10 @@ function Row({ item, selecting, chosen, onToggle, onJump }: { item: GalleryItem;
 
 export function GalleryPanel({ conversationId, onClose, onJump, onDone }: Props) {
   const [tab, setTab] = useState<GalleryTab>('media')
-  const { items, next, state, more } = useTab(conversationId, tab)
+  const { state: chat } = useChat()
+  const thread = chat.threads[conversationId]
+  const version = useMemo(() => galleryVersion(Object.values(thread?.byId ?? {})), [thread])
+  const { items, next, state, more } = useTab(conversationId, tab, version)
   const [selecting, setSelecting] = useState(false)
   // What is selected, across tabs: attachment id → its message's id.
   const [picked, setPicked] = useState<Record<string, string>>({})
