@@ -27,7 +27,7 @@ FAKE_TRANSCRIPTION := TRANSCRIPTION_URL=http://127.0.0.1:$(FAKE_TRANSCRIPTION_PO
 UVICORN := $(PY) -m chatmedia.webserver --host 127.0.0.1 --port $(PORT)
 
 .PHONY: run test faults stack install frontend lint format clean simulate send bench-processing bench-serving \
-  bench-outgoing bench-load bench-search bench-zip
+  bench-outgoing bench-load bench-search bench-zip bench-transcode
 
 # Install (or refresh) the virtualenv when pyproject.toml or constraints.txt change.
 $(STAMP): pyproject.toml constraints.txt
@@ -130,6 +130,11 @@ bench-search: $(STAMP)
 ## make bench-zip: 200 MB of a chat's media as one streamed zip, peak memory vs reading it (bench/zip.py).
 bench-zip: $(STAMP)
 	$(PY) bench/zip.py $(ARGS)
+
+## make bench-transcode: a 60 s 1080p HEVC clip made WhatsApp-ready by us vs the ffmpeg CLI (bench/transcode.py).
+bench-transcode: $(STAMP)
+	$(PY) -c "import sys; sys.path.insert(0, '.'); from tools.services import ensure_debian_packages; ensure_debian_packages({'ffmpeg': 'ffmpeg'})"
+	$(PY) bench/transcode.py $(ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

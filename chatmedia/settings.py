@@ -537,6 +537,23 @@ WHATSAPP_IMAGE_MAX_BYTES = env_int("WHATSAPP_IMAGE_MAX_BYTES", 5 * _MB)
 WHATSAPP_IMAGE_JPEG_QUALITY = env_int("WHATSAPP_IMAGE_JPEG_QUALITY", 85)
 # Voice notes are sent as OGG/Opus, mono, 48 kHz at this bitrate (WhatsApp's own are 16-32 kb/s).
 VOICE_NOTE_OPUS_BITRATE = env_int("VOICE_NOTE_OPUS_BITRATE", 32_000)
+# Videos agents send are made WhatsApp-ready unless they already are (media.processing.transcode): H.264 +
+# AAC in MP4 with the index first, upright, at most this long side and frame rate, at a bitrate computed
+# from the duration to fit WHATSAPP_VIDEO_MAX_BYTES (or the number's provider's lower limit) — never
+# below WHATSAPP_VIDEO_MIN_BITRATE, the quality floor: then the agent is offered to send it as a document.
+WHATSAPP_VIDEO_MAX_BYTES = env_int("WHATSAPP_VIDEO_MAX_BYTES", 16 * _MB)
+WHATSAPP_VIDEO_MAX_PX = env_int("WHATSAPP_VIDEO_MAX_PX", 1280)
+WHATSAPP_VIDEO_MAX_FPS = env_int("WHATSAPP_VIDEO_MAX_FPS", 30)
+WHATSAPP_VIDEO_MAX_BITRATE = env_int("WHATSAPP_VIDEO_MAX_BITRATE", 2_500_000)
+WHATSAPP_VIDEO_MIN_BITRATE = env_int("WHATSAPP_VIDEO_MIN_BITRATE", 250_000)
+WHATSAPP_VIDEO_AUDIO_BITRATE = env_int("WHATSAPP_VIDEO_AUDIO_BITRATE", 128_000)
+# A conversion's input: at most this long and this many pixels a frame; its time (CPU seconds, all
+# threads) and memory; libx264's speed preset.
+TRANSCODE_MAX_SECONDS = env_int("TRANSCODE_MAX_SECONDS", 600)
+TRANSCODE_MAX_PIXELS = env_int("TRANSCODE_MAX_PIXELS", 4096 * 2304)
+TRANSCODE_TIMEOUT_SECONDS = float(env("TRANSCODE_TIMEOUT_SECONDS", "900"))
+TRANSCODE_MAX_MEMORY_BYTES = env_int("TRANSCODE_MAX_MEMORY_BYTES", 2048 * _MB)
+TRANSCODE_PRESET = env("TRANSCODE_PRESET", "veryfast")
 # Longest voice note accepted (seconds).
 VOICE_NOTE_MAX_SECONDS = env_int("VOICE_NOTE_MAX_SECONDS", 30 * 60)
 # Lifetime of the URL Evolution downloads a file from when sending it (it fetches at once).

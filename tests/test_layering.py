@@ -110,6 +110,7 @@ def test_what_the_isolated_processing_process_imports_never_imports_django():
                 "documents",
                 "renditions",
                 "sniff",
+                "transcode",
             )
         ),
     ]

@@ -26,6 +26,11 @@ urlpatterns = [
     path("messages/<uuid:pk>/retry/", views.MessageRetry.as_view(), name="message-retry"),
     path("attachments/<uuid:pk>/retry/", views.AttachmentRetry.as_view(), name="attachment-retry"),
     path(
+        "attachments/<uuid:pk>/send-as-document/",
+        views.AttachmentSendAsDocument.as_view(),
+        name="attachment-send-as-document",
+    ),
+    path(
         "attachments/<uuid:pk>/transcribe/",
         views.AttachmentTranscribe.as_view(),
         name="attachment-transcribe",

@@ -30,6 +30,7 @@ from chatmedia.chat.serializers import (
     with_message_context,
 )
 from chatmedia.errors import error_response
+from chatmedia.media.processing import outgoing
 from chatmedia.media.storage import media_storage
 from chatmedia.media.transcription import service as transcription
 from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin
@@ -266,6 +267,24 @@ class AttachmentRetry(TenantScopedMixin, APIView):
                 409,
                 "not_retryable",
                 "Only a message that failed to send can be retried; a refused file must be uploaded again.",
+            )
+        return Response({"id": str(attachment.id), "status": "processing"}, status=202)
+
+
+class AttachmentSendAsDocument(TenantScopedMixin, APIView):
+    """POST: a video refused as too long to fit WhatsApp's limit at an acceptable quality goes again
+    as a document (media.processing.outgoing.send_as_document): the same bytes, not converted."""
+
+    @extend_schema(request=None, responses={202: RetryStateSerializer})
+    def post(self, request, pk):
+        attachment = self.scoped(Attachment.objects.all()).filter(pk=pk).first()
+        if attachment is None:
+            return error_response(404, "not_found", "No such attachment.")
+        if not outgoing.send_as_document(attachment):
+            return error_response(
+                409,
+                "not_a_refused_video",
+                "Only a video refused as too long for WhatsApp can go as a document.",
             )
         return Response({"id": str(attachment.id), "status": "processing"}, status=202)
 

@@ -110,7 +110,7 @@ KINDS: tuple[MediaKind, ...] = (
         "video",
         "videos",
         50 * MB,
-        16 * MB,
+        100 * MB,  # an agent's video is converted to fit WhatsApp's 16 MB before sending (transcode)
         VIDEO_TYPES,
         3 * DAY,
         "video",

@@ -18,7 +18,7 @@ CATEGORY_LABELS = {kind.name: kind.label for kind in kinds.KINDS}
 # Refusals of the file itself: fetching or sending the same bytes again gets the same answer, so
 # nobody is offered to try again (the web chat hides "Tentar de novo" for them).
 FINAL_REFUSAL_CODES = frozenset(
-    {"empty", "too_large", "type_not_allowed", "unsafe_content", "infected", "unsendable"}
+    {"empty", "too_large", "type_not_allowed", "unsafe_content", "infected", "unsendable", "video_too_long"}
 )
 
 
@@ -28,6 +28,26 @@ class Refusal:
 
     code: str
     message: str
+
+
+@dataclass(frozen=True)
+class VideoTarget:
+    """What a video sent to WhatsApp must be (media.processing.transcode; settings WHATSAPP_VIDEO_*):
+    at most `max_bytes` (the lower of ours and the number's provider's), this long side and frame
+    rate; converted at a bitrate from its duration, never below `min_video_bitrate` (then it is
+    refused with "send it as a document")."""
+
+    max_bytes: int = 16 * 1024 * 1024
+    max_long_side: int = 1280
+    max_fps: int = 30
+    max_video_bitrate: int = 2_500_000
+    min_video_bitrate: int = 250_000
+    audio_bitrate: int = 128_000
+    max_seconds: float = 600.0  # longer inputs are not converted at all
+    max_pixels: int = 4096 * 2304  # nor larger frames
+    preset: str = "veryfast"
+    timeout_seconds: float = 900.0
+    max_memory_bytes: int = 2 * 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,7 @@ class MediaPolicy:
     document_text_max_chars: int = 100_000
     timeout_seconds: float = 120.0
     max_memory_bytes: int = 1024 * 1024 * 1024
+    video_target: VideoTarget = field(default_factory=VideoTarget)
     # Types every browser (Safari included) plays; other audio gets a `playback` rendition.
     browser_audio_types: tuple[str, ...] = field(
         default=("audio/mpeg", "audio/mp4", "audio/aac", "audio/wav")
@@ -87,6 +108,19 @@ class MediaPolicy:
             document_text_max_chars=settings.MEDIA_DOCUMENT_TEXT_MAX_CHARS,
             timeout_seconds=settings.MEDIA_PROCESS_TIMEOUT_SECONDS,
             max_memory_bytes=settings.MEDIA_PROCESS_MAX_MEMORY_BYTES,
+            video_target=VideoTarget(
+                max_bytes=settings.WHATSAPP_VIDEO_MAX_BYTES,
+                max_long_side=settings.WHATSAPP_VIDEO_MAX_PX,
+                max_fps=settings.WHATSAPP_VIDEO_MAX_FPS,
+                max_video_bitrate=settings.WHATSAPP_VIDEO_MAX_BITRATE,
+                min_video_bitrate=settings.WHATSAPP_VIDEO_MIN_BITRATE,
+                audio_bitrate=settings.WHATSAPP_VIDEO_AUDIO_BITRATE,
+                max_seconds=settings.TRANSCODE_MAX_SECONDS,
+                max_pixels=settings.TRANSCODE_MAX_PIXELS,
+                preset=settings.TRANSCODE_PRESET,
+                timeout_seconds=settings.TRANSCODE_TIMEOUT_SECONDS,
+                max_memory_bytes=settings.TRANSCODE_MAX_MEMORY_BYTES,
+            ),
         )
 
     @classmethod

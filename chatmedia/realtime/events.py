@@ -4,7 +4,8 @@ Groups: `tenant.<uuid>` (every event of a tenant: the conversation list) and `co
 (only that chat). Each event goes to both; a socket is in exactly one of them.
 Events: message.created, message.status, message.deleted, message.edited, message.reactions,
 message.updated,
-attachment.ready, attachment.failed, conversation.updated, conversation.merged.
+attachment.ready, attachment.failed, attachment.progress (a file being converted before it is sent:
+`{conversation, message, attachment, phase, progress}`), conversation.updated, conversation.merged.
 `message.deleted` without `message`: an outgoing message that never reached WhatsApp was dropped
 (remove it); with `message`: deleted for everyone on WhatsApp (show it as deleted).
 They are sent only after the surrounding transaction commits (`transaction.on_commit`), and
@@ -36,6 +37,7 @@ MESSAGE_UPDATED = "message.updated"  # anything else about it changed (a view-on
 CONVERSATION_MERGED = "conversation.merged"
 ATTACHMENT_READY = "attachment.ready"
 ATTACHMENT_FAILED = "attachment.failed"
+ATTACHMENT_PROGRESS = "attachment.progress"
 CONVERSATION_UPDATED = "conversation.updated"
 EVENT_TYPES = (
     MESSAGE_CREATED,
@@ -223,6 +225,22 @@ def attachment_changed(attachment) -> None:
         "attachment": AttachmentSerializer(attachment).data,
     }
     publish(attachment.tenant_id, attachment.conversation_id, event, payload)
+
+
+def attachment_progress(attachment, phase: str, fraction: float) -> None:
+    """How far a long step on a file has come (`phase`: "converting"), sent at once."""
+    send_now(
+        attachment.tenant_id,
+        attachment.conversation_id,
+        ATTACHMENT_PROGRESS,
+        {
+            "conversation": str(attachment.conversation_id),
+            "message": str(attachment.message_id) if attachment.message_id else None,
+            "attachment": str(attachment.pk),
+            "phase": phase,
+            "progress": round(max(0.0, min(1.0, fraction)), 3),
+        },
+    )
 
 
 def conversation_updated(conversation) -> None:

@@ -182,6 +182,14 @@ def _set_avatar(conversation_id, blob, source_hash: str, only_if_unchecked_since
         events.conversation_updated(conversation)
 
 
+def _video_limit(attachment: Attachment) -> int | None:
+    """The largest video the chat's number takes (its provider's capabilities), if it says."""
+    connection = (
+        Conversation.objects.select_related("connection").get(pk=attachment.conversation_id).connection
+    )
+    return providers.of(connection).capabilities.max_bytes.get("video")
+
+
 @app.task(bind=True, max_retries=None, name="whatsapp.send_outgoing")
 def send_outgoing(self, attachment_id: str) -> str:
     """An agent's verified upload → prepared for WhatsApp (media.processing.outgoing) → sent
@@ -189,13 +197,15 @@ def send_outgoing(self, attachment_id: str) -> str:
     from chatmedia.media.processing import outgoing
     from chatmedia.whatsapp import sending
 
-    attachment = Attachment.objects.filter(pk=attachment_id).only("id", "message_id", "tenant__slug")
+    attachment = Attachment.objects.filter(pk=attachment_id).only(
+        "id", "message_id", "conversation_id", "tenant__slug"
+    )
     attachment = attachment.select_related("tenant").first()
     if attachment is None or attachment.message_id is None:
         return "gone"
     log_context.bind(tenant=attachment.tenant.slug, message=attachment.message_id)
     try:
-        attachment = outgoing.prepare(attachment.pk)
+        attachment = outgoing.prepare(attachment.pk, video_max_bytes=_video_limit(attachment))
     except StorageError as exc:
         logger.warning("preparing attachment %s failed: %s", attachment_id, exc)
         retry_while_left(self, exc)

@@ -121,7 +121,7 @@ test.describe('sending', () => {
     await page.getByTestId('file-input-media').setInputFiles(path.join(FILES, 'too-big.mp4'))
     const refused = page.getByTestId('review-item').filter({ hasText: 'too-big.mp4' })
     await expect(refused).toHaveAttribute('data-refused', 'true')
-    await expect(refused.getByTestId('review-refused')).toHaveText(/tem 17,0 MB; o limite para este tipo de arquivo é 16,0 MB/)
+    await expect(refused.getByTestId('review-refused')).toHaveText(/tem 101,0 MB; o limite para este tipo de arquivo é 100,0 MB/)
     await expect(page.getByTestId('review-send')).toBeDisabled()
     await shot(page, '08-oversize-refused')
     await page.getByRole('button', { name: 'Cancelar' }).click()

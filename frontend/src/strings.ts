@@ -91,6 +91,8 @@ export const t = {
     videoNoPreview: 'Vídeo sem pré-visualização',
     dimensions: (width: number, height: number) => `${width} × ${height} px`,
     retryFailed: 'Não foi possível tentar de novo agora.',
+    sendAsDocument: 'Enviar como documento',
+    converting: (percent: number) => `Convertendo para o WhatsApp… ${percent}%`,
     openImage: 'Abrir imagem',
     animated: 'Figurinha animada',
   },
@@ -300,6 +302,7 @@ export const t = {
     provider_refused: 'O WhatsApp recusou a mensagem.',
     undeliverable: 'O WhatsApp não conseguiu entregar para este número.',
     media_upload_failed: 'O WhatsApp não aceitou o arquivo.',
+    video_too_long: 'O vídeo é longo demais para caber no limite do WhatsApp com qualidade aceitável. Envie como documento.',
     // quick replies
     shortcut_taken: 'Já existe uma resposta rápida com esse atalho.',
     bad_shortcut: 'O atalho tem de 1 a 32 letras, números, - ou _ (sem espaços nem acentos).',

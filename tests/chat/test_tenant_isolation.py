@@ -40,6 +40,7 @@ ENDPOINTS = {
     "attachment-detail": ("attachment", "get"),
     "attachment-retry": ("attachment", "post"),
     "attachment-transcribe": ("attachment", "post"),
+    "attachment-send-as-document": ("attachment", "post"),
     "upload-parts": ("upload", "get"),
     "upload-complete": ("upload", "post"),
     "upload-cancel": ("upload", "post"),

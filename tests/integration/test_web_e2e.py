@@ -32,12 +32,12 @@ PASSWORD = "e2e-correct-horse-battery"  # a throwaway user of a throwaway databa
 
 @pytest.fixture
 def browser_files(tmp_path):
-    """Files the agent picks: a 25 MB PDF, a 10 MB PDF to cancel, a video over the 16 MB limit, and
+    """Files the agent picks: a 25 MB PDF, a 10 MB PDF to cancel, a video over the 100 MB limit, and
     a photo, a two-page PDF, a song and a short video to review before sending."""
     files = {
         "contract-25mb.pdf": pdf_bytes(25 * MiB),
         "slow-10mb.pdf": pdf_bytes(10 * MiB),
-        "too-big.mp4": b"\x00\x00\x00\x18ftypmp42" + os.urandom(17 * MiB),
+        "too-big.mp4": b"\x00\x00\x00\x18ftypmp42" + os.urandom(101 * MiB),
         # reviewed before sending (frontend/e2e/review.spec.ts)
         "foto-produto.jpg": corpus.jpeg((800, 600)),
         "proposta.pdf": corpus.pdf(2),

@@ -265,6 +265,61 @@ def clip(
     return buffer.getvalue()
 
 
+def movie(
+    format: str,
+    video_codec: str,
+    audio_codec: str | None = None,
+    *,
+    size=(640, 360),
+    seconds: float = 2.0,
+    fps: int = 30,
+    rotation: int = 0,
+    preset: str | None = None,
+    **options,
+) -> bytes:
+    """A video with motion (a moving gradient) and, when `audio_codec`, a 440 Hz tone: what a phone
+    or a screen recorder makes (HEVC in MOV, VP9 + Opus in WebM, H.264 + AAC in MP4…)."""
+    buffer = io.BytesIO()
+    width, height = size
+    x = np.arange(width, dtype=np.int32)[None, :]
+    y = np.arange(height, dtype=np.int32)[:, None]
+    with av.open(buffer, "w", format=format, options=options) as output:
+        video = output.add_stream(video_codec, rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        if video_codec == "libx265":
+            video.options = {"x265-params": "log-level=error", **({"preset": preset} if preset else {})}
+        if rotation:
+            video.set_display_rotation(rotation)
+        audio = None
+        if audio_codec:
+            audio = output.add_stream(audio_codec, rate=48000, layout="stereo")
+        for index in range(int(fps * seconds)):
+            shift = index * 4
+            rgb = np.stack(
+                [(x + shift) % 256 + 0 * y, (y + shift) % 256 + 0 * x, ((x + y + shift) // 2) % 256], axis=-1
+            ).astype(np.uint8)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = index
+            output.mux(video.encode(frame))
+        output.mux(video.encode(None))
+        if audio is not None:
+            rate = audio.codec_context.sample_rate
+            step = audio.codec_context.frame_size or 1024
+            total = int(rate * seconds)
+            t = np.arange(total) / rate
+            signal = (0.5 * np.sin(2 * math.pi * 440 * t)).astype(np.float32)
+            for start in range(0, total - step + 1, step):
+                chunk = np.repeat(signal[start : start + step].reshape(1, -1), 2, axis=0)
+                sound = av.AudioFrame.from_ndarray(
+                    np.ascontiguousarray(chunk), format="fltp", layout="stereo"
+                )
+                sound.sample_rate, sound.pts = rate, start
+                sound.time_base = fractions.Fraction(1, rate)
+                output.mux(audio.encode(sound))
+            output.mux(audio.encode(None))
+    return buffer.getvalue()
+
+
 CORPUS = {
     **{f"exif-orientation-{n}.jpg": (lambda n=n: oriented_jpeg(n)) for n in range(1, 9)},
     "photo.jpg": jpeg,

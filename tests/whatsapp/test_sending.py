@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 
 import av
 import httpx
@@ -16,6 +17,7 @@ from chatmedia.chat.models import Attachment
 from chatmedia.media.models import Upload
 from chatmedia.whatsapp import tasks
 from chatmedia.whatsapp.models import OutgoingSend
+from tests.media import corpus
 from tests.media.upload_client import MiB, jpeg_bytes, pdf_bytes, recording
 
 
@@ -167,7 +169,7 @@ def test_a_file_the_worker_cannot_decode_fails_with_the_reason(uploads, agent, f
     ("name", "mime", "mediatype", "arrives_as"),
     [
         ("clip.mp4", "video/mp4", "video", "video/mp4"),
-        ("clip.webm", "video/webm", "document", "video/webm"),  # WhatsApp would not play it as video
+        ("clip.webm", "video/webm", "video", "video/mp4"),  # converted: WhatsApp would not play VP8
         ("song.mp3", "audio/mpeg", "audio", "audio/mpeg"),
         ("memo.wav", "audio/wav", "document", "audio/x-wav"),
         ("photo.heic", "image/heic", "image", "image/jpeg"),  # Evolution's sharp cannot read HEIC
@@ -189,6 +191,8 @@ def test_each_kind_goes_as_whatsapp_plays_it(send, fake_whatsapp, storage, name,
     assert sent.mimetype == arrives_as  # what Evolution derives from the file name we give
     if mediatype == "image":
         assert sent.data[:3] == b"\xff\xd8\xff" and attachment.file_name == "photo.jpg"
+    elif mediatype == "video":  # neither clip is WhatsApp-ready (VP8; the MP4's index is at its end)
+        assert video_of(sent.data)["video"] == "h264" and video_of(sent.data)["faststart"]
     else:
         assert sent.sha256 == hashlib.sha256(data).hexdigest()
 
@@ -200,3 +204,100 @@ def test_a_file_can_answer_a_message(send, agent, fake_whatsapp):
     (sent,) = fake_whatsapp.sent()
     assert sent.body["quoted"]["key"]["id"] == agent.message.wa_message_id
     assert attachment.message.reply_to_wa_id == agent.message.wa_message_id
+
+
+def video_of(data: bytes) -> dict:
+    """What a player sees of a video: container, codecs, profile, pixels, rotation, index first."""
+    from chatmedia.media.processing import transcode
+
+    with io.BytesIO(data) as buffer, av.open(buffer) as container:
+        video = container.streams.video[0]
+        first = next(container.decode(video))
+        audio = container.streams.audio[0].codec_context.name if container.streams.audio else ""
+        found = {
+            "container": container.format.name,
+            "video": video.codec_context.name,
+            "profile": video.codec_context.profile,
+            "pixels": video.codec_context.format.name,
+            "size": (first.width, first.height),
+            "rotation": int(getattr(first, "rotation", 0) or 0),
+            "audio": audio,
+        }
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as file:
+        file.write(data)
+        file.flush()
+        found["faststart"] = transcode.moov_first(file.name)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("made", "mime", "name"),
+    [
+        (lambda: corpus.movie("mov", "libx265", "aac", rotation=90), "video/quicktime", "IMG_0001.MOV"),
+        (lambda: corpus.movie("webm", "libvpx-vp9", "libopus"), "video/webm", "tela.webm"),
+    ],
+    ids=["iphone-hevc-mov", "screen-recorder-vp9-webm"],
+)
+def test_a_video_whatsapp_would_refuse_is_converted_to_h264_aac_mp4(
+    send, fake_whatsapp, storage, published, made, mime, name, monkeypatch
+):
+    from chatmedia.media.processing import outgoing
+
+    monkeypatch.setattr(outgoing, "PROGRESS_EVERY_SECONDS", 0.01)
+    attachment = send(made(), file_name=name, mime_type=mime)
+    (sent,) = fake_whatsapp.sent()
+    assert sent.route == "sendMedia" and sent.mediatype == "video" and sent.mimetype == "video/mp4"
+    found = video_of(sent.data)
+    assert found["container"].startswith("mov,mp4") and found["video"] == "h264" and found["audio"] == "aac"
+    assert found["profile"] == "High" and found["pixels"] == "yuv420p" and found["faststart"]
+    # Upright as the phone showed it: the iPhone's portrait clip is 360 by 640 with no rotation left.
+    assert found["rotation"] == 0
+    assert found["size"] == ((360, 640) if name.endswith(".MOV") else (640, 360))
+    assert attachment.mime_type == "video/mp4" and attachment.file_name.endswith(".mp4")
+    assert attachment.original.sha256 == sent.sha256  # what the agent sees is what the customer got
+    assert {r.variant for r in attachment.renditions.all()} == {"poster", "thumb"}
+    assert attachment.message.status == "sent"
+    # The browsers saw the conversion come along.
+    told = [data for event, data in published if event == "attachment.progress"]
+    assert told and {d["attachment"] for d in told} == {str(attachment.pk)}
+    assert all(d["phase"] == "converting" and 0 <= d["progress"] <= 1 for d in told)
+
+
+def test_a_whatsapp_ready_video_is_sent_as_it_is(send, fake_whatsapp, storage):
+    from chatmedia.media.policy import VideoTarget
+    from chatmedia.media.processing import transcode
+
+    source = io.BytesIO(corpus.movie("mp4", "libx264", "aac"))
+    # Our own converted copy is WhatsApp-ready by definition: it must go untouched.
+    with tempfile.TemporaryDirectory() as scratch:
+        path = f"{scratch}/in.mp4"
+        with open(path, "wb") as file:
+            file.write(source.getvalue())
+        planned = transcode.plan(transcode.probe(path), VideoTarget())
+        ready = transcode.transcode(path, f"{scratch}/ready.mp4", planned)
+        with open(ready.path, "rb") as file:
+            data = file.read()
+    send(data, file_name="pronto.mp4", mime_type="video/mp4")
+    assert fake_whatsapp.sent()[0].data == data
+
+
+def test_a_video_too_long_for_the_limit_is_offered_as_a_document(
+    send, fake_whatsapp, storage, settings, agent, django_capture_on_commit_callbacks
+):
+    settings.WHATSAPP_VIDEO_MAX_BYTES = 40_000  # 2 s at the quality floor needs ~62 KB
+    data = corpus.movie("mov", "libx265", "aac")
+    attachment = send(data, file_name="longo.mov", mime_type="video/quicktime")
+    assert attachment.status == "failed" and attachment.error_code == "video_too_long"
+    assert "send it as a document" in attachment.error_message
+    assert attachment.message.status == "failed" and fake_whatsapp.sent() == []
+    assert Upload.objects.filter(attachment=attachment).exists()  # kept for the agent's choice
+    with django_capture_on_commit_callbacks(execute=False):
+        answer = agent.client().post(f"/api/attachments/{attachment.pk}/send-as-document/")
+    assert answer.status_code == 202, answer.content
+    tasks.send_outgoing.apply(args=[str(attachment.pk)])
+    (sent,) = fake_whatsapp.sent()
+    assert sent.mediatype == "document" and sent.data == data and sent.file_name == "longo.mov"
+    attachment.refresh_from_db()
+    assert attachment.category == "document" and attachment.status == "ready"
+    again = agent.client().post(f"/api/attachments/{attachment.pk}/send-as-document/")
+    assert again.status_code == 409

@@ -18,8 +18,8 @@ import os
 from dataclasses import dataclass, field, replace
 
 from chatmedia.media import kinds
-from chatmedia.media.policy import MediaPolicy, Refusal
-from chatmedia.media.processing import isolation
+from chatmedia.media.policy import MediaPolicy, Refusal, VideoTarget
+from chatmedia.media.processing import isolation, transcode
 from chatmedia.media.processing.audio import analyze_audio, to_voice_note
 from chatmedia.media.processing.documents import analyze_pdf, plain_text
 from chatmedia.media.processing.images import analyze_image, fit_for_whatsapp
@@ -275,7 +275,22 @@ class Conversion:
     refusal: Refusal | None = None
 
 
-def _convert(path: str, category: str, policy: MediaPolicy, out_dir: str) -> Conversion:
+# Where a conversion in the isolated process writes how far it has come (a fraction, as text).
+PROGRESS_FILE = "progress"
+
+
+def _progress_writer(out_dir: str):
+    path = os.path.join(out_dir, PROGRESS_FILE)
+
+    def write(fraction: float) -> None:
+        with open(path + ".tmp", "w") as file:
+            file.write(f"{fraction:.3f}")
+        os.replace(path + ".tmp", path)
+
+    return write
+
+
+def _convert(path: str, category: str, policy: MediaPolicy, out_dir: str, target: VideoTarget) -> Conversion:
     """Runs in the isolated process: decoders meet the uploaded bytes here."""
     try:
         if category == "voice":
@@ -300,26 +315,57 @@ def _convert(path: str, category: str, policy: MediaPolicy, out_dir: str) -> Con
                 max_pixels=policy.image_max_pixels,
             )
             return Conversion(converted)
+        if category == "video":
+            return _convert_video(path, out_dir, target)
     except Unprocessable as exc:
         return Conversion(refusal=Refusal("unsendable", exc.reason))
     return Conversion()
 
 
-def make_sendable(path: str, category: str, policy: MediaPolicy, out_dir: str) -> Conversion:
-    """Voice notes → Ogg/Opus mono 48 kHz; pictures over WhatsApp's limits → a JPEG that fits; other
-    files unchanged. In an isolated process with the processing budgets."""
-    if category not in ("voice", "image"):
+def _convert_video(path: str, out_dir: str, target: VideoTarget) -> Conversion:
+    found = transcode.probe(path)
+    if found.width * found.height > target.max_pixels:
+        return Conversion(
+            refusal=Refusal(
+                "video_too_long",
+                f"the video is {found.width}×{found.height}; videos are converted up to "  # noqa: RUF001
+                f"{target.max_pixels} pixels a frame — send it as a document",
+            )
+        )
+    if transcode.ready(found, target):
         return Conversion()
+    planned = transcode.plan(found, target)
+    if isinstance(planned, Refusal):
+        return Conversion(refusal=planned)
+    out = os.path.join(out_dir, "whatsapp.mp4")
+    return Conversion(transcode.transcode(path, out, planned, progress=_progress_writer(out_dir)))
+
+
+def make_sendable(
+    path: str, category: str, policy: MediaPolicy, out_dir: str, *, max_bytes: int | None = None
+) -> Conversion:
+    """Voice notes → Ogg/Opus mono 48 kHz; pictures over WhatsApp's limits → a JPEG that fits; videos
+    that are not WhatsApp-ready → H.264 + AAC MP4 that fits (`max_bytes`: the number's provider's
+    limit for videos, when lower than ours), its progress in `out_dir/PROGRESS_FILE`; other files
+    unchanged. In an isolated process with the processing budgets (a video: the transcode ones)."""
+    if category not in ("voice", "image", "video"):
+        return Conversion()
+    target = policy.video_target
+    if max_bytes:
+        target = replace(target, max_bytes=min(target.max_bytes, max_bytes))
+    video = category == "video"
+    timeout = target.timeout_seconds if video else policy.timeout_seconds
     outcome = isolation.run_isolated(
         _convert,
         path,
         category,
         policy,
         out_dir,
-        timeout=policy.timeout_seconds,
-        memory_bytes=policy.max_memory_bytes,
+        target,
+        timeout=timeout,
+        memory_bytes=target.max_memory_bytes if video else policy.max_memory_bytes,
     )
     if outcome.failure is not None:
-        reason = _FAILURE_REASONS[outcome.failure].format(timeout=policy.timeout_seconds)
+        reason = _FAILURE_REASONS[outcome.failure].format(timeout=timeout)
         return Conversion(refusal=Refusal("unsendable", reason))
     return outcome.result

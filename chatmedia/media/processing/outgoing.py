@@ -1,8 +1,12 @@
 """A verified browser upload → the file WhatsApp gets → stored content-addressed → attachment ready.
 
 Runs in the `media_upload` worker before the send (`whatsapp.tasks.send_outgoing`). The uploaded
-object is copied to a scratch directory; voice notes are converted to Ogg/Opus and pictures over
-WhatsApp's limits recompressed (in the isolated processing process); then the shared pipeline
+object is copied to a scratch directory; voice notes are converted to Ogg/Opus, pictures over
+WhatsApp's limits recompressed and videos that are not WhatsApp-ready converted to H.264 + AAC
+MP4 that fits (in the isolated processing process; browsers hear the conversion's progress as
+`attachment.progress`); a video too long to fit at an acceptable quality is refused
+(`video_too_long`) with its upload kept, so the agent may send it as a document
+(`send_as_document`); then the shared pipeline
 checks the whole file again, makes the renditions and stores it. The stored original of an
 outgoing attachment is exactly what WhatsApp receives, so what the agent sees in the chat is what
 the customer got. The upload object is deleted once the attachment is ready (or refused).
@@ -15,19 +19,28 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 
 from django.conf import settings
+from django.db import transaction
 
-from chatmedia.chat.models import Attachment
+from chatmedia import jobs
+from chatmedia.chat.models import Attachment, Message
 from chatmedia.media.filenames import extension_for
 from chatmedia.media.models import Upload
 from chatmedia.media.policy import MediaPolicy
 from chatmedia.media.processing import inspection as processing
 from chatmedia.media.processing import pipeline
 from chatmedia.media.storage import ObjectNotFound, StorageError, media_storage
+from chatmedia.realtime import events
 
 logger = logging.getLogger(__name__)
+
+# How often the browsers hear how far a conversion has come.
+PROGRESS_EVERY_SECONDS = 1.0
+# Refusals after which the upload stays: the agent may send the same file as a document.
+KEEPS_UPLOAD = frozenset({"video_too_long"})
 
 
 def _renamed(file_name: str, mime_type: str) -> str:
@@ -46,8 +59,42 @@ def _drop_upload(attachment_id) -> None:
     upload.delete()
 
 
-def prepare(attachment_id) -> Attachment | None:
-    """Make the attachment ready to send (or failed with the reason). StorageError: try again later."""
+class _ProgressWatch:
+    """Tells the browsers how far a conversion in the isolated process has come: reads the fraction
+    it writes to `scratch/PROGRESS_FILE` every PROGRESS_EVERY_SECONDS, sends `attachment.progress`."""
+
+    def __init__(self, attachment: Attachment, scratch: str) -> None:
+        self.attachment, self.path = attachment, os.path.join(scratch, processing.PROGRESS_FILE)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="conversion-progress", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join(timeout=2)
+
+    def _run(self) -> None:
+        told = None
+        while not self.stop.wait(PROGRESS_EVERY_SECONDS):
+            try:
+                with open(self.path) as file:
+                    fraction = float(file.read() or 0)
+            except (OSError, ValueError):
+                continue
+            if fraction != told:
+                told = fraction
+                try:
+                    events.attachment_progress(self.attachment, "converting", fraction)
+                except Exception:  # telling is best effort; the conversion goes on
+                    logger.warning("could not tell the conversion's progress", exc_info=True)
+
+
+def prepare(attachment_id, *, video_max_bytes: int | None = None) -> Attachment | None:
+    """Make the attachment ready to send (or failed with the reason). StorageError: try again later.
+    `video_max_bytes`: the number's provider's limit for videos (when lower than ours)."""
     attachment = Attachment.objects.select_related("tenant").filter(pk=attachment_id).first()
     if attachment is None or attachment.status in (Attachment.Status.READY, Attachment.Status.FAILED):
         return attachment
@@ -64,9 +111,13 @@ def prepare(attachment_id) -> Attachment | None:
         except ObjectNotFound:
             _drop_upload(attachment.pk)
             return pipeline.fail(attachment.pk, "not_uploaded", "the uploaded file is gone; send it again")
-        conversion = processing.make_sendable(source, attachment.category, policy, scratch)
+        with _ProgressWatch(attachment, scratch):
+            conversion = processing.make_sendable(
+                source, attachment.category, policy, scratch, max_bytes=video_max_bytes
+            )
         if conversion.refusal is not None:
-            _drop_upload(attachment.pk)
+            if conversion.refusal.code not in KEEPS_UPLOAD:
+                _drop_upload(attachment.pk)
             return pipeline.fail(attachment.pk, conversion.refusal.code, conversion.refusal.message)
         path = source
         if conversion.file is not None:
@@ -89,3 +140,28 @@ def prepare(attachment_id) -> Attachment | None:
         _drop_upload(attachment.pk)
     logger.info("attachment %s prepared in %.0f ms", attachment_id, (time.monotonic() - started) * 1000)
     return finished
+
+
+def send_as_document(attachment: Attachment) -> bool:
+    """A video refused as too long for WhatsApp (its upload kept) goes again, as a document the
+    customer downloads. False when this attachment is not such a video."""
+    with transaction.atomic():
+        locked = Attachment.objects.select_for_update().filter(pk=attachment.pk).first()
+        if (
+            locked is None
+            or locked.status != Attachment.Status.FAILED
+            or locked.error_code not in KEEPS_UPLOAD
+            or not Upload.objects.filter(attachment=locked).exists()
+        ):
+            return False
+        locked.category = Attachment.Category.DOCUMENT
+        locked.status = Attachment.Status.PROCESSING
+        locked.error_code = locked.error_message = ""
+        locked.save(update_fields=["category", "status", "error_code", "error_message", "updated_at"])
+        Message.objects.filter(pk=locked.message_id).update(
+            status=Message.Status.PROCESSING, error_code="", error_message=""
+        )
+        events.message_status(Message.objects.get(pk=locked.message_id))
+        jobs.after_commit("whatsapp.send_outgoing", str(locked.pk))
+    logger.info("attachment %s goes again as a document", attachment.pk)
+    return True

@@ -79,6 +79,7 @@ export const api = {
   openViewOnce: (message: string) => request<Message>('POST', `/api/messages/${message}/view-once/`),
   retryMessage: (id: string) => request<Message>('POST', `/api/messages/${id}/retry/`),
   retryAttachment: (id: string) => request<{ id: string; status: string }>('POST', `/api/attachments/${id}/retry/`),
+  sendAsDocument: (id: string) => request<{ id: string; status: string }>('POST', `/api/attachments/${id}/send-as-document/`),
   transcribe: (id: string) => request<{ id: string; status: string }>('POST', `/api/attachments/${id}/transcribe/`),
   quickReplies: (q = '') => request<QuickReply[]>('GET', `/api/quick-replies/${q ? `?q=${encodeURIComponent(q)}` : ''}`),
   createQuickReply: (shortcut: string, text: string) => request<QuickReply>('POST', '/api/quick-replies/', { shortcut, text }),

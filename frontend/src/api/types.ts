@@ -229,4 +229,9 @@ export type ChatEvent =
       type: 'attachment.ready' | 'attachment.failed'
       data: { conversation: string; message: string | null; attachment: Attachment }
     }
+  // a file being converted for WhatsApp before it is sent (a video): how far it has come
+  | {
+      type: 'attachment.progress'
+      data: { conversation: string; message: string | null; attachment: string; phase: 'converting'; progress: number }
+    }
   | { type: 'conversation.updated'; data: Conversation }

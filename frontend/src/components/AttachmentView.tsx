@@ -1,7 +1,7 @@
 // One attachment by category and state: processing (spinner in a box of the final size; a document
 // draws its own card), failed (reason + retry), uploading (progress), or the ready media component.
 import { useState } from 'react'
-import { ApiFailure } from '../api/client'
+import { api, ApiFailure } from '../api/client'
 import type { Attachment, Message } from '../api/types'
 import { useChat } from '../state/ChatContext'
 import { errorText, t } from '../strings'
@@ -21,7 +21,8 @@ interface Props {
 }
 
 export function AttachmentView({ attachment, message, onOpenImage }: Props) {
-  const { retryAttachment } = useChat()
+  const { retryAttachment, state } = useChat()
+  const converting = state.conversions[attachment.id]
   const [retryError, setRetryError] = useState('')
   const testAttrs = { 'data-testid': 'attachment', 'data-attachment': attachment.id, 'data-status': attachment.status }
   if (attachment.status === 'uploading') {
@@ -41,6 +42,21 @@ export function AttachmentView({ attachment, message, onOpenImage }: Props) {
           {retryError && <span className="block text-xs text-red-700">{retryError}</span>}
           {attachment.file_name && <span className="block truncate text-xs text-slate-500">{attachment.file_name}</span>}
         </span>
+        {message.direction === 'out' && attachment.error?.code === 'video_too_long' && (
+          <button
+            type="button"
+            data-testid="send-as-document"
+            onClick={() => {
+              setRetryError('')
+              api.sendAsDocument(attachment.id).catch((failure) =>
+                setRetryError(failure instanceof ApiFailure ? errorText(failure, t.attachment.retryFailed) : t.attachment.retryFailed),
+              )
+            }}
+            className="flex-none rounded bg-slate-700 px-2 py-1 text-xs font-medium text-white"
+          >
+            {t.attachment.sendAsDocument}
+          </button>
+        )}
         {message.direction === 'in' && attachment.error?.retryable && (
           <button
             type="button"
@@ -85,6 +101,11 @@ export function AttachmentView({ attachment, message, onOpenImage }: Props) {
           <img src={placeholder} alt="" aria-hidden className="absolute inset-0 h-full w-full scale-110 object-cover blur-md" />
         )}
         <span className="relative h-8 w-8 animate-spin rounded-full border-4 border-white border-t-wa-green" />
+        {converting !== undefined && (
+          <span className="absolute bottom-2 left-2 right-2 rounded bg-black/60 px-2 py-1 text-center text-xs text-white" data-testid="converting">
+            {t.attachment.converting(Math.round(converting * 100))}
+          </span>
+        )}
         {audioLike && <span className="ml-3 text-sm text-slate-600">{attachment.file_name || t.attachment.processing}</span>}
       </div>
     )

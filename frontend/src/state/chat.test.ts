@@ -243,3 +243,16 @@ describe('several numbers', () => {
     expect([m.status, m.sent_at, m.delivered_at, m.read_at, m.played_at]).toEqual(['read', read.sent_at, read.delivered_at, read.read_at, null])
   })
 })
+
+describe('a file converted for WhatsApp before it is sent', () => {
+  it('shows how far the conversion has come until the file is ready', () => {
+    const progress = (fraction: number) =>
+      ({ type: 'event', event: { type: 'attachment.progress', data: { conversation: 'c1', message: 'm1', attachment: 'a1', phase: 'converting', progress: fraction } } }) as const
+    let state = chatReducer(initialChat, progress(0.25))
+    state = chatReducer(state, progress(0.5))
+    expect(state.conversions).toEqual({ a1: 0.5 })
+    const ready = { id: 'a1', status: 'ready', category: 'video', urls: {}, metadata: {} } as unknown as Attachment
+    state = chatReducer(state, { type: 'event', event: { type: 'attachment.ready', data: { conversation: 'c1', message: 'm1', attachment: ready } } })
+    expect(state.conversions).toEqual({})
+  })
+})

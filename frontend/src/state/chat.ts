@@ -18,6 +18,8 @@ export interface ChatState {
   mergedInto: Record<string, string>
   // Only the chats on this number of ours (null: every number). The list pages are per filter.
   connectionFilter: string | null
+  // Files being converted for WhatsApp before they are sent: attachment id -> fraction done.
+  conversions: Record<string, number>
 }
 
 export const initialChat: ChatState = {
@@ -27,6 +29,7 @@ export const initialChat: ChatState = {
   threads: {},
   mergedInto: {},
   connectionFilter: null,
+  conversions: {},
 }
 
 export type ChatAction =
@@ -236,8 +239,13 @@ function applyEvent(state: ChatState, event: ChatEvent): ChatState {
     case 'attachment.ready':
     case 'attachment.failed': {
       const { conversation, message, attachment } = event.data
-      return message ? replaceAttachment(state, conversation, message, attachment) : state
+      const conversions = { ...state.conversions }
+      delete conversions[attachment.id]
+      const next = { ...state, conversions }
+      return message ? replaceAttachment(next, conversation, message, attachment) : next
     }
+    case 'attachment.progress':
+      return { ...state, conversions: { ...state.conversions, [event.data.attachment]: event.data.progress } }
     default:
       return state
   }
