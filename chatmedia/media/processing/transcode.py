@@ -210,6 +210,8 @@ def transcode(
                 video.width, video.height, video.pix_fmt = planned.width, planned.height, "yuv420p"
                 video.bit_rate = planned.video_bitrate
                 video.codec_context.time_base = fractions.Fraction(1, planned.fps)
+                # Frame threads, as the ffmpeg CLI: PyAV's default (slices only) makes x264 ~1.5x slower.
+                video.codec_context.thread_type = "AUTO"
                 video.options = {
                     "preset": planned.preset,
                     "profile": "high",
