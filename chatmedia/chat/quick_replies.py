@@ -168,6 +168,7 @@ def add_file(reply: QuickReply, upload, *, voice: bool = True) -> QuickReplyFile
         path, declared = source, mime_type
         if conversion.file is not None:
             path, declared = conversion.file.path, conversion.file.mime_type
+            category = conversion.category or category  # an animated GIF goes as a video
             name = f"{name.rsplit('.', 1)[0] if '.' in name else name or 'audio'}{extension_for(declared)}"
         checked = pipeline.check_and_store(
             reply.tenant, path, policy, scratch, category=category, declared_type=declared, file_name=name

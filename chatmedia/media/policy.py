@@ -78,6 +78,11 @@ class MediaPolicy:
     timeout_seconds: float = 120.0
     max_memory_bytes: int = 1024 * 1024 * 1024
     video_target: VideoTarget = field(default_factory=VideoTarget)
+    # Audio WhatsApp plays inline (Meta's list; Evolution's too): other audio files an agent sends
+    # become AAC in M4A.
+    whatsapp_audio_types: tuple[str, ...] = field(
+        default=("audio/mpeg", "audio/mp4", "audio/aac", "audio/ogg", "audio/amr")
+    )
     # Types every browser (Safari included) plays; other audio gets a `playback` rendition.
     browser_audio_types: tuple[str, ...] = field(
         default=("audio/mpeg", "audio/mp4", "audio/aac", "audio/wav")

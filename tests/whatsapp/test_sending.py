@@ -171,7 +171,7 @@ def test_a_file_the_worker_cannot_decode_fails_with_the_reason(uploads, agent, f
         ("clip.mp4", "video/mp4", "video", "video/mp4"),
         ("clip.webm", "video/webm", "video", "video/mp4"),  # converted: WhatsApp would not play VP8
         ("song.mp3", "audio/mpeg", "audio", "audio/mpeg"),
-        ("memo.wav", "audio/wav", "document", "audio/x-wav"),
+        ("memo.wav", "audio/wav", "audio", "audio/mp4"),  # converted: WhatsApp plays AAC, not WAV
         ("photo.heic", "image/heic", "image", "image/jpeg"),  # Evolution's sharp cannot read HEIC
     ],
 )
@@ -193,6 +193,8 @@ def test_each_kind_goes_as_whatsapp_plays_it(send, fake_whatsapp, storage, name,
         assert sent.data[:3] == b"\xff\xd8\xff" and attachment.file_name == "photo.jpg"
     elif mediatype == "video":  # neither clip is WhatsApp-ready (VP8; the MP4's index is at its end)
         assert video_of(sent.data)["video"] == "h264" and video_of(sent.data)["faststart"]
+    elif name == "memo.wav":
+        assert opus_of(sent.data)[1] == "aac" and attachment.file_name == "memo.m4a"
     else:
         assert sent.sha256 == hashlib.sha256(data).hexdigest()
 
@@ -301,3 +303,13 @@ def test_a_video_too_long_for_the_limit_is_offered_as_a_document(
     assert attachment.category == "document" and attachment.status == "ready"
     again = agent.client().post(f"/api/attachments/{attachment.pk}/send-as-document/")
     assert again.status_code == 409
+
+
+def test_an_animated_gif_goes_as_a_video_and_a_webp_photo_as_a_jpeg(send, fake_whatsapp, storage):
+    gif = send(corpus.animated_gif(frames=12), file_name="risada.gif", mime_type="image/gif")
+    webp = send(corpus._save(corpus.photo((800, 600)), "WEBP"), file_name="foto.webp", mime_type="image/webp")
+    first, second = fake_whatsapp.sent()
+    assert first.mediatype == "video" and video_of(first.data)["video"] == "h264"
+    assert gif.category == "video" and gif.mime_type == "video/mp4" and gif.file_name == "risada.mp4"
+    assert second.mediatype == "image" and second.data[:3] == b"\xff\xd8\xff"
+    assert webp.mime_type == "image/jpeg" and webp.file_name == "foto.jpg"

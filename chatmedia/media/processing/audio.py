@@ -202,3 +202,29 @@ def to_voice_note(path: str, out_path: str, *, bit_rate: int, max_seconds: float
         finally:
             output.close()
     return RenditionFile("original", out_path, "audio/ogg", None, None, os.path.getsize(out_path))
+
+
+def to_aac(path: str, out_path: str, *, bit_rate: int, max_seconds: float) -> RenditionFile:
+    """A recording WhatsApp does not play (WAV, WebM, 3GPP…) → AAC in M4A, which it does. Unprocessable
+    when it cannot be decoded, has no sound, or is longer than `max_seconds`."""
+    with open_container(path, "recording") as container:
+        if not container.streams.audio:
+            raise Unprocessable("the file has no audio track")
+        source = container.streams.audio[0]
+        source.codec_context.thread_count = 1
+        rate, channels = source.codec_context.sample_rate or 48000, source.codec_context.channels or 2
+        encoder = _PlaybackEncoder(out_path, rate=rate, channels=min(channels, 2), bit_rate=bit_rate)
+        seconds = 0.0
+        try:
+            for frame in container.decode(source):
+                seconds += frame.samples / (frame.sample_rate or rate)
+                if seconds > max_seconds:
+                    raise Unprocessable(f"the recording is longer than {max_seconds:g} s")
+                encoder.add(frame)
+        except (av.FFmpegError, ValueError) as exc:
+            if not seconds:
+                raise Unprocessable("the recording is damaged and cannot be decoded") from exc
+        if not seconds:
+            raise Unprocessable("the recording has no sound in it")
+        converted = encoder.finish()
+    return RenditionFile("original", out_path, "audio/mp4", None, None, converted.bytes)

@@ -220,7 +220,18 @@ def _animated(image: Image.Image, policy: MediaPolicy, out_dir: str, metadata: d
 
 
 # Pictures Evolution (sharp) re-encodes to JPEG itself; anything else (HEIC from iPhones) we convert.
-WHATSAPP_IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+# What a picture sent to WhatsApp may be as it is (Meta's Cloud API takes only these two; WebP,
+# HEIC and a still GIF become JPEG; an animated GIF becomes a video, see `is_animated_gif`).
+WHATSAPP_IMAGE_FORMATS = ("JPEG", "PNG")
+
+
+def is_animated_gif(path: str) -> bool:
+    """A GIF of more than one frame (read from its header and frame table, not decoded)."""
+    try:
+        with Image.open(path, formats=("GIF",)) as image:
+            return getattr(image, "n_frames", 1) > 1
+    except (OSError, SyntaxError, ValueError):
+        return False
 
 
 def fit_for_whatsapp(

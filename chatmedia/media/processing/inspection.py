@@ -12,6 +12,7 @@ No Django here: the isolated process does not set Django up.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import mimetypes
 import os
@@ -20,15 +21,16 @@ from dataclasses import dataclass, field, replace
 from chatmedia.media import kinds
 from chatmedia.media.policy import MediaPolicy, Refusal, VideoTarget
 from chatmedia.media.processing import isolation, transcode
-from chatmedia.media.processing.audio import analyze_audio, to_voice_note
+from chatmedia.media.processing.audio import analyze_audio, to_aac, to_voice_note
 from chatmedia.media.processing.documents import analyze_pdf, plain_text
-from chatmedia.media.processing.images import analyze_image, fit_for_whatsapp
+from chatmedia.media.processing.images import analyze_image, fit_for_whatsapp, is_animated_gif
 from chatmedia.media.processing.renditions import Analysis, RenditionFile, Unprocessable
 from chatmedia.media.processing.sniff import (
     SNIFF_BYTES,
     UNKNOWN,
     canonical_mime_type,
     carries_markup,
+    detect_file_mime_type,
     detect_mime_type,
 )
 from chatmedia.media.processing.video import AUDIO_TYPE_OF_CONTAINER, analyze_video, holds_video
@@ -269,10 +271,12 @@ def inspect(
 @dataclass(frozen=True)
 class Conversion:
     """What `make_sendable` did: `file` is the converted file (None: send the file as it is), or
-    `refusal` says why it cannot be sent."""
+    `refusal` says why it cannot be sent; `category`: the kind it now is, when that changed (an
+    animated GIF becomes a video)."""
 
     file: RenditionFile | None = None
     refusal: Refusal | None = None
+    category: str | None = None
 
 
 # Where a conversion in the isolated process writes how far it has come (a fraction, as text).
@@ -300,6 +304,24 @@ def _convert(path: str, category: str, policy: MediaPolicy, out_dir: str, target
                     path,
                     out,
                     bit_rate=policy.voice_note_bitrate,
+                    max_seconds=policy.voice_note_max_seconds,
+                )
+            )
+        if category == "image" and is_animated_gif(path):
+            # WhatsApp shows a GIF as a short video (its apps turn GIFs into MP4 too).
+            converted = _convert_video(path, out_dir, target)
+            return dataclasses.replace(converted, category="video") if converted.file else converted
+        if category == "audio":
+            with open(path, "rb") as file:
+                mime_type = detect_file_mime_type(file)
+            if mime_type in policy.whatsapp_audio_types:
+                return Conversion()
+            out = os.path.join(out_dir, "whatsapp.m4a")
+            return Conversion(
+                to_aac(
+                    path,
+                    out,
+                    bit_rate=policy.playback_audio_bitrate,
                     max_seconds=policy.voice_note_max_seconds,
                 )
             )
@@ -344,16 +366,18 @@ def _convert_video(path: str, out_dir: str, target: VideoTarget) -> Conversion:
 def make_sendable(
     path: str, category: str, policy: MediaPolicy, out_dir: str, *, max_bytes: int | None = None
 ) -> Conversion:
-    """Voice notes → Ogg/Opus mono 48 kHz; pictures over WhatsApp's limits → a JPEG that fits; videos
-    that are not WhatsApp-ready → H.264 + AAC MP4 that fits (`max_bytes`: the number's provider's
-    limit for videos, when lower than ours), its progress in `out_dir/PROGRESS_FILE`; other files
-    unchanged. In an isolated process with the processing budgets (a video: the transcode ones)."""
-    if category not in ("voice", "image", "video"):
+    """Voice notes → Ogg/Opus mono 48 kHz; pictures over WhatsApp's limits or of another type than
+    JPEG/PNG → a JPEG that fits; an animated GIF → an MP4 video; audio WhatsApp does not play →
+    AAC in M4A; videos that are not WhatsApp-ready → H.264 + AAC MP4 that fits (`max_bytes`: the
+    number's provider's limit for videos, when lower than ours), its progress in
+    `out_dir/PROGRESS_FILE`; other files unchanged. In an isolated process with the processing
+    budgets (a video: the transcode ones)."""
+    if category not in ("voice", "image", "video", "audio"):
         return Conversion()
     target = policy.video_target
     if max_bytes:
         target = replace(target, max_bytes=min(target.max_bytes, max_bytes))
-    video = category == "video"
+    video = category == "video" or (category == "image" and is_animated_gif(path))
     timeout = target.timeout_seconds if video else policy.timeout_seconds
     outcome = isolation.run_isolated(
         _convert,

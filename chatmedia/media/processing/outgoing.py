@@ -124,8 +124,11 @@ def prepare(attachment_id, *, video_max_bytes: int | None = None) -> Attachment 
             path = conversion.file.path
             attachment.declared_mime_type = conversion.file.mime_type
             attachment.file_name = _renamed(attachment.file_name, conversion.file.mime_type)
+            attachment.category = conversion.category or attachment.category  # a GIF is now a video
             Attachment.objects.filter(pk=attachment.pk).update(
-                declared_mime_type=attachment.declared_mime_type, file_name=attachment.file_name
+                declared_mime_type=attachment.declared_mime_type,
+                file_name=attachment.file_name,
+                category=attachment.category,
             )
             logger.info(
                 "attachment %s converted for WhatsApp: %d → %d bytes (%s)",
