@@ -4,7 +4,8 @@ Queues (durable, declared here so every worker and producer agrees on them):
 - `media_priority`: accepted webhooks, profile pictures, agents' text messages: small, seen at once;
 - `media_download`: incoming WhatsApp media;
 - `media_upload`: media agents send to WhatsApp;
-- `media_transcribe`: voice-note transcripts (slow, and never in the way of media).
+- `media_slow`: long work that must never be in the way of media: voice-note transcripts,
+  browser-ready copies of videos browsers cannot play.
 
 With no CELERY_BROKER_URL the broker is `memory://` and `make run` runs a worker inside the web
 process, so work is still asynchronous without RabbitMQ.
@@ -20,7 +21,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmedia.settings")
 
 app = Celery("chatmedia")
 
-MEDIA_QUEUES = ("media_priority", "media_download", "media_upload", "media_transcribe")
+MEDIA_QUEUES = ("media_priority", "media_download", "media_upload", "media_slow")
 
 app.conf.update(
     task_queues=[Queue(name, Exchange(name), routing_key=name, durable=True) for name in MEDIA_QUEUES],
@@ -35,7 +36,8 @@ app.conf.update(
         "whatsapp.refresh_group": {"queue": "media_priority"},
         "whatsapp.ingest_webhook": {"queue": "media_priority"},
         "media.housekeeping": {"queue": "media_upload"},
-        "media.transcribe": {"queue": "media_transcribe"},
+        "media.transcribe": {"queue": "media_slow"},
+        "media.make_playback": {"queue": "media_slow"},
         "whatsapp.recover": {"queue": "media_priority"},
     },
     # A task is acknowledged only after it finished: a killed worker's task is redelivered.

@@ -252,11 +252,26 @@ else:
     }
 
 # --- channel layer: in-memory (one process) unless REDIS_URL is set ---------------------------------
+
+# The socket read timeout of the channel layer's Redis connections must outlast channels_redis's
+# blocking pop (BZPOPMIN, 5 s): redis-py 8 reads with a 5 s timeout by default, so an idle WebSocket's
+# pop raced its own reply and the consumer died with "Timeout reading from 127.0.0.1:6379" (seen in
+# CI; redis/redis-py#4091).
+CHANNEL_LAYER_SOCKET_TIMEOUT_SECONDS = float(env("CHANNEL_LAYER_SOCKET_TIMEOUT_SECONDS", "15"))
+
+
+def channel_layer_hosts(url: str) -> list[dict]:
+    return [{"address": url, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT_SECONDS}]
+
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_LAYER_PREFIX", "chatmedia")},
+            "CONFIG": {
+                "hosts": channel_layer_hosts(REDIS_URL),
+                "prefix": env("CHANNEL_LAYER_PREFIX", "chatmedia"),
+            },
         }
     }
 else:
@@ -554,6 +569,11 @@ TRANSCODE_MAX_PIXELS = env_int("TRANSCODE_MAX_PIXELS", 4096 * 2304)
 TRANSCODE_TIMEOUT_SECONDS = float(env("TRANSCODE_TIMEOUT_SECONDS", "900"))
 TRANSCODE_MAX_MEMORY_BYTES = env_int("TRANSCODE_MAX_MEMORY_BYTES", 2048 * _MB)
 TRANSCODE_PRESET = env("TRANSCODE_PRESET", "veryfast")
+# A customer's video browsers cannot play (HEVC from an iPhone, ProRes, 10-bit) gets an H.264 `playback`
+# copy (media.playback, on the media_slow queue) of at most this many bytes (its bitrate follows), made
+# of videos up to this long; longer ones stay downloadable, their poster and duration shown.
+VIDEO_PLAYBACK_MAX_BYTES = env_int("VIDEO_PLAYBACK_MAX_BYTES", 64 * _MB)
+VIDEO_PLAYBACK_MAX_SECONDS = env_int("VIDEO_PLAYBACK_MAX_SECONDS", 600)
 # Longest voice note accepted (seconds).
 VOICE_NOTE_MAX_SECONDS = env_int("VOICE_NOTE_MAX_SECONDS", 30 * 60)
 # Lifetime of the URL Evolution downloads a file from when sending it (it fetches at once).

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from tools.services import free_port  # noqa: E402
 
-WORKER_QUEUES = "media_priority,media_download,media_upload,media_transcribe"
+WORKER_QUEUES = "media_priority,media_download,media_upload,media_slow"
 
 
 class Process:

@@ -114,7 +114,7 @@ KINDS: tuple[MediaKind, ...] = (
         VIDEO_TYPES,
         3 * DAY,
         "video",
-        ("poster", "thumb"),
+        ("poster", "thumb", "playback"),  # playback: an H.264 copy of what browsers cannot play
         default_for="video",
         plays_original=True,
     ),

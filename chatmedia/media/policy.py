@@ -78,6 +78,13 @@ class MediaPolicy:
     timeout_seconds: float = 120.0
     max_memory_bytes: int = 1024 * 1024 * 1024
     video_target: VideoTarget = field(default_factory=VideoTarget)
+    # Incoming videos Chromium, Firefox and Safari all play as they are; others (HEVC, ProRes, 10-bit…)
+    # get an H.264 `playback` copy made to `playback_target` (media.playback).
+    browser_video_codecs: tuple[str, ...] = ("h264", "vp8", "vp9", "av1")
+    browser_pixel_formats: tuple[str, ...] = ("yuv420p", "yuvj420p")
+    playback_target: VideoTarget = field(
+        default_factory=lambda: VideoTarget(max_bytes=64 * 1024 * 1024, max_seconds=600.0)
+    )
     # Audio WhatsApp plays inline (Meta's list; Evolution's too): other audio files an agent sends
     # become AAC in M4A.
     whatsapp_audio_types: tuple[str, ...] = field(
@@ -126,6 +133,17 @@ class MediaPolicy:
                 timeout_seconds=settings.TRANSCODE_TIMEOUT_SECONDS,
                 max_memory_bytes=settings.TRANSCODE_MAX_MEMORY_BYTES,
             ),
+            playback_target=VideoTarget(
+                max_bytes=settings.VIDEO_PLAYBACK_MAX_BYTES,
+                max_long_side=settings.WHATSAPP_VIDEO_MAX_PX,
+                max_video_bitrate=settings.WHATSAPP_VIDEO_MAX_BITRATE,
+                min_video_bitrate=settings.WHATSAPP_VIDEO_MIN_BITRATE,
+                max_seconds=settings.VIDEO_PLAYBACK_MAX_SECONDS,
+                max_pixels=settings.TRANSCODE_MAX_PIXELS,
+                preset=settings.TRANSCODE_PRESET,
+                timeout_seconds=settings.TRANSCODE_TIMEOUT_SECONDS,
+                max_memory_bytes=settings.TRANSCODE_MAX_MEMORY_BYTES,
+            ),
         )
 
     @classmethod
@@ -135,6 +153,13 @@ class MediaPolicy:
 
         policy = cls.from_settings()
         return replace(policy, max_bytes={**policy.max_bytes, **settings.UPLOAD_MAX_BYTES})
+
+    def browser_plays(self, metadata: dict) -> bool:
+        """Whether an analysed video plays in every browser as it is (codec and pixel format)."""
+        codec, pixels = metadata.get("codec"), metadata.get("pixel_format")
+        if codec is None:  # analysed before codecs were recorded: as before, the original plays
+            return True
+        return codec in self.browser_video_codecs and pixels in self.browser_pixel_formats
 
     def category_for(self, mime_type: str) -> str:
         """The category a file of this type belongs to when nobody said (an upload, inspect_media)."""

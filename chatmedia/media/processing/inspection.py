@@ -363,6 +363,39 @@ def _convert_video(path: str, out_dir: str, target: VideoTarget) -> Conversion:
     return Conversion(transcode.transcode(path, out, planned, progress=_progress_writer(out_dir)))
 
 
+def _browser_copy(path: str, out_dir: str, target: VideoTarget) -> Conversion:
+    """Runs in the isolated process: an H.264 + AAC MP4 `playback` copy browsers all play."""
+    try:
+        found = transcode.probe(path)
+        if found.width * found.height > target.max_pixels:
+            return Conversion(refusal=Refusal("too_many_pixels", "the video is too large to convert"))
+        planned = transcode.plan(found, target)
+        if isinstance(planned, Refusal):
+            return Conversion(refusal=planned)
+        made = transcode.transcode(path, os.path.join(out_dir, "playback.mp4"), planned)
+    except Unprocessable as exc:
+        return Conversion(refusal=Refusal("unreadable", exc.reason))
+    return Conversion(dataclasses.replace(made, variant="playback"))
+
+
+def make_browser_copy(path: str, policy: MediaPolicy, out_dir: str) -> Conversion:
+    """The `playback` copy of a video browsers cannot play, in an isolated process with the
+    transcode budgets; or why there is none."""
+    target = policy.playback_target
+    outcome = isolation.run_isolated(
+        _browser_copy,
+        path,
+        out_dir,
+        target,
+        timeout=target.timeout_seconds,
+        memory_bytes=target.max_memory_bytes,
+    )
+    if outcome.failure is not None:
+        reason = _FAILURE_REASONS[outcome.failure].format(timeout=target.timeout_seconds)
+        return Conversion(refusal=Refusal(outcome.failure, reason))
+    return outcome.result
+
+
 def make_sendable(
     path: str, category: str, policy: MediaPolicy, out_dir: str, *, max_bytes: int | None = None
 ) -> Conversion:

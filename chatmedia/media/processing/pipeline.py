@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chatmedia.chat.models import Attachment, Message, Rendition
+from chatmedia.media import playback
 from chatmedia.media.filenames import default_file_name, extension_for, safe_file_name
 from chatmedia.media.models import Blob
 from chatmedia.media.policy import MediaPolicy, Refusal
@@ -174,6 +175,7 @@ def _finish(attachment_id, original: Blob, inspection: processing.Inspection, re
         attachment.save()
         settle(original, *(blob for blob, _ in renditions.values()))
         events.attachment_changed(attachment)
+        playback.queue_if_wanted(attachment)  # a video browsers cannot play gets its copy later
     metrics.upload_finished(
         _direction(attachment), True, (timezone.now() - attachment.created_at).total_seconds()
     )

@@ -1,5 +1,6 @@
-"""Videos → duration, dimensions (as displayed, after the rotation phones record), a `poster` frame
-and a `thumb`; never a full transcode. Runs inside the processing process.
+"""Videos → duration, dimensions (as displayed, after the rotation phones record), codec and pixel
+format, a `poster` frame and a `thumb`; never a full transcode here (a video browsers cannot play
+gets its `playback` copy from `media.playback`, in its own task). Runs inside the processing process.
 """
 
 from __future__ import annotations
@@ -45,7 +46,12 @@ def analyze_video(path: str, policy: MediaPolicy, out_dir: str) -> Analysis:
         if stream is None:
             raise Unprocessable("the file has no video track")
         stream.codec_context.thread_count = 1
-        metadata: dict = {}
+        context = stream.codec_context
+        # What decides whether browsers play it as it is (else a `playback` copy is made later).
+        metadata: dict = {
+            "codec": context.name,
+            "pixel_format": context.format.name if context.format else "",
+        }
         duration = probed_seconds(container, stream)
         if duration is not None:
             metadata["duration"] = duration

@@ -30,6 +30,11 @@ export interface AttachmentMetadata {
   preview_error?: string
   // why there is no preview: too_many_pixels | too_long | protected | unreadable | timeout | memory | crashed | error
   preview_error_code?: string
+  // A video's codec and pixel format; one browsers cannot play (HEVC, ProRes, 10-bit) gets a
+  // `playback` H.264 copy, or `playback_error` says why not.
+  codec?: string
+  pixel_format?: string
+  playback_error?: string
   // A voice note's or an audio file's transcript (when the server transcribes): its state, the text
   // once done, why not when failed.
   transcript_status?: 'pending' | 'done' | 'failed'

@@ -5,7 +5,8 @@ import { t } from '../strings'
 import { frameSize } from './mediaSize'
 import { NoPreviewCard } from './NoPreviewCard'
 
-/** A video: its poster in a box of the final size, the browser's own player (seeking by Range). */
+/** A video: its poster in a box of the final size, the browser's own player (seeking by Range) on
+ * the `playback` copy when the original is one browsers cannot play (HEVC), else the original. */
 export function VideoBubble({ attachment }: { attachment: Attachment }) {
   const { width, height } = frameSize(attachment)
   // No poster: no decoder could read a frame of it (or its frames are over the pixel cap).
@@ -18,7 +19,7 @@ export function VideoBubble({ attachment }: { attachment: Attachment }) {
         preload="none"
         playsInline
         poster={attachment.urls.poster}
-        src={attachment.urls.original}
+        src={attachment.urls.playback ?? attachment.urls.original}
         data-testid="video"
         className="h-full w-full object-contain"
       />
@@ -54,7 +55,7 @@ function RoundVideo({ attachment }: { attachment: Attachment }) {
         preload="none"
         playsInline
         poster={attachment.urls.poster}
-        src={attachment.urls.original}
+        src={attachment.urls.playback ?? attachment.urls.original}
         data-testid="video"
         onPlay={() => setPlaying(true)}
         onPause={() => setPlaying(false)}
