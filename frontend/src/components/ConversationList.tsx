@@ -92,17 +92,16 @@ export function ConversationList({ selected, onSelect, error, onRetry, onOpenMes
   if (!state.listLoaded) {
     return (
       <>
-      {searchBox}
-      {searchBox}
-    {picker}
-      <ul className="flex-1 overflow-hidden" aria-busy="true">
+        {searchBox}
+        {picker}
+        <ul className="flex-1 overflow-hidden" aria-busy="true">
         {Array.from({ length: 6 }, (_, i) => (
           <li key={i} className="flex items-center gap-3 px-4 py-3">
             <span className="h-12 w-12 animate-pulse rounded-full bg-slate-200" />
             <span className="h-4 flex-1 animate-pulse rounded bg-slate-200" />
           </li>
         ))}
-      </ul>
+        </ul>
       </>
     )
   }
@@ -110,8 +109,7 @@ export function ConversationList({ selected, onSelect, error, onRetry, onOpenMes
     return (
       <>
         {searchBox}
-      {searchBox}
-    {picker}
+        {picker}
         <p className="p-6 text-center text-sm text-slate-500">{t.conversations.empty}</p>
       </>
     )

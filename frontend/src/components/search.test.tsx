@@ -38,3 +38,17 @@ describe('search results', () => {
     expect(screen.getByText('Nada encontrado.')).toBeTruthy()
   })
 })
+
+describe('the list’s search box', () => {
+  it('is there once, while the list loads too', async () => {
+    const { ChatProvider } = await import('../state/ChatContext')
+    const { ConversationList } = await import('./ConversationList')
+    const { policy } = await import('../test-fixtures')
+    render(
+      <ChatProvider policy={policy}>
+        <ConversationList selected={null} onSelect={() => {}} error={false} onRetry={() => {}} onOpenMessage={() => {}} />
+      </ChatProvider>,
+    )
+    expect(screen.getAllByRole('searchbox')).toHaveLength(1)
+  })
+})
