@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatmedia.chat import quick_replies
-from chatmedia.chat.models import Message, QuickReply, QuickReplyFile
-from chatmedia.chat.serializers import MessageSerializer, with_message_context
+from chatmedia.chat.models import QuickReply, QuickReplyFile
+from chatmedia.chat.serializers import MessageSerializer, made_messages
 from chatmedia.tenancy.scoping import TenantScopedMixin
 
 
@@ -143,9 +143,4 @@ class QuickReplySend(TenantScopedMixin, APIView):
         asked.is_valid(raise_exception=True)
         data = asked.validated_data
         made = quick_replies.send(self.tenant, reply.pk, data["conversation"], data.get("reply_to"))
-        messages = Message.objects.filter(pk__in=[m.pk for m in made]).prefetch_related(
-            "attachments__renditions", "reactions"
-        )
-        by_id = {m.pk: m for m in messages}
-        ordered = with_message_context([by_id[m.pk] for m in made])
-        return Response(MessageSerializer(ordered, many=True).data, status=201)
+        return Response(made_messages(made), status=201)

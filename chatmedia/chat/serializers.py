@@ -242,6 +242,15 @@ def album_positions(tenant_id, conversation_id, album_ids) -> dict:
     return positions
 
 
+def made_messages(made: list) -> list[dict]:
+    """Messages just created (a forward, a quick reply), in the order made, as the API shows them."""
+    found = Message.objects.filter(pk__in=[m.pk for m in made]).prefetch_related(
+        "attachments__renditions", "reactions"
+    )
+    by_id = {m.pk: m for m in found}
+    return MessageSerializer(with_message_context([by_id[m.pk] for m in made]), many=True).data
+
+
 def with_message_context(messages: list) -> list:
     """Fill in what a page of messages shows besides itself (the messages its replies quote, album
     positions) in a few queries instead of some per message."""

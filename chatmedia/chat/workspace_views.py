@@ -23,7 +23,7 @@ from chatmedia.chat.serializers import (
     MessageSerializer,
     gallery_file,
     gallery_links,
-    with_message_context,
+    made_messages,
 )
 from chatmedia.errors import Refused
 from chatmedia.media.filenames import extension_for
@@ -179,9 +179,4 @@ class MessageForward(TenantScopedMixin, APIView):
         made = forward.forward(
             self.tenant, asked.validated_data["messages"], asked.validated_data["conversations"]
         )
-        messages = Message.objects.filter(pk__in=[m.pk for m in made]).prefetch_related(
-            "attachments__renditions", "reactions"
-        )
-        by_id = {m.pk: m for m in messages}
-        ordered = with_message_context([by_id[m.pk] for m in made])
-        return Response(MessageSerializer(ordered, many=True).data, status=201)
+        return Response(made_messages(made), status=201)
