@@ -120,8 +120,16 @@ class Message(models.Model):
     )
     # Sent only once this one is sent or failed (messages that go together, in order: a quick reply's
     # files, a forward of several); cleared when it is queued (chat.ordering).
+    # No database constraint: inserting a row that names a message would share-lock it, and a send
+    # confirming that message locks it for update while the upload's transaction holds the tenant's
+    # quota lock — a deadlock seen in CI. Django still sets it to NULL when the message goes.
     send_after = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_next"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sent_next",
+        db_constraint=False,
     )
 
     class Meta:

@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
             name="send_after",
             field=models.ForeignKey(
                 blank=True,
+                db_constraint=False,
                 null=True,
                 on_delete=django.db.models.deletion.SET_NULL,
                 related_name="sent_next",
