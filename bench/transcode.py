@@ -1,6 +1,6 @@
 """Benchmark of the outgoing video conversion (`media.processing.transcode`): a 60 s 1080p HEVC clip
 with AAC sound, as an iPhone records it, made WhatsApp-ready (H.264 High + AAC in MP4, +faststart,
-1280 px, 30 fps, a bitrate that fits 16 MB) by our path — `inspection.make_sendable`, the isolated
+1280 px, 30 fps, a bitrate that fits 16 MB) by our path — `conversion.make_sendable`, the isolated
 process the worker uses — against the `ffmpeg` command line doing the same conversion with the same
 settings (scale, pixel format, frame rate, libx264 preset, profile, bitrate, maxrate, bufsize, AAC
 bitrate), in the same run. Goal: ours ÷ ffmpeg ≤ 1.1. Both outputs are probed: same codecs, both fit.
@@ -33,7 +33,7 @@ import django  # noqa: E402
 django.setup()
 
 from chatmedia.media.policy import MediaPolicy  # noqa: E402
-from chatmedia.media.processing import inspection, isolation, transcode  # noqa: E402
+from chatmedia.media.processing import conversion, isolation, transcode  # noqa: E402
 from tests.media import corpus  # noqa: E402
 
 
@@ -81,7 +81,7 @@ def main() -> None:
         ours_dir = os.path.join(scratch, "ours")
         os.mkdir(ours_dir)
         started = time.perf_counter()
-        converted = inspection.make_sendable(source, "video", policy, ours_dir)
+        converted = conversion.make_sendable(source, "video", policy, ours_dir)
         ours = time.perf_counter() - started
         assert converted.refusal is None and converted.file is not None, converted
         theirs_out = os.path.join(scratch, "ffmpeg.mp4")

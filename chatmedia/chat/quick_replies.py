@@ -38,8 +38,7 @@ from chatmedia.media import kinds
 from chatmedia.media.filenames import extension_for, safe_file_name
 from chatmedia.media.models import Blob
 from chatmedia.media.policy import MediaPolicy, Refusal
-from chatmedia.media.processing import inspection as processing
-from chatmedia.media.processing import pipeline
+from chatmedia.media.processing import conversion, pipeline
 from chatmedia.media.processing.sniff import detect_file_mime_type
 from chatmedia.media.storage import blobs
 from chatmedia.realtime import events
@@ -162,13 +161,13 @@ def add_file(reply: QuickReply, upload, *, voice: bool = True) -> QuickReplyFile
             raise Refused(
                 413, "too_large", f"The limit for {kinds.of(category).label} is {limit // 2**20} MB."
             )
-        conversion = processing.make_sendable(source, category, policy, scratch)
-        if conversion.refusal is not None:
-            raise Refused(400, conversion.refusal.code, conversion.refusal.message)
+        made = conversion.make_sendable(source, category, policy, scratch)
+        if made.refusal is not None:
+            raise Refused(400, made.refusal.code, made.refusal.message)
         path, declared = source, mime_type
-        if conversion.file is not None:
-            path, declared = conversion.file.path, conversion.file.mime_type
-            category = conversion.category or category  # an animated GIF goes as a video
+        if made.file is not None:
+            path, declared = made.file.path, made.file.mime_type
+            category = made.category or category  # an animated GIF goes as a video
             name = f"{name.rsplit('.', 1)[0] if '.' in name else name or 'audio'}{extension_for(declared)}"
         checked = pipeline.check_and_store(
             reply.tenant, path, policy, scratch, category=category, declared_type=declared, file_name=name

@@ -6,7 +6,7 @@ with sound only (or not at all) in Chromium and Firefox, so such a video gets an
 cannot play it, without a playback copy yet. The pipeline then queues `media.make_playback`
 (queue `media_slow`: a conversion takes as long as the video, and must not hold up incoming media).
 `make(attachment_id)` — the task's body: the stored original converted in the isolated process
-(`inspection.make_browser_copy`: the transcode budgets, at most VIDEO_PLAYBACK_MAX_SECONDS), stored
+(`conversion.make_browser_copy`: the transcode budgets, at most VIDEO_PLAYBACK_MAX_SECONDS), stored
 content-addressed as the `playback` rendition; the browsers are told (`attachment.ready` with the
 new URL). A video that cannot be converted keeps its poster and download, and says why in
 `metadata.playback_error`. Idempotent.
@@ -25,7 +25,7 @@ from django.db import transaction
 from chatmedia import jobs
 from chatmedia.chat.models import Attachment, Rendition
 from chatmedia.media.policy import MediaPolicy
-from chatmedia.media.processing import inspection
+from chatmedia.media.processing import conversion
 from chatmedia.media.serving import cache
 from chatmedia.media.storage import media_storage
 from chatmedia.media.storage.blobs import settle, store_blob
@@ -58,7 +58,7 @@ def make(attachment_id) -> str:
         source = os.path.join(scratch, "original")
         with media_storage().open(attachment.original.storage_key) as stored, open(source, "wb") as local:
             shutil.copyfileobj(stored, local, settings.MEDIA_STREAM_CHUNK_BYTES)
-        made = inspection.make_browser_copy(source, MediaPolicy.from_settings(), scratch)
+        made = conversion.make_browser_copy(source, MediaPolicy.from_settings(), scratch)
         if made.refusal is not None:
             _record_failure(attachment_id, made.refusal.message)
             return "failed"

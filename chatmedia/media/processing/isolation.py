@@ -22,10 +22,17 @@ logger = logging.getLogger(__name__)
 # Modules the forkserver imports once, so every child starts with the decoders loaded. `__main__`
 # (celery's, uvicorn's or manage.py's entry script, all guarded by `if __name__ == "__main__"`) is
 # imported there once too; otherwise every child would import it again before starting.
-PRELOAD = ["__main__", "chatmedia.media.processing.inspection"]
+PRELOAD = ["__main__", "chatmedia.media.processing.inspection", "chatmedia.media.processing.conversion"]
 # How long a child that sent its answer may take to exit before it is killed.
 EXIT_GRACE_SECONDS = 5.0
 _context = None
+# What each failure means to a person (an attachment's `preview_error`, a conversion's refusal).
+FAILURE_REASONS = {
+    "timeout": "processing the file took longer than {timeout:g} s",
+    "memory": "processing the file needed more memory than allowed",
+    "crashed": "the file made the decoder crash",
+    "error": "the file could not be processed",
+}
 _context_lock = threading.Lock()
 
 
@@ -35,6 +42,10 @@ class Outcome:
     # None when the function returned; else "timeout", "memory", "crashed" or "error".
     failure: str | None = None
     detail: str = ""
+
+    def reason(self, timeout: float) -> str:
+        """Why the function gave no answer, for people (`timeout`: the limit it was run with)."""
+        return FAILURE_REASONS[self.failure].format(timeout=timeout) if self.failure else ""
 
 
 def _get_context():

@@ -30,8 +30,7 @@ from chatmedia.chat.models import Attachment, Message
 from chatmedia.media.filenames import extension_for
 from chatmedia.media.models import Upload
 from chatmedia.media.policy import MediaPolicy
-from chatmedia.media.processing import inspection as processing
-from chatmedia.media.processing import pipeline
+from chatmedia.media.processing import conversion, pipeline
 from chatmedia.media.storage import ObjectNotFound, StorageError, media_storage
 from chatmedia.realtime import events
 
@@ -64,7 +63,7 @@ class _ProgressWatch:
     it writes to `scratch/PROGRESS_FILE` every PROGRESS_EVERY_SECONDS, sends `attachment.progress`."""
 
     def __init__(self, attachment: Attachment, scratch: str) -> None:
-        self.attachment, self.path = attachment, os.path.join(scratch, processing.PROGRESS_FILE)
+        self.attachment, self.path = attachment, os.path.join(scratch, conversion.PROGRESS_FILE)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="conversion-progress", daemon=True)
 
@@ -112,19 +111,19 @@ def prepare(attachment_id, *, video_max_bytes: int | None = None) -> Attachment 
             _drop_upload(attachment.pk)
             return pipeline.fail(attachment.pk, "not_uploaded", "the uploaded file is gone; send it again")
         with _ProgressWatch(attachment, scratch):
-            conversion = processing.make_sendable(
+            made = conversion.make_sendable(
                 source, attachment.category, policy, scratch, max_bytes=video_max_bytes
             )
-        if conversion.refusal is not None:
-            if conversion.refusal.code not in KEEPS_UPLOAD:
+        if made.refusal is not None:
+            if made.refusal.code not in KEEPS_UPLOAD:
                 _drop_upload(attachment.pk)
-            return pipeline.fail(attachment.pk, conversion.refusal.code, conversion.refusal.message)
+            return pipeline.fail(attachment.pk, made.refusal.code, made.refusal.message)
         path = source
-        if conversion.file is not None:
-            path = conversion.file.path
-            attachment.declared_mime_type = conversion.file.mime_type
-            attachment.file_name = _renamed(attachment.file_name, conversion.file.mime_type)
-            attachment.category = conversion.category or attachment.category  # a GIF is now a video
+        if made.file is not None:
+            path = made.file.path
+            attachment.declared_mime_type = made.file.mime_type
+            attachment.file_name = _renamed(attachment.file_name, made.file.mime_type)
+            attachment.category = made.category or attachment.category  # a GIF is now a video
             Attachment.objects.filter(pk=attachment.pk).update(
                 declared_mime_type=attachment.declared_mime_type,
                 file_name=attachment.file_name,
@@ -134,8 +133,8 @@ def prepare(attachment_id, *, video_max_bytes: int | None = None) -> Attachment 
                 "attachment %s converted for WhatsApp: %d → %d bytes (%s)",
                 attachment.pk,
                 upload.size,
-                conversion.file.bytes,
-                conversion.file.mime_type,
+                made.file.bytes,
+                made.file.mime_type,
             )
         with open(path, "rb") as file:
             finished = pipeline.process(attachment.pk, file, policy)

@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 
 from chatmedia.media.policy import Refusal, VideoTarget
-from chatmedia.media.processing import inspection, transcode
+from chatmedia.media.processing import conversion, transcode
 from tests.media import corpus
 
 MB = 1024 * 1024
@@ -89,14 +89,14 @@ def test_real_encodings_become_whatsapp_ready_in_the_isolated_process(tmp_path, 
     source = tmp_path / "in"
     source.write_bytes(made())
     policy = dataclasses.replace(inspection_policy(), video_target=VideoTarget())
-    converted = inspection.make_sendable(str(source), "video", policy, str(tmp_path))
+    converted = conversion.make_sendable(str(source), "video", policy, str(tmp_path))
     assert converted.refusal is None and converted.file is not None
     found = transcode.probe(converted.file.path)
     assert transcode.ready(found, VideoTarget()) and (found.width, found.height) == size
     assert found.audio_codec == "aac" and found.rotation == 0
-    assert (tmp_path / inspection.PROGRESS_FILE).read_text() == "1.000"
+    assert (tmp_path / conversion.PROGRESS_FILE).read_text() == "1.000"
     # What it made is ready: a second pass leaves it as it is.
-    again = inspection.make_sendable(converted.file.path, "video", policy, str(tmp_path / "again"))
+    again = conversion.make_sendable(converted.file.path, "video", policy, str(tmp_path / "again"))
     assert again.file is None and again.refusal is None
 
 
@@ -104,12 +104,12 @@ def test_a_broken_or_huge_video_is_refused_with_a_reason(tmp_path):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(corpus.truncated(corpus.movie("mp4", "libx264"), 0.1))
     policy = inspection_policy()
-    refused = inspection.make_sendable(str(broken), "video", policy, str(tmp_path))
+    refused = conversion.make_sendable(str(broken), "video", policy, str(tmp_path))
     assert refused.refusal is not None and refused.refusal.code == "unsendable"
     big = tmp_path / "big.mp4"
     big.write_bytes(corpus.movie("mp4", "libx264", size=(640, 360), seconds=0.2))
     tiny = dataclasses.replace(policy, video_target=VideoTarget(max_pixels=1000))
-    refused = inspection.make_sendable(str(big), "video", tiny, str(tmp_path))
+    refused = conversion.make_sendable(str(big), "video", tiny, str(tmp_path))
     assert refused.refusal.code == "video_too_long" and "640×360" in refused.refusal.message  # noqa: RUF001
 
 
