@@ -574,6 +574,19 @@ TRANSCODE_PRESET = env("TRANSCODE_PRESET", "veryfast")
 # of videos up to this long; longer ones stay downloadable, their poster and duration shown.
 VIDEO_PLAYBACK_MAX_BYTES = env_int("VIDEO_PLAYBACK_MAX_BYTES", 64 * _MB)
 VIDEO_PLAYBACK_MAX_SECONDS = env_int("VIDEO_PLAYBACK_MAX_SECONDS", 600)
+# Office previews (media.processing.office): Word, Excel, PowerPoint, OpenDocument and CSV files get a
+# first-page preview, page/sheet/slide count and searchable text from the PDF LibreOffice headless makes.
+# OFFICE_PREVIEW_BINARY: its soffice.bin ("" finds Debian's; "off" turns previews off). One document may
+# take this long and the processing child (LibreOffice with it) this much address space; a file over
+# either is killed and stays downloadable with `preview_error`. LibreOffice runs in a network namespace
+# of its own ("required": without one here there are no previews, and /readyz says why; "optional":
+# then its profile's link blocking alone keeps it off the network).
+OFFICE_PREVIEW_BINARY = env("OFFICE_PREVIEW_BINARY", "")
+OFFICE_PREVIEW_TIMEOUT_SECONDS = float(env("OFFICE_PREVIEW_TIMEOUT_SECONDS", "60"))
+OFFICE_PREVIEW_MAX_MEMORY_BYTES = env_int("OFFICE_PREVIEW_MAX_MEMORY_BYTES", 1536 * _MB)
+OFFICE_PREVIEW_NETWORK_NAMESPACE = env("OFFICE_PREVIEW_NETWORK_NAMESPACE", "required")
+if OFFICE_PREVIEW_NETWORK_NAMESPACE not in ("required", "optional"):
+    raise ValueError("OFFICE_PREVIEW_NETWORK_NAMESPACE must be 'required' or 'optional'")
 # Longest voice note accepted (seconds).
 VOICE_NOTE_MAX_SECONDS = env_int("VOICE_NOTE_MAX_SECONDS", 30 * 60)
 # Lifetime of the URL Evolution downloads a file from when sending it (it fetches at once).

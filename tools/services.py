@@ -212,13 +212,19 @@ SERVICES = {
 # never downloads a browser of its own), and a colour emoji font so the chat's 📎 🎤 📷 and the list's
 # previews are drawn in Chromium's screenshots as agents see them (every desktop and phone has one), and
 # ClamAV's daemon for the optional virus scan (run on a signature file of our own: no download), and
-# eSpeak NG to speak the sentences a real local Whisper model transcribes (tests/media/transcription).
+# eSpeak NG to speak the sentences a real local Whisper model transcribes (tests/media/transcription),
+# and LibreOffice without its desktop parts (core, Writer, Calc, Impress) for Office previews: the tests
+# make their DOCX, XLSX and PPTX with it and the previews are made by it (media.processing.office).
 DEBIAN_PACKAGES = {
     "nginx": "nginx-light",
     "chromium": "chromium",
     "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf": "fonts-noto-color-emoji",
     "clamd": "clamav-daemon",
     "espeak-ng": "espeak-ng",
+    "/usr/lib/libreoffice/program/soffice.bin": "libreoffice-core-nogui",
+    "/usr/lib/libreoffice/program/libswlo.so": "libreoffice-writer-nogui",
+    "/usr/lib/libreoffice/program/libsclo.so": "libreoffice-calc-nogui",
+    "/usr/lib/libreoffice/program/libslideshowlo.so": "libreoffice-impress-nogui",
 }
 
 

@@ -51,6 +51,18 @@ class VideoTarget:
 
 
 @dataclass(frozen=True)
+class OfficeTarget:
+    """How LibreOffice is run (settings OFFICE_PREVIEW_*): the program, how long one document may take
+    and how much memory the processing child (and so LibreOffice) may use, whether it runs in a
+    network namespace of its own."""
+
+    binary: str
+    timeout_seconds: float = 60.0
+    max_memory_bytes: int = 1536 * 1024 * 1024
+    network_namespace: bool = True
+
+
+@dataclass(frozen=True)
 class MediaPolicy:
     max_bytes: dict[str, int]
     allowed_types: dict[str, tuple[str, ...]]
@@ -95,9 +107,14 @@ class MediaPolicy:
         default=("audio/mpeg", "audio/mp4", "audio/aac", "audio/wav")
     )
 
+    # Office previews through LibreOffice (media.processing.office); None: not on this machine, or off.
+    office: OfficeTarget | None = None
+
     @classmethod
     def from_settings(cls) -> MediaPolicy:
         from django.conf import settings
+
+        from chatmedia.media.processing import office_setup
 
         return cls(
             max_bytes=dict(settings.MEDIA_MAX_BYTES),
@@ -144,6 +161,7 @@ class MediaPolicy:
                 timeout_seconds=settings.TRANSCODE_TIMEOUT_SECONDS,
                 max_memory_bytes=settings.TRANSCODE_MAX_MEMORY_BYTES,
             ),
+            office=office_setup.target(),
         )
 
     @classmethod

@@ -2,9 +2,10 @@
 
 `/healthz` answers 200 while the process runs. `/readyz` asks each part the service needs (database,
 storage, cache, broker) with a short timeout and answers 503 naming the failing parts, so a load
-balancer stops sending traffic to an instance that could only fail. Optional parts (transcription)
-are reported under `optional` — off, or on and working or not — and never make it 503: the chat
-works without them, and what they would have done shows as a failed state with its reason.
+balancer stops sending traffic to an instance that could only fail. Optional parts (transcription,
+Office previews) are reported under `optional` — off, or on and working or not — and never make it
+503: the chat works without them, and what they would have done shows as a failed state with its
+reason (or, for previews, the file card without one).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from kombu import Connection
 
+from chatmedia.media.processing import office_setup
 from chatmedia.media.storage import media_storage
 from chatmedia.media.transcription import backends as transcription
 
@@ -77,7 +79,10 @@ def healthz(request):
 
 
 # Parts the service runs without; each says {"state": "off"} or {"state": "on", "ok": …, "error": …}.
-OPTIONAL: dict[str, Callable[[], dict]] = {"transcription": transcription.status}
+OPTIONAL: dict[str, Callable[[], dict]] = {
+    "transcription": transcription.status,
+    "office_previews": office_setup.status,
+}
 
 
 def optional_parts() -> dict[str, dict]:

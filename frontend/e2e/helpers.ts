@@ -14,6 +14,7 @@ export type Kind =
   | 'sticker'
   | 'picture'
   | 'huge-image'
+  | 'iphone-video' // HEVC + AAC in MOV, made by the fake (tools/fake_whatsapp/fake.py)
   // real traffic (tools/fake_whatsapp/traffic.py)
   | 'album'
   | 'reply'

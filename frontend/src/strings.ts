@@ -83,6 +83,8 @@ export const t = {
     download: 'Baixar',
     open: 'Abrir',
     pages: (n: number) => (n === 1 ? '1 página' : `${n} páginas`),
+    sheets: (n: number) => (n === 1 ? '1 planilha' : `${n} planilhas`),
+    slides: (n: number) => (n === 1 ? '1 slide' : `${n} slides`),
     noPreview: 'Sem pré-visualização',
     // A file the browser is not handed to draw (no safe rendition): a card with its download.
     imageTooBig: 'Imagem muito grande para pré-visualizar',

@@ -20,7 +20,7 @@ from django.conf import settings
 from chatmedia.tenancy.models import Membership
 from tests.connections import cloud_on_fake
 from tests.integration.conftest import make_member
-from tests.media import corpus
+from tests.media import corpus, office_corpus
 from tests.media.upload_client import MiB, pdf_bytes
 from tests.whatsapp.fixtures import VECTORS, plain_bytes
 from tools.live_system import ROOT
@@ -32,8 +32,9 @@ PASSWORD = "e2e-correct-horse-battery"  # a throwaway user of a throwaway databa
 
 @pytest.fixture
 def browser_files(tmp_path):
-    """Files the agent picks: a 25 MB PDF, a 10 MB PDF to cancel, a video over the 100 MB limit, and
-    a photo, a two-page PDF, a song and a short video to review before sending."""
+    """Files the agent picks: a 25 MB PDF, a 10 MB PDF to cancel, a video over the 100 MB limit, a
+    photo, a two-page PDF, a song and a short video to review before sending, and a 20-page DOCX and
+    a 5-sheet XLSX."""
     files = {
         "contract-25mb.pdf": pdf_bytes(25 * MiB),
         "slow-10mb.pdf": pdf_bytes(10 * MiB),
@@ -46,6 +47,10 @@ def browser_files(tmp_path):
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
+    # Office files LibreOffice wrote (frontend/e2e/office.spec.ts)
+    made = office_corpus.make(tmp_path / "office", ("report.docx", "budget.xlsx"))
+    shutil.copy(made["report.docx"], tmp_path / "relatorio.docx")
+    shutil.copy(made["budget.xlsx"], tmp_path / "orcamento.xlsx")
     return tmp_path
 
 

@@ -50,3 +50,11 @@ def bookkeeping_storage(request, settings, tmp_path):
             ),
         }
         yield media_storage()
+
+
+@pytest.fixture(scope="session")
+def office_files(tmp_path_factory):
+    """Word, Excel, PowerPoint, OpenDocument and CSV files LibreOffice wrote (once per session)."""
+    from tests.media import office_corpus
+
+    return office_corpus.make(tmp_path_factory.mktemp("office"))

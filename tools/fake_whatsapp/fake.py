@@ -42,6 +42,13 @@ KINDS = {
     "sticker": ("messages-upsert-sticker.json", "sticker-01"),
     # What an audit sent: a 76 KB PNG of 20000 x 20000 pixels (1.6 GB once a browser decodes it).
     "huge-image": ("messages-upsert-image-caption.json", "huge-image"),
+    # What an iPhone records: HEVC + AAC in a QuickTime file (Chromium and Firefox play only its sound).
+    "iphone-video": ("messages-upsert-video.json", "iphone-video"),
+}
+# Media made on first use (not among the shared vectors): name -> (maker, WhatsApp media type, mimetype).
+MADE_MEDIA = {
+    "huge-image": (lambda: huge_png(), "image", "image/png"),
+    "iphone-video": (lambda: iphone_video(), "video", "video/quicktime"),
 }
 
 
@@ -58,6 +65,39 @@ def huge_png(side: int = 20_000) -> bytes:
     rows = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def iphone_video(seconds: float = 3.0, size=(640, 360), fps: int = 30) -> bytes:
+    """An HEVC (libx265, as an iPhone records by default) + AAC clip in MOV, with motion and a tone."""
+    import av
+    import numpy as np
+
+    buffer = io.BytesIO()
+    width, height = size
+    x = np.arange(width, dtype=np.int32)[None, :]
+    y = np.arange(height, dtype=np.int32)[:, None]
+    with av.open(buffer, "w", format="mov") as output:
+        video = output.add_stream("libx265", rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.options = {"x265-params": "log-level=error", "preset": "ultrafast"}
+        audio = output.add_stream("aac", rate=48000, layout="stereo")
+        for index in range(int(fps * seconds)):
+            shift = index * 6
+            rgb = np.stack(
+                [(x + shift) % 256 + 0 * y, (y + shift) % 256 + 0 * x, ((x + y) // 2) % 256], axis=-1
+            )
+            frame = av.VideoFrame.from_ndarray(rgb.astype(np.uint8), format="rgb24")
+            output.mux(video.encode(frame))
+        output.mux(video.encode())
+        samples = np.arange(int(48000 * seconds))
+        tone = (0.3 * np.sin(2 * np.pi * 440 * samples / 48000)).astype(np.float32)
+        for start in range(0, len(tone), 1024):
+            chunk = np.stack([tone[start : start + 1024]] * 2)
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+            frame.sample_rate = 48000
+            output.mux(audio.encode(frame))
+        output.mux(audio.encode())
+    return buffer.getvalue()
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -221,8 +261,9 @@ class FakeWhatsApp:
         if spec["kind"] in traffic.TRAFFIC_KINDS:
             return self._post_traffic(spec)
         fixture, media = KINDS[spec["kind"]]
-        if media == "huge-image" and media not in self.state.media:
-            self.add_media(media, huge_png(), "image", "image/png")
+        if media in MADE_MEDIA and media not in self.state.media:
+            make, media_type, mimetype = MADE_MEDIA[media]
+            self.add_media(media, make(), media_type, mimetype)
         message_id = spec.get("id") or f"3A{random.randrange(16**16):016X}"  # noqa: S311
         # `seconds_ago`: a message the phone sends late (sent then, delivered now), for older days.
         changes = {"id": message_id, "timestamp": int(time.time()) - int(spec.get("seconds_ago", 0))}

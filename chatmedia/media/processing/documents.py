@@ -1,14 +1,22 @@
-"""Documents → for PDFs, the page count and a first-page `preview` and `thumb` (pypdfium2).
+"""Documents → for PDFs, the page count and a first-page `preview` and `thumb` (pypdfium2); for
+Word, Excel, PowerPoint and OpenDocument files (and CSV), the same made from the PDF LibreOffice
+writes (`office`), with a spreadsheet's sheet count and a presentation's slide count, when the
+policy has LibreOffice (`policy.office`).
 
-A PDF that is encrypted or broken stays downloadable; the reason its preview is missing is kept.
-Other documents have only their type and size. Runs inside the processing process.
+A document that is encrypted, broken, or makes LibreOffice hang or crash stays downloadable; the
+reason its preview is missing is kept. Others have only their type and size (a text file its text,
+for search). Runs inside the processing process.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pypdfium2
 
 from chatmedia.media.policy import MediaPolicy
+from chatmedia.media.processing import office
 from chatmedia.media.processing.images import display_mode, still_renditions
 from chatmedia.media.processing.renditions import Analysis, Unprocessable
 
@@ -47,6 +55,28 @@ def analyze_pdf(path: str, policy: MediaPolicy, out_dir: str) -> Analysis:
     analysis = still_renditions(picture, policy, out_dir, metadata)
     analysis.text = text
     return analysis
+
+
+def analyze_office(path: str, mime_type: str, policy: MediaPolicy, out_dir: str) -> Analysis:
+    """An Office document's preview, page count and text, through its PDF (LibreOffice)."""
+    run_dir = os.path.join(out_dir, "office")
+    os.makedirs(run_dir)
+    try:
+        pdf = office.to_pdf(path, mime_type, run_dir, policy.office)
+        analysis = analyze_pdf(pdf, policy, out_dir)
+        if mime_type in office.SPREADSHEETS:
+            # LibreOffice writes one top-level bookmark per sheet it printed (an empty one is not).
+            document = pypdfium2.PdfDocument(pdf)
+            try:
+                sheets = sum(1 for bookmark in document.get_toc() if bookmark.level == 0)
+            finally:
+                document.close()
+            analysis.metadata["sheets"] = max(1, sheets)
+        elif mime_type in office.PRESENTATIONS:
+            analysis.metadata["slides"] = analysis.metadata["pages"]
+        return analysis
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _text(document, max_chars: int) -> str:

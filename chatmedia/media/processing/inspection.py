@@ -19,9 +19,9 @@ from dataclasses import dataclass, field, replace
 
 from chatmedia.media import kinds
 from chatmedia.media.policy import MediaPolicy, Refusal
-from chatmedia.media.processing import isolation
+from chatmedia.media.processing import isolation, office
 from chatmedia.media.processing.audio import analyze_audio
-from chatmedia.media.processing.documents import analyze_pdf, plain_text
+from chatmedia.media.processing.documents import analyze_office, analyze_pdf, plain_text
 from chatmedia.media.processing.images import analyze_image
 from chatmedia.media.processing.renditions import Analysis, RenditionFile, Unprocessable
 from chatmedia.media.processing.sniff import (
@@ -197,7 +197,13 @@ def _video(path, mime_type, category, policy, out_dir, declared_duration) -> Ana
 def _document(path, mime_type, category, policy, out_dir, declared_duration) -> Analysis:
     if mime_type == "application/pdf":
         return analyze_pdf(path, policy, out_dir)
-    if mime_type in ("text/plain", "text/csv", "text/tab-separated-values"):
+    text = mime_type in ("text/plain", "text/csv", "text/tab-separated-values")
+    if mime_type in office.TYPES and policy.office is not None:
+        analysis = analyze_office(path, mime_type, policy, out_dir)
+        if text:  # a CSV's own text, not its PDF's (cells cut at the page edge)
+            analysis.text = plain_text(path, policy.document_text_max_chars)
+        return analysis
+    if text:
         return Analysis(text=plain_text(path, policy.document_text_max_chars))
     return Analysis()
 
@@ -232,6 +238,10 @@ def inspect(
     screening = screen(path, policy, category=category, declared_type=declared_type, file_name=file_name)
     if screening.refusal is not None:
         return _refused(screening, screening.refusal)
+    timeout, memory_bytes = policy.timeout_seconds, policy.max_memory_bytes
+    if screening.mime_type in office.TYPES and policy.office is not None:
+        # LibreOffice's own time on top (it is killed at its limit first), and its memory budget.
+        timeout, memory_bytes = timeout + policy.office.timeout_seconds, policy.office.max_memory_bytes
     outcome = isolation.run_isolated(
         analyze,
         path,
@@ -239,13 +249,13 @@ def inspect(
         policy,
         out_dir,
         declared_duration,
-        timeout=policy.timeout_seconds,
-        memory_bytes=policy.max_memory_bytes,
+        timeout=timeout,
+        memory_bytes=memory_bytes,
     )
     if outcome.failure is None:
         return outcome.result
     logger.warning("processing %s failed: %s %s", screening.mime_type, outcome.failure, outcome.detail)
-    reason = outcome.reason(policy.timeout_seconds)
+    reason = outcome.reason(timeout)
     return Inspection(
         True,
         screening.category,

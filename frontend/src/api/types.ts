@@ -18,6 +18,8 @@ export interface AttachmentMetadata {
   height?: number
   duration?: number
   pages?: number
+  sheets?: number // a spreadsheet's sheets (Office previews)
+  slides?: number // a presentation's slides
   waveform?: number[]
   blurhash?: string
   animated?: boolean

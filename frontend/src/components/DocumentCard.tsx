@@ -24,10 +24,23 @@ export function documentKind(mimeType: string, fileName: string): { label: strin
   return { label: extension, colour: 'bg-slate-500' }
 }
 
-/** Whether the server makes a first-page preview of this document (it does for PDFs). */
+const PREVIEWED = /^application\/(pdf|msword|rtf|vnd\.ms-excel|vnd\.ms-powerpoint|vnd\.openxmlformats-officedocument\.|vnd\.oasis\.opendocument\.(text|spreadsheet|presentation)$)|^text\/csv$/
+const PREVIEWED_NAME = /\.(pdf|docx?|odt|rtf|xlsx?|ods|csv|pptx?|odp)$/i
+
+/** Whether the server makes a first-page preview of this document: PDFs, Word, Excel, PowerPoint,
+ * OpenDocument and CSV files (the last ones when it has LibreOffice). */
 export function expectsPreview(mimeType: string, fileName: string): boolean {
-  return mimeType === 'application/pdf' || (!mimeType && /\.pdf$/i.test(fileName))
+  return PREVIEWED.test(mimeType) || (!mimeType && PREVIEWED_NAME.test(fileName))
 }
+
+/** "20 páginas", "5 planilhas", "3 slides": what the document is made of, when the server said. */
+export function documentCount(metadata: Attachment['metadata']): string | null {
+  if (metadata.sheets) return t.attachment.sheets(metadata.sheets)
+  if (metadata.slides) return t.attachment.slides(metadata.slides)
+  return metadata.pages ? t.attachment.pages(metadata.pages) : null
+}
+
+const isPdf = (mimeType: string, fileName: string) => mimeType === 'application/pdf' || (!mimeType && /\.pdf$/i.test(fileName))
 
 const Spinner = () => <span aria-hidden className="h-7 w-7 animate-spin rounded-full border-4 border-white border-t-wa-green" />
 
@@ -35,13 +48,13 @@ export function DocumentCard({ attachment, pending = false }: { attachment: Atta
   const { label, colour } = documentKind(attachment.mime_type, attachment.file_name)
   const preview = attachment.urls.preview ?? attachment.urls.thumb
   const details = [
-    attachment.metadata.pages ? t.attachment.pages(attachment.metadata.pages) : null,
+    documentCount(attachment.metadata),
     attachment.size ? formatSize(attachment.size) : null,
     pending ? t.attachment.processing : label,
   ].filter(Boolean)
   const action = 'flex-1 py-2 text-center'
   // A PDF whose preview could not be made is not opened in the browser's viewer either: download only.
-  const openable = !(expectsPreview(attachment.mime_type, attachment.file_name) && !preview)
+  const openable = !(isPdf(attachment.mime_type, attachment.file_name) && !preview)
   return (
     <div className="w-[300px] max-w-full overflow-hidden rounded-md bg-black/5" data-testid="document">
       {preview && !pending && (

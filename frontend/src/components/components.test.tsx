@@ -177,7 +177,7 @@ describe('no layout jump', () => {
     expect(frameSize({ category: 'image', metadata: { width: 300, height: 200 } })).toEqual({ width: 300, height: 200 })
   })
 
-  it('a PDF keeps its card while processing, with the preview box reserved; other documents have none', () => {
+  it('a PDF or Office file keeps its card while processing, with the preview box reserved; other documents have none', () => {
     const pdf: Attachment = { ...voice, id: 'd1', category: 'document', mime_type: '', size: 2048, file_name: 'Contrato.PDF', status: 'processing', metadata: {}, urls: {} }
     const doc = { ...message, attachments: [pdf] } as Message
     const view = (attachment: Attachment) =>
@@ -197,7 +197,20 @@ describe('no layout jump', () => {
     expect(ready.getByTestId('document-details').textContent).toBe('3 páginas · 2,0 KB · PDF')
     ready.unmount()
     const sheet = view({ ...pdf, file_name: 'planilha.xlsx' })
-    expect(sheet.queryByTestId('document-preview-pending')).toBeNull()
+    expect(sheet.getByTestId('document-preview-pending')).toBeTruthy()
+    sheet.unmount()
+    const archive = view({ ...pdf, file_name: 'fotos.zip' })
+    expect(archive.queryByTestId('document-preview-pending')).toBeNull()
+    archive.unmount()
+    const xlsx = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+    const budget = view({ ...pdf, status: 'ready', mime_type: xlsx, file_name: 'orçamento.xlsx', metadata: { pages: 10, sheets: 5 }, urls: { original: '/o', preview: '/p' } })
+    expect(budget.getByTestId('document-details').textContent).toBe('5 planilhas · 2,0 KB · XLS')
+    expect(budget.getAllByRole('link').map((link) => link.textContent)).toContain('Abrir')
+    budget.unmount()
+    const slides = view({ ...pdf, status: 'ready', mime_type: 'application/vnd.ms-powerpoint', file_name: 'proposta.ppt', metadata: { pages: 3, slides: 3 }, urls: { original: '/o' } })
+    expect(slides.getByTestId('document-details').textContent).toBe('3 slides · 2,0 KB · PPT')
+    // No preview (LibreOffice absent or it failed): still openable, only a PDF without one is not.
+    expect(slides.getAllByRole('link').map((link) => link.textContent)).toContain('Abrir')
   })
 })
 
