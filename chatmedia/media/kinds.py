@@ -7,7 +7,8 @@ environment), the analyzer that reads its files, and the renditions it may have.
 `Attachment.Category` and `Rendition.Variant` (model choices), `policy.CATEGORIES` /
 `CATEGORY_LABELS`, the kinds an agent may upload (`/api/uploads/policy/`), the variants a signed
 URL may name, which kinds serve their original in place of a missing `playback`, and which are
-transcribed.
+transcribed. The `source` rendition is an agent's own file kept beside the copy made WhatsApp-ready
+(media.processing.outgoing): the copy is what is sent and shown, the source what they may download.
 
 Pure: no Django (settings.py and the isolated processing process import it).
 """
@@ -20,7 +21,7 @@ MB = 1024 * 1024
 DAY = 86400
 
 # Types per family, as `sniff` names them (one canonical name each).
-IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif")
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif", "image/avif")
 AUDIO_TYPES = (
     "audio/mpeg",
     "audio/ogg",
@@ -77,7 +78,7 @@ KINDS: tuple[MediaKind, ...] = (
         IMAGE_TYPES,
         7 * DAY,
         "image",
-        ("thumb", "preview"),
+        ("thumb", "preview", "source"),  # source: the agent's own file, when a converted copy was sent
         default_for="image",
     ),
     MediaKind("sticker", "stickers", 1 * MB, None, ("image/webp", "image/png"), 7 * DAY, "image", ("thumb",)),
@@ -89,7 +90,7 @@ KINDS: tuple[MediaKind, ...] = (
         AUDIO_TYPES,
         3 * DAY,
         "audio",
-        ("playback",),
+        ("playback", "source"),
         default_for="audio",
         plays_original=True,
         transcribes=True,
@@ -102,7 +103,7 @@ KINDS: tuple[MediaKind, ...] = (
         AUDIO_TYPES,
         3 * DAY,
         "audio",
-        ("playback",),
+        ("playback", "source"),
         plays_original=True,
         transcribes=True,
     ),
@@ -114,7 +115,8 @@ KINDS: tuple[MediaKind, ...] = (
         VIDEO_TYPES,
         3 * DAY,
         "video",
-        ("poster", "thumb", "playback"),  # playback: an H.264 copy of what browsers cannot play
+        # playback: an H.264 copy of what browsers cannot play; source: what the agent sent, converted
+        ("poster", "thumb", "playback", "source"),
         default_for="video",
         plays_original=True,
     ),

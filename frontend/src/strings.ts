@@ -62,6 +62,8 @@ export const t = {
     reply: 'Responder',
     react: 'Reagir',
     info: 'Dados da mensagem',
+    // The agent's own file, kept when a WhatsApp-ready copy of it was sent (a converted video, photo…)
+    downloadSource: 'Baixar arquivo original',
     reactions: (n: number) => (n === 1 ? '1 reação' : `${n} reações`),
     you: 'Você',
     replyingTo: 'Respondendo a',

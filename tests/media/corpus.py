@@ -91,6 +91,11 @@ def heic() -> bytes:
     return _save(photo((800, 600)), "HEIF", quality=70)
 
 
+def avif() -> bytes:
+    """What Android 12+ and recent browsers save photos as (Pillow's own AVIF encoder, libavif)."""
+    return _save(photo((800, 600)), "AVIF", quality=60)
+
+
 def cmyk_jpeg() -> bytes:
     return _save(photo((400, 300)).convert("CMYK"), "JPEG", quality=90)
 
@@ -324,6 +329,7 @@ CORPUS = {
     **{f"exif-orientation-{n}.jpg": (lambda n=n: oriented_jpeg(n)) for n in range(1, 9)},
     "photo.jpg": jpeg,
     "photo.heic": heic,
+    "photo.avif": avif,
     "cmyk.jpg": cmyk_jpeg,
     "gray-16bit.png": png_16bit,
     "palette-transparent.png": palette_png_transparent,
@@ -352,6 +358,32 @@ CORPUS = {
     "notes.txt": lambda: "Pedido nº 42: 3 caixas\n".encode() * 10,
     "empty.bin": lambda: b"",
 }
+
+
+def video_of(data: bytes) -> dict:
+    """What a player sees of a video: container, codecs, profile, pixels, rotation, index first."""
+    from chatmedia.media.processing import transcode
+
+    with io.BytesIO(data) as buffer, av.open(buffer) as container:
+        video = container.streams.video[0]
+        first = next(container.decode(video))
+        audio = container.streams.audio[0].codec_context.name if container.streams.audio else ""
+        found = {
+            "container": container.format.name,
+            "video": video.codec_context.name,
+            "profile": video.codec_context.profile,
+            "pixels": video.codec_context.format.name,
+            "size": (first.width, first.height),
+            "rotation": int(getattr(first, "rotation", 0) or 0),
+            "audio": audio,
+        }
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as file:
+        file.write(data)
+        file.flush()
+        found["faststart"] = transcode.moov_first(file.name)
+    return found
 
 
 def materialize(directory: Path) -> dict[str, Path]:

@@ -15,6 +15,8 @@ from chatmedia.chat.models import Attachment, Conversation, Message, Reaction
 from chatmedia.tenancy.models import Connection
 from chatmedia.whatsapp import tasks
 from tests.connections import cloud_on_fake
+from tests.media import corpus
+from tests.media.corpus import video_of
 from tests.media.upload_client import MiB, jpeg_bytes, pdf_bytes, recording
 from tests.whatsapp.fixtures import VECTORS, plain_bytes
 
@@ -248,6 +250,33 @@ def test_files_go_up_to_meta_then_as_messages_of_their_kind(cloud_send, graph, s
     sent = graph.sent()[-1]
     assert sent["type"] == "audio" and graph.state.media[sent["audio"]["id"]].mime_type == "audio/ogg"
     assert voice.message.status == "sent"
+
+
+def test_an_iphone_video_goes_to_meta_as_h264_aac_mp4_within_metas_video_limit(
+    cloud_send, graph, storage, monkeypatch
+):
+    """Meta takes H.264 + AAC MP4 only, up to its video limit (the provider's capabilities): a HEVC
+    MOV is converted to fit that limit — here lowered below ours — and goes up as a video."""
+    from chatmedia.whatsapp.providers.cloud import provider
+
+    monkeypatch.setitem(provider.MAX_BYTES, "video", 200 * 1024)
+    attachment = cloud_send(
+        corpus.movie("mov", "libx265", "aac"), file_name="IMG_0002.MOV", mime_type="video/quicktime"
+    )
+    sent = graph.sent()[-1]
+    assert sent["type"] == "video", sent
+    uploaded = graph.state.media[sent["video"]["id"]]
+    assert uploaded.mime_type == "video/mp4" and len(uploaded.data) <= 200 * 1024
+    found = video_of(uploaded.data)
+    assert (found["video"], found["audio"], found["pixels"], found["faststart"]) == (
+        "h264",
+        "aac",
+        "yuv420p",
+        True,
+    )
+    assert uploaded.sha256_hex == attachment.original.sha256  # what the agent sees is what went
+    assert attachment.renditions.filter(variant="source").exists()  # the agent's MOV is kept
+    assert attachment.message.status == "sent"
 
 
 def test_meta_limits_decide_the_kind_and_refuse_before_anything_is_uploaded(

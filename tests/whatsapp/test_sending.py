@@ -15,9 +15,11 @@ from PIL import Image
 
 from chatmedia.chat.models import Attachment
 from chatmedia.media.models import Upload
+from chatmedia.media.serving import catalog, delivery
 from chatmedia.whatsapp import tasks
 from chatmedia.whatsapp.models import OutgoingSend
 from tests.media import corpus
+from tests.media.corpus import video_of
 from tests.media.upload_client import MiB, jpeg_bytes, pdf_bytes, recording
 
 
@@ -173,6 +175,7 @@ def test_a_file_the_worker_cannot_decode_fails_with_the_reason(uploads, agent, f
         ("song.mp3", "audio/mpeg", "audio", "audio/mpeg"),
         ("memo.wav", "audio/wav", "audio", "audio/mp4"),  # converted: WhatsApp plays AAC, not WAV
         ("photo.heic", "image/heic", "image", "image/jpeg"),  # Evolution's sharp cannot read HEIC
+        ("photo.avif", "image/avif", "image", "image/jpeg"),  # WhatsApp takes JPEG and PNG only
     ],
 )
 def test_each_kind_goes_as_whatsapp_plays_it(send, fake_whatsapp, storage, name, mime, mediatype, arrives_as):
@@ -184,6 +187,7 @@ def test_each_kind_goes_as_whatsapp_plays_it(send, fake_whatsapp, storage, name,
         "song.mp3": lambda: corpus.tone("mp3", "libmp3lame", rate=44100, layout="stereo"),
         "memo.wav": lambda: corpus.tone("wav", "pcm_s16le", rate=16000),
         "photo.heic": corpus.heic,
+        "photo.avif": corpus.avif,
     }[name]()
     attachment = send(data, file_name=name, mime_type=mime)
     (sent,) = fake_whatsapp.sent()
@@ -208,30 +212,6 @@ def test_a_file_can_answer_a_message(send, agent, fake_whatsapp):
     assert attachment.message.reply_to_wa_id == agent.message.wa_message_id
 
 
-def video_of(data: bytes) -> dict:
-    """What a player sees of a video: container, codecs, profile, pixels, rotation, index first."""
-    from chatmedia.media.processing import transcode
-
-    with io.BytesIO(data) as buffer, av.open(buffer) as container:
-        video = container.streams.video[0]
-        first = next(container.decode(video))
-        audio = container.streams.audio[0].codec_context.name if container.streams.audio else ""
-        found = {
-            "container": container.format.name,
-            "video": video.codec_context.name,
-            "profile": video.codec_context.profile,
-            "pixels": video.codec_context.format.name,
-            "size": (first.width, first.height),
-            "rotation": int(getattr(first, "rotation", 0) or 0),
-            "audio": audio,
-        }
-    with tempfile.NamedTemporaryFile(suffix=".mp4") as file:
-        file.write(data)
-        file.flush()
-        found["faststart"] = transcode.moov_first(file.name)
-    return found
-
-
 @pytest.mark.parametrize(
     ("made", "mime", "name"),
     [
@@ -246,7 +226,8 @@ def test_a_video_whatsapp_would_refuse_is_converted_to_h264_aac_mp4(
     from chatmedia.media.processing import outgoing
 
     monkeypatch.setattr(outgoing, "PROGRESS_EVERY_SECONDS", 0.01)
-    attachment = send(made(), file_name=name, mime_type=mime)
+    agents_file = made()
+    attachment = send(agents_file, file_name=name, mime_type=mime)
     (sent,) = fake_whatsapp.sent()
     assert sent.route == "sendMedia" and sent.mediatype == "video" and sent.mimetype == "video/mp4"
     found = video_of(sent.data)
@@ -257,7 +238,15 @@ def test_a_video_whatsapp_would_refuse_is_converted_to_h264_aac_mp4(
     assert found["size"] == ((360, 640) if name.endswith(".MOV") else (640, 360))
     assert attachment.mime_type == "video/mp4" and attachment.file_name.endswith(".mp4")
     assert attachment.original.sha256 == sent.sha256  # what the agent sees is what the customer got
-    assert {r.variant for r in attachment.renditions.all()} == {"poster", "thumb"}
+    assert {r.variant for r in attachment.renditions.all()} == {"poster", "thumb", "source"}
+    # The agent's own file is kept beside the copy, byte for byte, and downloads under its own name.
+    source = attachment.renditions.get(variant="source").blob
+    assert source.sha256 == hashlib.sha256(agents_file).hexdigest() and source.content_type == mime
+    entry = catalog.resolve(attachment.tenant_id, attachment.pk, "source")
+    assert entry.file_name == name.rsplit(".", 1)[0] + (".mov" if mime == "video/quicktime" else ".webm")
+    assert delivery.content_disposition(entry.content_type, entry.file_name).startswith(
+        "attachment" if mime == "video/quicktime" else "inline"
+    )
     assert attachment.message.status == "sent"
     # The browsers saw the conversion come along.
     told = [data for event, data in published if event == "attachment.progress"]
@@ -279,8 +268,9 @@ def test_a_whatsapp_ready_video_is_sent_as_it_is(send, fake_whatsapp, storage):
         ready = transcode.transcode(path, f"{scratch}/ready.mp4", planned)
         with open(ready.path, "rb") as file:
             data = file.read()
-    send(data, file_name="pronto.mp4", mime_type="video/mp4")
+    attachment = send(data, file_name="pronto.mp4", mime_type="video/mp4")
     assert fake_whatsapp.sent()[0].data == data
+    assert not attachment.renditions.filter(variant="source").exists()  # nothing converted, nothing kept
 
 
 def test_a_video_too_long_for_the_limit_is_offered_as_a_document(
@@ -313,3 +303,6 @@ def test_an_animated_gif_goes_as_a_video_and_a_webp_photo_as_a_jpeg(send, fake_w
     assert gif.category == "video" and gif.mime_type == "video/mp4" and gif.file_name == "risada.mp4"
     assert second.mediatype == "image" and second.data[:3] == b"\xff\xd8\xff"
     assert webp.mime_type == "image/jpeg" and webp.file_name == "foto.jpg"
+    # Both kept what the agent chose; a file sent as it is has no source.
+    assert gif.renditions.get(variant="source").blob.content_type == "image/gif"
+    assert webp.renditions.get(variant="source").blob.content_type == "image/webp"

@@ -26,8 +26,8 @@ Image.init()
 # Our own check (`_check_pixels`) runs before decoding and reports the size; Pillow's would only raise.
 Image.MAX_IMAGE_PIXELS = None
 
-# Pillow plugins we let open a file; HEIF comes from pillow-heif.
-DECODERS = ("JPEG", "PNG", "GIF", "WEBP", "HEIF")
+# Pillow plugins we let open a file; HEIF comes from pillow-heif, AVIF is Pillow's own (libavif).
+DECODERS = ("JPEG", "PNG", "GIF", "WEBP", "HEIF", "AVIF")
 ORIENTATION_TAG = 0x0112
 _SWAPS_AXES = {5, 6, 7, 8}
 BLURHASH_SOURCE_PX = 32

@@ -9,7 +9,9 @@ MP4 that fits (in the isolated processing process; browsers hear the conversion'
 (`send_as_document`); then the shared pipeline
 checks the whole file again, makes the renditions and stores it. The stored original of an
 outgoing attachment is exactly what WhatsApp receives, so what the agent sees in the chat is what
-the customer got. The upload object is deleted once the attachment is ready (or refused).
+the customer got; when that is a converted copy, the agent's own file is kept beside it as the
+`source` rendition (after the same type, markup and virus checks; served as a download), so nothing
+the agent chose is lost. The upload object is deleted once the attachment is ready (or refused).
 Idempotent: a redelivered task finds the attachment ready and does nothing.
 """
 
@@ -26,12 +28,13 @@ from django.conf import settings
 from django.db import transaction
 
 from chatmedia import jobs
-from chatmedia.chat.models import Attachment, Message
+from chatmedia.chat.models import Attachment, Message, Rendition
 from chatmedia.media.filenames import extension_for
-from chatmedia.media.models import Upload
+from chatmedia.media.models import Blob, Upload
 from chatmedia.media.policy import MediaPolicy
-from chatmedia.media.processing import conversion, pipeline
+from chatmedia.media.processing import conversion, inspection, pipeline, scanning
 from chatmedia.media.storage import ObjectNotFound, StorageError, media_storage
+from chatmedia.media.storage.blobs import release_blob, settle, store_blob
 from chatmedia.realtime import events
 
 logger = logging.getLogger(__name__)
@@ -118,8 +121,9 @@ def prepare(attachment_id, *, video_max_bytes: int | None = None) -> Attachment 
             if made.refusal.code not in KEEPS_UPLOAD:
                 _drop_upload(attachment.pk)
             return pipeline.fail(attachment.pk, made.refusal.code, made.refusal.message)
-        path = source
+        path, kept = source, None
         if made.file is not None:
+            kept = _keep_source(attachment, source, policy)
             path = made.file.path
             attachment.declared_mime_type = made.file.mime_type
             attachment.file_name = _renamed(attachment.file_name, made.file.mime_type)
@@ -138,10 +142,36 @@ def prepare(attachment_id, *, video_max_bytes: int | None = None) -> Attachment 
             )
         with open(path, "rb") as file:
             finished = pipeline.process(attachment.pk, file, policy)
+    if kept is not None:
+        _attach_source(attachment.pk, kept)
     if finished is not None and finished.status in (Attachment.Status.READY, Attachment.Status.FAILED):
         _drop_upload(attachment.pk)
     logger.info("attachment %s prepared in %.0f ms", attachment_id, (time.monotonic() - started) * 1000)
     return finished
+
+
+def _keep_source(attachment: Attachment, path: str, policy: MediaPolicy) -> Blob | None:
+    """The agent's own file stored (not yet referenced), when it passes the checks every served file
+    passes; else None (the converted copy goes all the same)."""
+    screening = inspection.screen(path, policy, category=attachment.category)
+    refused = screening.refusal or scanning.scan(path)
+    if refused is not None:
+        logger.info("attachment %s: its source is not kept (%s)", attachment.pk, refused.code)
+        return None
+    with open(path, "rb") as file:
+        return store_blob(attachment.tenant, file, screening.mime_type)
+
+
+def _attach_source(attachment_id, blob: Blob) -> None:
+    """The source as a rendition of the now ready attachment; released if it is not (gone, failed)."""
+    with transaction.atomic():
+        locked = Attachment.objects.select_for_update().filter(pk=attachment_id).first()
+        if locked is not None and locked.status == Attachment.Status.READY:
+            Rendition.objects.update_or_create(attachment=locked, variant="source", defaults={"blob": blob})
+            settle(blob)
+            events.attachment_changed(locked)
+            return
+    release_blob(blob)
 
 
 def send_as_document(attachment: Attachment) -> bool:

@@ -113,7 +113,8 @@ def _resolve_attachment(tenant_id, attachment_id, variant: str) -> Entry | Refus
         )
         if rendition is not None:
             content_type = rendition.blob.content_type
-            name = f"{stem}-{variant}{_extension(content_type)}"
+            # The agent's own file keeps its name (its own extension); the others say what they are.
+            name = f"{stem}{'' if variant == 'source' else '-' + variant}{_extension(content_type)}"
             return _entry(tenant_id, rendition.blob, content_type, name, max_age, immutable=True)
         if not (variant == "playback" and attachment.category in kinds.PLAYS_ORIGINAL):
             return Refused("no_variant", f"This {attachment.category} has no {variant}.")

@@ -5,7 +5,7 @@
 export type Category = 'image' | 'sticker' | 'audio' | 'voice' | 'video' | 'document'
 export type AttachmentStatus = 'pending' | 'uploading' | 'processing' | 'ready' | 'failed'
 export type MessageStatus = 'pending' | 'processing' | 'sent' | 'delivered' | 'read' | 'played' | 'failed'
-export type Variant = 'original' | 'thumb' | 'preview' | 'playback' | 'poster'
+export type Variant = 'original' | 'thumb' | 'preview' | 'playback' | 'poster' | 'source'
 
 export interface ApiError {
   code: string

@@ -1,5 +1,6 @@
-// What an agent does with a message on hover (or focus): answer it, react with one emoji, or (our
-// own) see when it was sent, delivered and read.
+// What an agent does with a message on hover (or focus): answer it, react with one emoji, forward it,
+// (our own) see when it was sent, delivered and read, and download the file they chose when a
+// WhatsApp-ready copy of it was what went (`source`).
 import { useState } from 'react'
 import { t } from '../strings'
 
@@ -12,9 +13,10 @@ interface Props {
   onReact: (emoji: string) => void
   onInfo?: () => void // our own messages: when it was sent, delivered, read
   onForward?: () => void // to other chats of the tenant
+  sourceUrl?: string // the agent's own file, kept beside the converted copy that was sent
 }
 
-export function MessageActions({ outgoing, mine, onReply, onReact, onInfo, onForward }: Props) {
+export function MessageActions({ outgoing, mine, onReply, onReact, onInfo, onForward, sourceUrl }: Props) {
   const [picking, setPicking] = useState(false)
   const button = 'flex h-7 w-7 items-center justify-center rounded-full bg-white/90 text-sm text-slate-600 shadow hover:bg-white'
   return (
@@ -34,6 +36,11 @@ export function MessageActions({ outgoing, mine, onReply, onReact, onInfo, onFor
         <button type="button" className={button} onClick={onForward} aria-label={t.forward.action} title={t.forward.action}>
           ↪
         </button>
+      )}
+      {sourceUrl && (
+        <a href={sourceUrl} download className={button} aria-label={t.message.downloadSource} title={t.message.downloadSource} data-testid="download-source">
+          ⤓
+        </a>
       )}
       {onInfo && (
         <button type="button" className={button} onClick={onInfo} aria-label={t.message.info} title={t.message.info}>

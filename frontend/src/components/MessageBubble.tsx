@@ -133,6 +133,7 @@ export function MessageBubble({ message, showAuthor, contactName, highlighted, o
             onReply={() => setReplyTo(message.conversation, message.id)}
             onInfo={outgoing ? () => setInfo(true) : undefined}
             onForward={forwardable ? () => setForwarding(true) : undefined}
+            sourceUrl={message.attachments.length === 1 ? message.attachments[0].urls.source : undefined}
             onReact={(emoji) =>
               react(message.id, emoji).catch((failure) =>
                 onError?.(failure instanceof ApiFailure ? errorText(failure, t.message.reactFailed) : t.message.reactFailed),

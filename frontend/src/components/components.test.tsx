@@ -308,6 +308,18 @@ describe('MessageBubble: what happened to a message', () => {
       </ChatProvider>,
     )
 
+  it("a converted file offers the agent's own file for download; one sent as it is does not", () => {
+    const video = { ...voice, id: 'vid', category: 'video' as const, mime_type: 'video/mp4', urls: { original: '/o', source: '/media/vid/source?sig=x' } }
+    const first = bubble({ direction: 'out', attachments: [video] })
+    const link = first.getByTestId('download-source')
+    expect(link.getAttribute('href')).toBe('/media/vid/source?sig=x')
+    expect(link.hasAttribute('download')).toBe(true)
+    expect(link.getAttribute('aria-label')).toBe('Baixar arquivo original')
+    first.unmount()
+    bubble({ direction: 'out', attachments: [{ ...video, urls: { original: '/o' } }] })
+    expect(screen.queryByTestId('download-source')).toBeNull()
+  })
+
   it('deleted for everyone: the notice, no text, no file, no actions', () => {
     bubble({ deleted_at: '2026-11-26T10:00:00Z', text: '', attachments: [voice] })
     expect(screen.getByTestId('deleted').textContent).toBe('🚫 Esta mensagem foi apagada')

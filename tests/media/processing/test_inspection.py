@@ -100,9 +100,10 @@ def test_big_photo_is_decoded_at_reduced_scale(run, files, tmp_path, policy):
     )
 
 
-def test_heic(run):
-    result = run("photo.heic", "image")
-    assert result.ok and result.mime_type == "image/heic"
+@pytest.mark.parametrize(("name", "mime"), [("photo.heic", "image/heic"), ("photo.avif", "image/avif")])
+def test_heic_and_avif(run, name, mime):
+    result = run(name, "image")
+    assert result.ok and result.mime_type == mime
     assert (result.metadata["width"], result.metadata["height"]) == (800, 600)
     assert result.renditions["thumb"].width == 640
 
