@@ -235,6 +235,12 @@ class Attachment(models.Model):
     transcript_error_code = models.CharField(max_length=64, blank=True)
     transcript_error = models.CharField(max_length=300, blank=True)
     transcript_requested_at = models.DateTimeField(null=True, blank=True)
+    # Removed on request (LGPD, chat.removal): the bytes are gone, the row says who and when.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removed_by_name = models.CharField(max_length=150, blank=True, help_text="Kept if the user goes.")
     # Where the bytes come from (WhatsApp media reference: url, directPath, mediaKey, hashes).
     # Holds key material: never serialized to clients, never logged.
     source = models.JSONField(default=dict, blank=True)

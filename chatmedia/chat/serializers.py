@@ -68,8 +68,11 @@ class AttachmentSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.DictField())
     def get_metadata(self, obj) -> dict:
         """What the bytes say (and WhatsApp's hints); a recording's transcript with its state
-        (`transcript_status` pending/done/failed, `transcript_error` {code, message} when failed) —
-        inside metadata, so the attachment JSON keeps its fixed fields (design §11)."""
+        (`transcript_status` pending/done/failed, `transcript_error` {code, message} when failed);
+        a file removed on request: only `removed` {at, by} — inside metadata, so the attachment JSON
+        keeps its fixed fields (design §11)."""
+        if obj.removed_at is not None:
+            return {"removed": {"at": obj.removed_at.isoformat(), "by": obj.removed_by_name}}
         metadata = dict(obj.metadata or {})
         if _withheld(obj):  # not even WhatsApp's tiny picture of it
             metadata.pop("placeholder", None)

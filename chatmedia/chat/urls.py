@@ -38,6 +38,7 @@ urlpatterns = [
     path("messages/<uuid:pk>/reactions/", views.MessageReactions.as_view(), name="message-reactions"),
     path("messages/<uuid:pk>/view-once/", views.MessageViewOnceOpen.as_view(), name="message-view-once"),
     path("attachments/<uuid:pk>/", views.AttachmentDetail.as_view(), name="attachment-detail"),
+    path("messages/<uuid:pk>/media/", views.MessageMedia.as_view(), name="message-media"),
     path("messages/<uuid:pk>/audit/", views.MessageAudit.as_view(), name="message-audit"),
     path("attachments/<uuid:pk>/audit/", views.AttachmentAudit.as_view(), name="attachment-audit"),
 ]

@@ -18,7 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatmedia.chat import compose, unread
+from chatmedia.chat import compose, removal, unread
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.chat.pagination import ConversationPagination, MessagePagination
 from chatmedia.chat.serializers import (
@@ -33,7 +33,7 @@ from chatmedia.errors import error_response
 from chatmedia.media.processing import outgoing
 from chatmedia.media.storage import media_storage
 from chatmedia.media.transcription import service as transcription
-from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin
+from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin, membership_for_request
 from chatmedia.whatsapp import recovery, sending
 
 
@@ -239,8 +239,40 @@ class MessageReactions(TenantScopedMixin, APIView):
 
 
 class AttachmentDetail(TenantScopedMixin, generics.RetrieveAPIView):
+    """GET: the attachment. DELETE: its file removed for everyone (LGPD; chat.removal): the bytes,
+    renditions and cached copies go, a "🗑️ Mídia removida" placeholder stays. 403 for an agent
+    when the tenant lets only its admins remove media; a second DELETE answers the same."""
+
     queryset = Attachment.objects.prefetch_related("renditions")
     serializer_class = AttachmentSerializer
+
+    @extend_schema(responses={200: AttachmentSerializer})
+    def delete(self, request, pk):
+        attachment = self.scoped(Attachment.objects.all()).filter(pk=pk).first()
+        if attachment is None:
+            return error_response(404, "not_found", "No such attachment.")
+        if not removal.may_remove(membership_for_request(request)):
+            return error_response(403, "not_allowed", "Only the account's admins may remove media.")
+        removal.remove_attachment(attachment, request.user)
+        fresh = Attachment.objects.prefetch_related("renditions").get(pk=pk)
+        return Response(AttachmentSerializer(fresh).data)
+
+
+class MessageMedia(TenantScopedMixin, APIView):
+    """DELETE: every file of the message removed for everyone (an album at once), as above."""
+
+    @extend_schema(responses={200: MessageSerializer})
+    def delete(self, request, pk):
+        message = self.scoped(Message.objects.all()).filter(pk=pk).first()
+        if message is None:
+            return error_response(404, "not_found", "No such message.")
+        if not removal.may_remove(membership_for_request(request)):
+            return error_response(403, "not_allowed", "Only the account's admins may remove media.")
+        removal.remove_message_media(message, request.user)
+        return Response(MessageSerializer(self._fresh(message.pk)).data)
+
+    def _fresh(self, pk):
+        return Message.objects.prefetch_related("attachments__renditions", "reactions").get(pk=pk)
 
 
 class RetryStateSerializer(serializers.Serializer):

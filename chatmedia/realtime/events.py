@@ -38,6 +38,7 @@ CONVERSATION_MERGED = "conversation.merged"
 ATTACHMENT_READY = "attachment.ready"
 ATTACHMENT_FAILED = "attachment.failed"
 ATTACHMENT_PROGRESS = "attachment.progress"
+ATTACHMENT_REMOVED = "attachment.removed"  # its bytes removed on request (chat.removal)
 CONVERSATION_UPDATED = "conversation.updated"
 EVENT_TYPES = (
     MESSAGE_CREATED,
@@ -213,7 +214,9 @@ def attachment_changed(attachment) -> None:
     from chatmedia.chat.models import Attachment
     from chatmedia.chat.serializers import AttachmentSerializer
 
-    if attachment.status == Attachment.Status.READY:
+    if attachment.removed_at is not None:
+        event = ATTACHMENT_REMOVED
+    elif attachment.status == Attachment.Status.READY:
         event = ATTACHMENT_READY
     elif attachment.status == Attachment.Status.FAILED:
         event = ATTACHMENT_FAILED

@@ -94,6 +94,7 @@ class TenantAdmin(admin.ModelAdmin):
         "storage_quota_bytes",
         "deleted_media_retention_days",
         "store_view_once_media",
+        "agents_may_remove_media",
     ]
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]

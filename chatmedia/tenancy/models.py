@@ -44,6 +44,9 @@ class Tenant(models.Model):
     # A message the customer deleted for everyone: its bytes are purged at once (0), or kept this
     # many days for audit, readable by the tenant's admins only.
     deleted_media_retention_days = models.PositiveIntegerField(default=0)
+    # Who may remove a file or a message's files for everyone in the tenant (LGPD requests,
+    # chat.removal): the tenant's admins always; its agents too when this is on.
+    agents_may_remove_media = models.BooleanField(default=False)
     # View-once media: stored and shown blurred behind a tap that records who opened it (True), or
     # never stored (False: the agent sees that a view-once file came, not the file).
     store_view_once_media = models.BooleanField(default=True)
@@ -173,6 +176,12 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.tenant}"
+
+    @property
+    def may_remove_media(self) -> bool:
+        """May remove a file for everyone (LGPD requests; chat.removal): the tenant's admins, its
+        agents when the tenant allows it."""
+        return self.role == self.Role.ADMIN or self.tenant.agents_may_remove_media
 
 
 TOKEN_PREFIX = "cm_"  # noqa: S105 - a visible prefix, not a secret

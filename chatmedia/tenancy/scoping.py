@@ -46,6 +46,14 @@ def tenant_for_request(request) -> Tenant | None:
     return tenant
 
 
+def membership_for_request(request) -> Membership | None:
+    """The caller's membership of the tenant the request acts in (with its tenant)."""
+    tenant = tenant_for_request(request)
+    if tenant is None or not request.user.is_authenticated:
+        return None
+    return Membership.objects.select_related("tenant").filter(user=request.user, tenant=tenant).first()
+
+
 def is_tenant_admin(request) -> bool:
     """The caller is an admin of the tenant the request acts in (not of some other tenant)."""
     tenant = tenant_for_request(request)

@@ -22,6 +22,8 @@ class TenantRefSerializer(serializers.ModelSerializer):
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     role = serializers.CharField()
+    # May remove a file for everyone (LGPD requests; chat.removal): admins, agents when allowed.
+    may_remove_media = serializers.BooleanField()
     tenant = TenantRefSerializer()
     tenants = TenantRefSerializer(many=True)
 
@@ -31,10 +33,11 @@ class Me(TenantScopedMixin, APIView):
     def get(self, request):
         memberships = list(Membership.objects.filter(user=request.user).select_related("tenant"))
         tenant = self.tenant
-        role = next(m.role for m in memberships if m.tenant_id == tenant.id)
+        membership = next(m for m in memberships if m.tenant_id == tenant.id)
         me = {
             "username": request.user.get_username(),
-            "role": role,
+            "role": membership.role,
+            "may_remove_media": membership.may_remove_media,
             "tenant": tenant,
             "tenants": [m.tenant for m in memberships],
         }

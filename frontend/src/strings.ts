@@ -64,6 +64,10 @@ export const t = {
     info: 'Dados da mensagem',
     // The agent's own file, kept when a WhatsApp-ready copy of it was sent (a converted video, photo…)
     downloadSource: 'Baixar arquivo original',
+    removeMedia: 'Remover mídia para todos',
+    removeMediaConfirm: 'Remover este arquivo para todos? Ele será apagado do servidor e não poderá ser recuperado.',
+    removeMediaFailed: 'Não foi possível remover a mídia.',
+    mediaRemoved: (by: string, at: string) => `🗑️ Mídia removida${by ? ` por ${by}` : ''} · ${at}`,
     reactions: (n: number) => (n === 1 ? '1 reação' : `${n} reações`),
     you: 'Você',
     replyingTo: 'Respondendo a',

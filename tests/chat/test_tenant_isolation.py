@@ -36,6 +36,7 @@ ENDPOINTS = {
     "message-reactions": ("message", "post"),
     "message-view-once": ("message", "post"),
     "message-audit": ("message", "get"),
+    "message-media": ("message", "delete"),
     "attachment-audit": ("attachment", "get"),
     "attachment-detail": ("attachment", "get"),
     "attachment-retry": ("attachment", "post"),
@@ -50,7 +51,7 @@ ENDPOINTS = {
     "quick-reply-file": ("quick_reply_file", "delete"),
 }
 # Endpoints only a tenant's admins may call (the member of world_a is made admin for them).
-ADMIN_ONLY = {"message-audit", "attachment-audit"}
+ADMIN_ONLY = {"message-audit", "attachment-audit", "message-media"}
 # /media/ routes (named groups of chatmedia.media.serving.app.ROUTE) -> (TenantWorld attribute, variant).
 MEDIA_ENDPOINTS = {"attachment": ("attachment", "original"), "conversation": ("conversation", signing.AVATAR)}
 # Endpoints without an object id: they must list only the caller's tenant.

@@ -70,6 +70,9 @@ def test_web_chat_in_chromium(
     user = Membership.objects.get(tenant=member.tenant).user
     user.set_password(PASSWORD)
     user.save()
+    # The team's agents may remove a customer's file on request (frontend/e2e/removal.spec.ts).
+    member.tenant.agents_may_remove_media = True
+    member.tenant.save(update_fields=["agents_may_remove_media"])
     # Evolution's side: sends are echoed by `send.message`; receipts come when a test asks.
     # Meta's side (frontend/e2e/cloud.spec.ts): the fake Graph API posts to the Cloud number's
     # webhook; statuses of our sends come when a test asks (a closed window fails at once).

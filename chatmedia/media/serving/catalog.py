@@ -99,6 +99,8 @@ def _resolve_attachment(tenant_id, attachment_id, variant: str) -> Entry | Refus
         return NOT_FOUND
     if attachment.message is not None and attachment.message.deleted_at is not None:
         return Refused("deleted", "This message was deleted for everyone.", status=410)
+    if attachment.removed_at is not None:
+        return Refused("removed", "This file was removed.", status=410)
     if attachment.status == Attachment.Status.FAILED:
         return Refused("failed", attachment.error_message or "This file could not be received.")
     if attachment.status != Attachment.Status.READY or attachment.original is None:

@@ -78,6 +78,8 @@ export const api = {
   react: (message: string, emoji: string) => request<Message>('POST', `/api/messages/${message}/reactions/`, { emoji }),
   openViewOnce: (message: string) => request<Message>('POST', `/api/messages/${message}/view-once/`),
   retryMessage: (id: string) => request<Message>('POST', `/api/messages/${id}/retry/`),
+  // Every file of the message removed for everyone (LGPD requests); the message as it now is.
+  removeMessageMedia: (id: string) => request<Message>('DELETE', `/api/messages/${id}/media/`),
   retryAttachment: (id: string) => request<{ id: string; status: string }>('POST', `/api/attachments/${id}/retry/`),
   sendAsDocument: (id: string) => request<{ id: string; status: string }>('POST', `/api/attachments/${id}/send-as-document/`),
   transcribe: (id: string) => request<{ id: string; status: string }>('POST', `/api/attachments/${id}/transcribe/`),

@@ -43,6 +43,8 @@ export interface AttachmentMetadata {
   transcript?: string
   transcript_language?: string
   transcript_error?: ApiError
+  // Removed for everyone on request (LGPD): the bytes are gone; who and when (nothing else is kept)
+  removed?: { at: string; by: string }
 }
 
 export interface Attachment {
@@ -194,6 +196,7 @@ export interface Page<T> {
 export interface Me {
   username: string
   role: string
+  may_remove_media: boolean // may remove a file for everyone (LGPD requests): admins, agents when allowed
   tenant: { id: string; slug: string; name: string; time_zone: string }
 }
 
@@ -233,7 +236,8 @@ export type ChatEvent =
   | { type: 'message.edited' | 'message.reactions' | 'message.updated'; data: { id: string; conversation: string; message: Message } }
   | { type: 'conversation.merged'; data: { id: string; merged: string } }
   | {
-      type: 'attachment.ready' | 'attachment.failed'
+      // removed: its file removed for everyone on request (metadata.removed says who and when)
+      type: 'attachment.ready' | 'attachment.failed' | 'attachment.removed'
       data: { conversation: string; message: string | null; attachment: Attachment }
     }
   // a file being converted for WhatsApp before it is sent (a video): how far it has come

@@ -36,7 +36,7 @@ export function App() {
   if (session.kind === 'loading') return <div className="h-full bg-wa-panel" aria-busy="true" />
   if (session.kind === 'anonymous') return <Login notice={session.error} onLoggedIn={whoAmI} />
   return (
-    <ChatProvider policy={policy}>
+    <ChatProvider policy={policy} mayRemoveMedia={session.me.may_remove_media}>
       <Workspace
         me={session.me}
         onLogout={async () => {

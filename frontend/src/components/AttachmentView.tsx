@@ -4,6 +4,7 @@ import { useState } from 'react'
 import { api, ApiFailure } from '../api/client'
 import type { Attachment, Message } from '../api/types'
 import { useChat } from '../state/ChatContext'
+import { formatDateTime } from '../lib/format'
 import { errorText, t } from '../strings'
 import { AudioPlayer } from './AudioPlayer'
 import { Transcript } from './Transcript'
@@ -25,6 +26,14 @@ export function AttachmentView({ attachment, message, onOpenImage }: Props) {
   const converting = state.conversions[attachment.id]
   const [retryError, setRetryError] = useState('')
   const testAttrs = { 'data-testid': 'attachment', 'data-attachment': attachment.id, 'data-status': attachment.status }
+  if (attachment.metadata.removed) {
+    const { by, at } = attachment.metadata.removed
+    return (
+      <div {...testAttrs} className="rounded-md bg-slate-100 px-3 py-2 text-sm italic text-slate-500">
+        <span data-testid="media-removed">{t.message.mediaRemoved(by, formatDateTime(at))}</span>
+      </div>
+    )
+  }
   if (attachment.status === 'uploading') {
     return (
       <div {...testAttrs}>

@@ -14,9 +14,10 @@ interface Props {
   onInfo?: () => void // our own messages: when it was sent, delivered, read
   onForward?: () => void // to other chats of the tenant
   sourceUrl?: string // the agent's own file, kept beside the converted copy that was sent
+  onRemove?: () => void // its files removed for everyone (LGPD requests; admins, or agents when allowed)
 }
 
-export function MessageActions({ outgoing, mine, onReply, onReact, onInfo, onForward, sourceUrl }: Props) {
+export function MessageActions({ outgoing, mine, onReply, onReact, onInfo, onForward, sourceUrl, onRemove }: Props) {
   const [picking, setPicking] = useState(false)
   const button = 'flex h-7 w-7 items-center justify-center rounded-full bg-white/90 text-sm text-slate-600 shadow hover:bg-white'
   return (
@@ -41,6 +42,11 @@ export function MessageActions({ outgoing, mine, onReply, onReact, onInfo, onFor
         <a href={sourceUrl} download className={button} aria-label={t.message.downloadSource} title={t.message.downloadSource} data-testid="download-source">
           ⤓
         </a>
+      )}
+      {onRemove && (
+        <button type="button" className={button} onClick={onRemove} aria-label={t.message.removeMedia} title={t.message.removeMedia} data-testid="remove-media">
+          🗑
+        </button>
       )}
       {onInfo && (
         <button type="button" className={button} onClick={onInfo} aria-label={t.message.info} title={t.message.info}>

@@ -40,7 +40,7 @@ export function quoteOf(message: Message, contactName: string): Quote | null {
 }
 
 export function MessageBubble({ message, showAuthor, contactName, highlighted, onOpenImage, onJumpTo, onError, onDone, children }: Props) {
-  const { retryMessage, react, setReplyTo } = useChat()
+  const { retryMessage, react, setReplyTo, mayRemoveMedia, removeMedia } = useChat()
   const outgoing = message.direction === 'out'
   const deleted = !!message.deleted_at
   const first = message.attachments[0]
@@ -53,6 +53,13 @@ export function MessageBubble({ message, showAuthor, contactName, highlighted, o
   const actionable = !deleted && !!message.wa_message_id
   const [info, setInfo] = useState(false)
   const [forwarding, setForwarding] = useState(false)
+  const removable = mayRemoveMedia && !deleted && message.attachments.some((a) => !a.metadata.removed && a.status !== 'uploading')
+  const remove = () => {
+    if (!window.confirm(t.message.removeMediaConfirm)) return
+    removeMedia(message.id).catch((failure) =>
+      onError?.(failure instanceof ApiFailure ? errorText(failure, t.message.removeMediaFailed) : t.message.removeMediaFailed),
+    )
+  }
   const forwardable =
     !deleted && !message.is_view_once && (message.attachments.length ? message.attachments.every((a) => a.status === 'ready' && a.urls.original) : !!message.text)
   return (
@@ -134,6 +141,7 @@ export function MessageBubble({ message, showAuthor, contactName, highlighted, o
             onInfo={outgoing ? () => setInfo(true) : undefined}
             onForward={forwardable ? () => setForwarding(true) : undefined}
             sourceUrl={message.attachments.length === 1 ? message.attachments[0].urls.source : undefined}
+            onRemove={removable ? remove : undefined}
             onReact={(emoji) =>
               react(message.id, emoji).catch((failure) =>
                 onError?.(failure instanceof ApiFailure ? errorText(failure, t.message.reactFailed) : t.message.reactFailed),

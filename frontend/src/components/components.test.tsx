@@ -308,6 +308,26 @@ describe('MessageBubble: what happened to a message', () => {
       </ChatProvider>,
     )
 
+  it('a file removed for everyone shows who removed it and when; removing is offered only to who may', () => {
+    const removed = { ...voice, id: 'r1', file_name: '', size: null, urls: {}, metadata: { removed: { at: '2026-11-26T10:00:00Z', by: 'Carla' } } }
+    const first = bubble({ attachments: [removed] })
+    expect(first.getByTestId('media-removed').textContent).toMatch(/^🗑️ Mídia removida por Carla · /)
+    expect(first.queryByTestId('audio-player')).toBeNull()
+    first.unmount()
+    const agent = bubble({ attachments: [voice] })
+    expect(agent.queryByTestId('remove-media')).toBeNull() // not allowed by default
+    agent.unmount()
+    const confirm = vi.spyOn(window, 'confirm').mockReturnValue(false)
+    render(
+      <ChatProvider policy={null} mayRemoveMedia>
+        <MessageBubble message={newMessage({ direction: 'in', status: 'delivered', wa_message_id: 'W1', attachments: [voice] })} showAuthor={false} contactName="Ana" onOpenImage={() => undefined} />
+      </ChatProvider>,
+    )
+    fireEvent.click(screen.getByTestId('remove-media'))
+    expect(confirm).toHaveBeenCalledWith(expect.stringContaining('não poderá ser recuperado'))
+    confirm.mockRestore()
+  })
+
   it("a converted file offers the agent's own file for download; one sent as it is does not", () => {
     const video = { ...voice, id: 'vid', category: 'video' as const, mime_type: 'video/mp4', urls: { original: '/o', source: '/media/vid/source?sig=x' } }
     const first = bubble({ direction: 'out', attachments: [video] })

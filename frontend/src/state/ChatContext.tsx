@@ -25,11 +25,22 @@ interface ChatApi {
   setReplyTo: (conversation: string, message: string | null) => void
   retryMessage: (id: string) => Promise<void>
   retryAttachment: (conversation: string, messageId: string, attachmentId: string) => Promise<void>
+  // Whether this agent may remove files for everyone (GET /api/me/), and doing it to a message's files.
+  mayRemoveMedia: boolean
+  removeMedia: (message: string) => Promise<void>
 }
 
 const Context = createContext<ChatApi | null>(null)
 
-export function ChatProvider({ policy, children }: { policy: UploadPolicy | null; children: ReactNode }) {
+export function ChatProvider({
+  policy,
+  mayRemoveMedia = false,
+  children,
+}: {
+  policy: UploadPolicy | null
+  mayRemoveMedia?: boolean
+  children: ReactNode
+}) {
   const [state, dispatch] = useReducer(chatReducer, initialChat)
 
   const [connections, setConnections] = useState<Connection[]>([])
@@ -120,6 +131,11 @@ export function ChatProvider({ policy, children }: { policy: UploadPolicy | null
     [state.threads],
   )
 
+  const removeMedia = useCallback(async (id: string) => {
+    const message = await api.removeMessageMedia(id)
+    dispatch({ type: 'message/answered', message, before: message.status })
+  }, [])
+
   const value = useMemo(
     () => ({
       state,
@@ -139,8 +155,10 @@ export function ChatProvider({ policy, children }: { policy: UploadPolicy | null
       setReplyTo,
       retryMessage,
       retryAttachment,
+      mayRemoveMedia,
+      removeMedia,
     }),
-    [state, policy, connections, filterConnection, loadConversations, loadOlderConversations, loadMessages, loadOlder, applyEvent, sendText, react, openViewOnce, markRead, replyTo, setReplyTo, retryMessage, retryAttachment],
+    [state, policy, connections, filterConnection, loadConversations, loadOlderConversations, loadMessages, loadOlder, applyEvent, sendText, react, openViewOnce, markRead, replyTo, setReplyTo, retryMessage, retryAttachment, mayRemoveMedia, removeMedia],
   )
   return <Context.Provider value={value}>{children}</Context.Provider>
 }

@@ -58,6 +58,15 @@ describe('chat reducer', () => {
     expect(state.threads.c1.byId.m1.attachments[0]).toEqual(ready)
   })
 
+  it('a file removed for everyone replaces the ready one live (attachment.removed)', () => {
+    const ready = attachment({ status: 'ready', urls: { original: '/media/a1/original' } })
+    let state = loaded([message({ attachments: [ready] })])
+    const removed = attachment({ status: 'ready', urls: {}, file_name: '', metadata: { removed: { at: '2026-12-01T10:00:00Z', by: 'Carla' } } })
+    state = chatReducer(state, { type: 'event', event: { type: 'attachment.removed', data: { conversation: 'c1', message: 'm1', attachment: removed } } })
+    expect(state.threads.c1.byId.m1.attachments[0].metadata.removed?.by).toBe('Carla')
+    expect(state.threads.c1.byId.m1.attachments[0].urls).toEqual({})
+  })
+
   it('orders messages of the same second by arrival', () => {
     const state = loaded([
       message({ id: 'b', created_at: '2026-11-26T10:00:02Z' }),

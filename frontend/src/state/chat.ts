@@ -237,7 +237,8 @@ function applyEvent(state: ChatState, event: ChatEvent): ChatState {
     case 'conversation.merged':
       return mergeConversations(state, event.data.merged, event.data.id)
     case 'attachment.ready':
-    case 'attachment.failed': {
+    case 'attachment.failed':
+    case 'attachment.removed': {
       const { conversation, message, attachment } = event.data
       const conversions = { ...state.conversions }
       delete conversions[attachment.id]
