@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 
-from chatmedia.media.models import Blob, Upload
+from chatmedia.media.models import Blob, TenantStorage, Upload
+from chatmedia.media.policy import human_size
+from chatmedia.media.storage import quota
 
 
 @admin.register(Blob)
@@ -35,3 +38,45 @@ class UploadAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TenantStorage)
+class TenantStorageAdmin(admin.ModelAdmin):
+    """Where each tenant's bytes are: per media kind and its biggest conversations, next to its quota
+    (the quota itself is set on the tenant's page)."""
+
+    list_display = ["slug", "name", "stored", "quota"]
+    fields = ["slug", "name", "stored", "quota", "by_category", "top_conversations"]
+    readonly_fields = fields
+    search_fields = ["slug", "name"]
+
+    def stored(self, tenant) -> str:
+        return human_size(quota.usage(tenant).stored_bytes)
+
+    def quota(self, tenant) -> str:
+        return human_size(tenant.effective_storage_quota_bytes)
+
+    def by_category(self, tenant):
+        rows = quota.breakdown(tenant)["by_category"].items()
+        return format_html(
+            "<table>{}</table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", ((k, human_size(v)) for k, v in rows)),
+        )
+
+    def top_conversations(self, tenant):
+        rows = quota.breakdown(tenant)["top_conversations"]
+        return format_html(
+            "<table>{}</table>",
+            format_html_join(
+                "", "<tr><td>{}</td><td>{}</td></tr>", ((r["name"], human_size(r["bytes"])) for r in rows)
+            ),
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a page to read; the quota is set on the tenant's own page

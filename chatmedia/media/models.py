@@ -57,3 +57,12 @@ class Upload(models.Model):
     @property
     def part_count(self) -> int:
         return -(-self.size // self.part_size) if self.part_size else 1
+
+
+class TenantStorage(Tenant):
+    """A tenant seen from its storage (the Django admin's "Storage" page: media.admin); no table."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "tenant storage"
+        verbose_name_plural = "storage per tenant"

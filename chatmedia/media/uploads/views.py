@@ -25,7 +25,7 @@ from chatmedia.errors import error_response
 from chatmedia.media.models import Upload
 from chatmedia.media.storage import StorageError, UploadedPart, quota
 from chatmedia.media.uploads import direct as uploads
-from chatmedia.tenancy.scoping import TenantScopedMixin
+from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +182,13 @@ class UploadPolicyView(TenantScopedMixin, APIView):
 
 
 class UsageView(TenantScopedMixin, APIView):
+    """The tenant's storage; its admins also see where the bytes are (`by_category`,
+    `top_conversations`: media.storage.quota.breakdown)."""
+
     @extend_schema(responses={200: OpenApiResponse(description="stored, uploading, quota and free bytes")})
     def get(self, request):
-        usage = quota.usage(self.tenant)
-        return Response({**usage.as_json(), "upload_max_bytes": settings.UPLOAD_MAX_BYTES})
+        if is_tenant_admin(request):
+            body = quota.breakdown(self.tenant)
+        else:
+            body = quota.usage(self.tenant).as_json()
+        return Response({**body, "upload_max_bytes": settings.UPLOAD_MAX_BYTES})
