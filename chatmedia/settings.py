@@ -574,6 +574,10 @@ TRANSCODE_PRESET = env("TRANSCODE_PRESET", "veryfast")
 # of videos up to this long; longer ones stay downloadable, their poster and duration shown.
 VIDEO_PLAYBACK_MAX_BYTES = env_int("VIDEO_PLAYBACK_MAX_BYTES", 64 * _MB)
 VIDEO_PLAYBACK_MAX_SECONDS = env_int("VIDEO_PLAYBACK_MAX_SECONDS", 600)
+# Retention (chat.retention; each tenant's `media_retention_days` per kind): housekeeping removes expired
+# files in batches of this many, each its own short transaction, and at most this many per run.
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 500)
+RETENTION_MAX_PER_RUN = env_int("RETENTION_MAX_PER_RUN", 20_000)
 # Office previews (media.processing.office): Word, Excel, PowerPoint, OpenDocument and CSV files get a
 # first-page preview, page/sheet/slide count and searchable text from the PDF LibreOffice headless makes.
 # OFFICE_PREVIEW_BINARY: its soffice.bin ("" finds Debian's; "off" turns previews off). One document may

@@ -6,11 +6,13 @@ class ChatConfig(AppConfig):
     verbose_name = "Chat"
 
     def ready(self) -> None:
-        from chatmedia.chat import history
+        from chatmedia.chat import history, retention
         from chatmedia.media.storage import housekeeping
 
-        # Bytes of messages deleted for everyone, once their tenant's retention has passed.
+        # Bytes of messages deleted for everyone, once their tenant's retention has passed; files older
+        # than their tenant keeps their kind.
         housekeeping.register("deleted_media_purged", history.purge_expired_deleted_media)
+        housekeeping.register("expired_media_removed", retention.remove_expired)
 
         from django.db.models.signals import post_save
 

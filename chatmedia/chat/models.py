@@ -241,6 +241,12 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     removed_by_name = models.CharField(max_length=150, blank=True, help_text="Kept if the user goes.")
+
+    class Removal(models.TextChoices):
+        REQUEST = "request"  # someone removed it (chat.removal)
+        RETENTION = "retention"  # older than the tenant keeps its kind (chat.retention)
+
+    removed_reason = models.CharField(max_length=16, choices=Removal.choices, blank=True)
     # Where the bytes come from (WhatsApp media reference: url, directPath, mediaKey, hashes).
     # Holds key material: never serialized to clients, never logged.
     source = models.JSONField(default=dict, blank=True)
@@ -248,7 +254,15 @@ class Attachment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["tenant", "status"], name="attachment_status")]
+        indexes = [
+            models.Index(fields=["tenant", "status"], name="attachment_status"),
+            # Retention finds a tenant's files of one kind older than a date, not yet removed.
+            models.Index(
+                fields=["tenant", "category", "created_at"],
+                name="attachment_retention",
+                condition=models.Q(removed_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.category} {self.id}"

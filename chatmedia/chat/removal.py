@@ -48,6 +48,7 @@ def remove_attachment(attachment: Attachment, user) -> bool:
             removed_at=timezone.now(),
             removed_by=user,
             removed_by_name=_display_name(user),
+            removed_reason=Attachment.Removal.REQUEST,
             file_name="",
             size=None,
         )

@@ -72,7 +72,12 @@ class AttachmentSerializer(serializers.ModelSerializer):
         a file removed on request: only `removed` {at, by} — inside metadata, so the attachment JSON
         keeps its fixed fields (design §11)."""
         if obj.removed_at is not None:
-            return {"removed": {"at": obj.removed_at.isoformat(), "by": obj.removed_by_name}}
+            removed = {
+                "at": obj.removed_at.isoformat(),
+                "by": obj.removed_by_name,
+                "reason": obj.removed_reason,
+            }
+            return {"removed": removed}
         metadata = dict(obj.metadata or {})
         if _withheld(obj):  # not even WhatsApp's tiny picture of it
             metadata.pop("placeholder", None)

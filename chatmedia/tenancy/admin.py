@@ -95,6 +95,7 @@ class TenantAdmin(admin.ModelAdmin):
         "deleted_media_retention_days",
         "store_view_once_media",
         "agents_may_remove_media",
+        "media_retention_days",
     ]
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]

@@ -47,6 +47,11 @@ class Tenant(models.Model):
     # Who may remove a file or a message's files for everyone in the tenant (LGPD requests,
     # chat.removal): the tenant's admins always; its agents too when this is on.
     agents_may_remove_media = models.BooleanField(default=False)
+    # Media kept this many days per kind ({"voice": 90, "document": 1825}); a kind not named, or 0,
+    # is kept until someone removes it. Housekeeping removes older files (chat.retention).
+    media_retention_days = models.JSONField(
+        default=dict, blank=True, help_text='Days per media kind, e.g. {"voice": 90, "document": 1825}.'
+    )
     # View-once media: stored and shown blurred behind a tap that records who opened it (True), or
     # never stored (False: the agent sees that a view-once file came, not the file).
     store_view_once_media = models.BooleanField(default=True)
@@ -59,6 +64,15 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+    def clean(self) -> None:
+        # Kinds are the media app's (chat.retention ignores a name it does not know); here the shape.
+        days = self.media_retention_days
+        if not isinstance(days, dict) or any(
+            not isinstance(value, int) or isinstance(value, bool) or value < 0 for value in days.values()
+        ):
+            message = 'Whole numbers of days per media kind (0 = forever), e.g. {"voice": 90}.'
+            raise ValidationError({"media_retention_days": message})
 
     @property
     def effective_storage_quota_bytes(self) -> int:

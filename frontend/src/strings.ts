@@ -68,6 +68,7 @@ export const t = {
     removeMediaConfirm: 'Remover este arquivo para todos? Ele será apagado do servidor e não poderá ser recuperado.',
     removeMediaFailed: 'Não foi possível remover a mídia.',
     mediaRemoved: (by: string, at: string) => `🗑️ Mídia removida${by ? ` por ${by}` : ''} · ${at}`,
+    mediaExpired: (at: string) => `🗑️ Mídia removida pela política de retenção · ${at}`,
     reactions: (n: number) => (n === 1 ? '1 reação' : `${n} reações`),
     you: 'Você',
     replyingTo: 'Respondendo a',

@@ -55,8 +55,9 @@ def test_removing_a_file_leaves_no_byte_behind_and_says_who_and_when(
     assert answer.status_code == 200, answer.content
     body = answer.json()
     assert body["urls"] == {} and body["file_name"] == "" and body["size"] is None
+    removed_at = body["metadata"]["removed"]["at"]
     assert body["metadata"] == {
-        "removed": {"at": body["metadata"]["removed"]["at"], "by": world_a.user.username}
+        "removed": {"at": removed_at, "by": world_a.user.username, "reason": "request"}
     }
     assert _keys(storage, world_a.tenant) == []  # original and both renditions gone from storage
     assert not Blob.objects.filter(tenant=world_a.tenant).exists()

@@ -4,24 +4,22 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('media', '0003_blob_reused_at'),
-        ('tenancy', '0009_media_removal'),
+        ("media", "0003_blob_reused_at"),
+        ("tenancy", "0009_media_removal"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TenantStorage',
-            fields=[
-            ],
+            name="TenantStorage",
+            fields=[],
             options={
-                'verbose_name': 'tenant storage',
-                'verbose_name_plural': 'storage per tenant',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "tenant storage",
+                "verbose_name_plural": "storage per tenant",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('tenancy.tenant',),
+            bases=("tenancy.tenant",),
         ),
     ]

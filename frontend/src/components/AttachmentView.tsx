@@ -27,10 +27,12 @@ export function AttachmentView({ attachment, message, onOpenImage }: Props) {
   const [retryError, setRetryError] = useState('')
   const testAttrs = { 'data-testid': 'attachment', 'data-attachment': attachment.id, 'data-status': attachment.status }
   if (attachment.metadata.removed) {
-    const { by, at } = attachment.metadata.removed
+    const { by, at, reason } = attachment.metadata.removed
     return (
       <div {...testAttrs} className="rounded-md bg-slate-100 px-3 py-2 text-sm italic text-slate-500">
-        <span data-testid="media-removed">{t.message.mediaRemoved(by, formatDateTime(at))}</span>
+        <span data-testid="media-removed">
+          {reason === 'retention' ? t.message.mediaExpired(formatDateTime(at)) : t.message.mediaRemoved(by, formatDateTime(at))}
+        </span>
       </div>
     )
   }

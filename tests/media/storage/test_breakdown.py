@@ -21,14 +21,20 @@ def test_admins_see_bytes_by_kind_and_the_biggest_conversations(world_a, world_b
     photo.original = _blob(world_a, 1000)
     photo.save()
     Rendition.objects.create(attachment=photo, variant="thumb", blob=_blob(world_a, 100, "image/webp"))
-    big_chat = new_conversation(world_a.tenant, remote_jid="5511988887777@s.whatsapp.net", display_name="Maria")
+    big_chat = new_conversation(
+        world_a.tenant, remote_jid="5511988887777@s.whatsapp.net", display_name="Maria"
+    )
     Attachment.objects.create(
         tenant=world_a.tenant, conversation=big_chat, category="video", status="ready",
         original=_blob(world_a, 50_000, "video/mp4"),
     )  # fmt: skip
     # A forward of the same photo: once in the tenant's total and in "image".
     Attachment.objects.create(
-        tenant=world_a.tenant, conversation=big_chat, category="image", status="ready", original=photo.original
+        tenant=world_a.tenant,
+        conversation=big_chat,
+        category="image",
+        status="ready",
+        original=photo.original,
     )
     world_b.attachment.original = _blob(world_b, 999_999)
     world_b.attachment.save()
