@@ -309,11 +309,14 @@ describe('MessageBubble: what happened to a message', () => {
     )
 
   it('a file removed for everyone shows who removed it and when; removing is offered only to who may', () => {
-    const removed = { ...voice, id: 'r1', file_name: '', size: null, urls: {}, metadata: { removed: { at: '2026-11-26T10:00:00Z', by: 'Carla' } } }
+    const removed = { ...voice, id: 'r1', file_name: '', size: null, urls: {}, metadata: { removed: { at: '2026-11-26T10:00:00Z', by: 'Carla', reason: 'request' as const } } }
     const first = bubble({ attachments: [removed] })
     expect(first.getByTestId('media-removed').textContent).toMatch(/^🗑️ Mídia removida por Carla · /)
     expect(first.queryByTestId('audio-player')).toBeNull()
     first.unmount()
+    const expired = bubble({ attachments: [{ ...removed, metadata: { removed: { at: '2026-11-26T10:00:00Z', by: '', reason: 'retention' as const } } }] })
+    expect(expired.getByTestId('media-removed').textContent).toMatch(/^🗑️ Mídia removida pela política de retenção · /)
+    expired.unmount()
     const agent = bubble({ attachments: [voice] })
     expect(agent.queryByTestId('remove-media')).toBeNull() // not allowed by default
     agent.unmount()

@@ -61,7 +61,7 @@ describe('chat reducer', () => {
   it('a file removed for everyone replaces the ready one live (attachment.removed)', () => {
     const ready = attachment({ status: 'ready', urls: { original: '/media/a1/original' } })
     let state = loaded([message({ attachments: [ready] })])
-    const removed = attachment({ status: 'ready', urls: {}, file_name: '', metadata: { removed: { at: '2026-12-01T10:00:00Z', by: 'Carla' } } })
+    const removed = attachment({ status: 'ready', urls: {}, file_name: '', metadata: { removed: { at: '2026-12-01T10:00:00Z', by: 'Carla', reason: 'request' } } })
     state = chatReducer(state, { type: 'event', event: { type: 'attachment.removed', data: { conversation: 'c1', message: 'm1', attachment: removed } } })
     expect(state.threads.c1.byId.m1.attachments[0].metadata.removed?.by).toBe('Carla')
     expect(state.threads.c1.byId.m1.attachments[0].urls).toEqual({})
