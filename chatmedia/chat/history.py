@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from chatmedia.chat import search
 from chatmedia.chat.models import Attachment, Message, Reaction, Rendition
 from chatmedia.media.serving import cache
 from chatmedia.media.storage.lifecycle import release_later
@@ -76,6 +77,10 @@ def purge_attachment_bytes(attachment: Attachment) -> None:
     release_later(original_id)
     attachment_id = attachment.pk
     transaction.on_commit(lambda: cache.forget_attachment(attachment_id), robust=True)
+    # The update above bypassed the save signal: search must not find the file by its text any more.
+    message = Message.objects.filter(pk=attachment.message_id).first() if attachment.message_id else None
+    if message is not None:
+        search.reindex(message)
 
 
 def purge_expired_deleted_media(now: datetime | None = None) -> int:

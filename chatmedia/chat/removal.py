@@ -20,6 +20,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from chatmedia.chat import search
 from chatmedia.chat.history import purge_attachment_bytes
 from chatmedia.chat.models import Attachment, Message
 from chatmedia.realtime import events
@@ -53,6 +54,8 @@ def remove_attachment(attachment: Attachment, user) -> bool:
             size=None,
         )
         removed = Attachment.objects.prefetch_related("renditions").get(pk=locked.pk)
+        if removed.message_id:
+            search.reindex(removed.message)  # its name is gone too
         events.attachment_changed(removed)
     logger.info("attachment removed on request", extra={"attachment": str(attachment.pk)})
     return True

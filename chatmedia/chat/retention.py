@@ -19,8 +19,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from chatmedia.chat import search
 from chatmedia.chat.history import purge_attachment_bytes
-from chatmedia.chat.models import Attachment
+from chatmedia.chat.models import Attachment, Message
 from chatmedia.media import kinds
 from chatmedia.tenancy.models import Tenant
 
@@ -65,6 +66,8 @@ def _remove_older(tenant: Tenant, kind: str, cutoff: datetime, now: datetime, bu
                 file_name="",
                 size=None,
             )
+            for message in Message.objects.filter(pk__in={a.message_id for a in batch if a.message_id}):
+                search.reindex(message)  # without the files' names
         removed += len(batch)
     if removed:
         logger.info("retention removed %d %s files of tenant %s", removed, kind, tenant.slug)

@@ -9,6 +9,7 @@ import io
 
 import pytest
 
+from chatmedia.chat import search
 from chatmedia.chat.models import Attachment, Message, Rendition
 from chatmedia.media.models import Blob
 from chatmedia.media.serving import cache, catalog
@@ -28,6 +29,7 @@ def photo(world_a, storage):
     attachment.metadata = {"width": 800, "height": 600}
     attachment.searchable_text = "RG de João"
     attachment.save()
+    assert [hit.message_id for hit in search.search(world_a.tenant, "João")] == [world_a.message.pk]
     for variant in ("thumb", "preview"):
         Rendition.objects.create(
             attachment=attachment,
@@ -66,6 +68,9 @@ def test_removing_a_file_leaves_no_byte_behind_and_says_who_and_when(
     assert cache.get_shared(catalog.cache_key(photo.pk, "thumb")) is None
     removed = Attachment.objects.get(pk=photo.pk)
     assert removed.searchable_text == "" and removed.removed_by == world_a.user
+    # Search no longer finds the message by the file's text or name (it still does by its own text).
+    assert search.search(world_a.tenant, "João") == [] and search.search(world_a.tenant, "foto") == []
+    assert [hit.message_id for hit in search.search(world_a.tenant, "olá")] == [world_a.message.pk]
     for variant in ("original", "thumb", "preview"):
         refused = catalog.resolve(world_a.tenant.pk, photo.pk, variant)
         assert isinstance(refused, catalog.Refused) and (refused.code, refused.status) == ("removed", 410)

@@ -5,22 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0013_media_removal'),
-        ('media', '0004_tenant_storage'),
-        ('tenancy', '0010_media_retention'),
+        ("chat", "0013_media_removal"),
+        ("media", "0004_tenant_storage"),
+        ("tenancy", "0010_media_retention"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attachment',
-            name='removed_reason',
-            field=models.CharField(blank=True, choices=[('request', 'Request'), ('retention', 'Retention')], max_length=16),
+            model_name="attachment",
+            name="removed_reason",
+            field=models.CharField(
+                blank=True, choices=[("request", "Request"), ("retention", "Retention")], max_length=16
+            ),
         ),
         migrations.AddIndex(
-            model_name='attachment',
-            index=models.Index(condition=models.Q(('removed_at__isnull', True)), fields=['tenant', 'category', 'created_at'], name='attachment_retention'),
+            model_name="attachment",
+            index=models.Index(
+                condition=models.Q(("removed_at__isnull", True)),
+                fields=["tenant", "category", "created_at"],
+                name="attachment_retention",
+            ),
         ),
     ]

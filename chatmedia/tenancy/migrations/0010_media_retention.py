@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0009_media_removal'),
+        ("tenancy", "0009_media_removal"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='media_retention_days',
-            field=models.JSONField(blank=True, default=dict, help_text='Days per media kind, e.g. {"voice": 90, "document": 1825}.'),
+            model_name="tenant",
+            name="media_retention_days",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text='Days per media kind, e.g. {"voice": 90, "document": 1825}.',
+            ),
         ),
     ]
