@@ -5,7 +5,7 @@ Queues (durable, declared here so every worker and producer agrees on them):
 - `media_download`: incoming WhatsApp media;
 - `media_upload`: media agents send to WhatsApp;
 - `media_slow`: long work that must never be in the way of media: voice-note transcripts,
-  browser-ready copies of videos browsers cannot play.
+  browser-ready copies of videos browsers cannot play, erasing a customer's data.
 
 With no CELERY_BROKER_URL the broker is `memory://` and `make run` runs a worker inside the web
 process, so work is still asynchronous without RabbitMQ.
@@ -38,6 +38,7 @@ app.conf.update(
         "media.housekeeping": {"queue": "media_upload"},
         "media.transcribe": {"queue": "media_slow"},
         "media.make_playback": {"queue": "media_slow"},
+        "chat.erase": {"queue": "media_slow"},
         "whatsapp.recover": {"queue": "media_priority"},
     },
     # A task is acknowledged only after it finished: a killed worker's task is redelivered.

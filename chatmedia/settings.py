@@ -578,6 +578,10 @@ VIDEO_PLAYBACK_MAX_SECONDS = env_int("VIDEO_PLAYBACK_MAX_SECONDS", 600)
 # files in batches of this many, each its own short transaction, and at most this many per run.
 RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 500)
 RETENTION_MAX_PER_RUN = env_int("RETENTION_MAX_PER_RUN", 20_000)
+# Erasing a customer (chat.erasure): messages per transaction; an erasure whose worker has not moved it
+# for this long is queued again by housekeeping (it resumes where it was).
+ERASURE_BATCH_SIZE = env_int("ERASURE_BATCH_SIZE", 200)
+ERASURE_STALE_SECONDS = env_int("ERASURE_STALE_SECONDS", 300)
 # Office previews (media.processing.office): Word, Excel, PowerPoint, OpenDocument and CSV files get a
 # first-page preview, page/sheet/slide count and searchable text from the PDF LibreOffice headless makes.
 # OFFICE_PREVIEW_BINARY: its soffice.bin ("" finds Debian's; "off" turns previews off). One document may

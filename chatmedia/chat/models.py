@@ -102,6 +102,8 @@ class Message(models.Model):
     # Deleted for everyone (a revoke): text, captions and bytes are no longer shown (chat.history).
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by_jid = models.CharField(max_length=255, blank=True)
+    # Its content erased with its customer's data (chat.erasure), the row kept as the tenant requires.
+    erased_at = models.DateTimeField(null=True, blank=True)
     # Edited: `text` is the newest; `edits` the earlier texts, oldest first: [{"text", "at"}].
     edited_at = models.DateTimeField(null=True, blank=True)
     edits = models.JSONField(default=list, blank=True)
@@ -245,6 +247,7 @@ class Attachment(models.Model):
     class Removal(models.TextChoices):
         REQUEST = "request"  # someone removed it (chat.removal)
         RETENTION = "retention"  # older than the tenant keeps its kind (chat.retention)
+        ERASURE = "erasure"  # its customer's data was erased (chat.erasure)
 
     removed_reason = models.CharField(max_length=16, choices=Removal.choices, blank=True)
     # Where the bytes come from (WhatsApp media reference: url, directPath, mediaKey, hashes).
@@ -305,6 +308,42 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"search entry of {self.message_id}"
+
+
+class Erasure(models.Model):
+    """A customer erased on request (LGPD art. 18; chat.erasure): every message, file, avatar and
+    transcript of one contact across the tenant's numbers, worked through in the background with
+    its progress here, resumable, ending with a report."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    # Digits of the customer's number (their WhatsApp JIDs start with it); never shown once done.
+    phone = models.CharField(max_length=32)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by_name = models.CharField(max_length=150, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # Whether message rows stay, without content (the tenant's `erasure_keeps_metadata` then).
+    keeps_metadata = models.BooleanField(default=False)
+    conversations = models.PositiveIntegerField(default=0)
+    messages = models.PositiveIntegerField(default=0)
+    files = models.PositiveIntegerField(default=0)
+    bytes_freed = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="erasure_running")]
+
+    def __str__(self) -> str:
+        return f"erasure {self.pk} ({self.status})"
 
 
 class QuickReply(models.Model):

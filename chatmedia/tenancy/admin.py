@@ -96,6 +96,7 @@ class TenantAdmin(admin.ModelAdmin):
         "store_view_once_media",
         "agents_may_remove_media",
         "media_retention_days",
+        "erasure_keeps_metadata",
     ]
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]

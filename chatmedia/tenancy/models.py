@@ -49,6 +49,9 @@ class Tenant(models.Model):
     agents_may_remove_media = models.BooleanField(default=False)
     # Media kept this many days per kind ({"voice": 90, "document": 1825}); a kind not named, or 0,
     # is kept until someone removes it. Housekeeping removes older files (chat.retention).
+    # Erasing a customer (chat.erasure) deletes their messages (False), or keeps each message's
+    # time, direction and status without any content, when a law requires that record (True).
+    erasure_keeps_metadata = models.BooleanField(default=False)
     media_retention_days = models.JSONField(
         default=dict, blank=True, help_text='Days per media kind, e.g. {"voice": 90, "document": 1825}.'
     )

@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from chatmedia.chat.models import Attachment, Message, QuickReply, QuickReplyFile
+from chatmedia.chat.models import Attachment, Erasure, Message, QuickReply, QuickReplyFile
 from chatmedia.media.models import Upload
 from chatmedia.media.serving import app as serving
 from chatmedia.media.serving import blocking, signing
@@ -37,6 +37,7 @@ ENDPOINTS = {
     "message-view-once": ("message", "post"),
     "message-audit": ("message", "get"),
     "message-media": ("message", "delete"),
+    "erasure-detail": ("erasure", "get"),
     "attachment-audit": ("attachment", "get"),
     "attachment-detail": ("attachment", "get"),
     "attachment-retry": ("attachment", "post"),
@@ -51,7 +52,7 @@ ENDPOINTS = {
     "quick-reply-file": ("quick_reply_file", "delete"),
 }
 # Endpoints only a tenant's admins may call (the member of world_a is made admin for them).
-ADMIN_ONLY = {"message-audit", "attachment-audit", "message-media"}
+ADMIN_ONLY = {"message-audit", "attachment-audit", "message-media", "erasure-detail"}
 # /media/ routes (named groups of chatmedia.media.serving.app.ROUTE) -> (TenantWorld attribute, variant).
 MEDIA_ENDPOINTS = {"attachment": ("attachment", "original"), "conversation": ("conversation", signing.AVATAR)}
 # Endpoints without an object id: they must list only the caller's tenant.
@@ -153,6 +154,9 @@ def test_other_tenants_object_is_404(name, world_a, world_b):
     if attribute.startswith("quick_reply"):
         _quick_reply(world_a)
         _quick_reply(world_b)
+    if attribute == "erasure":
+        for world in (world_a, world_b):
+            world.erasure = Erasure.objects.create(tenant=world.tenant, phone="5511999990000")
     if name in ADMIN_ONLY:
         Membership.objects.filter(user=world_a.user).update(role=Membership.Role.ADMIN)
     own = reverse(name, kwargs=_kwargs(world_a, attribute))
