@@ -582,6 +582,8 @@ RETENTION_MAX_PER_RUN = env_int("RETENTION_MAX_PER_RUN", 20_000)
 # for this long is queued again by housekeeping (it resumes where it was).
 ERASURE_BATCH_SIZE = env_int("ERASURE_BATCH_SIZE", 200)
 ERASURE_STALE_SECONDS = env_int("ERASURE_STALE_SECONDS", 300)
+# Exporting a customer's data (chat.export): how long the signed link to the zip works.
+EXPORT_LINK_TTL_SECONDS = env_int("EXPORT_LINK_TTL_SECONDS", 600)
 # Office previews (media.processing.office): Word, Excel, PowerPoint, OpenDocument and CSV files get a
 # first-page preview, page/sheet/slide count and searchable text from the PDF LibreOffice headless makes.
 # OFFICE_PREVIEW_BINARY: its soffice.bin ("" finds Debian's; "off" turns previews off). One document may

@@ -1,8 +1,8 @@
 """Erasing a customer on request (LGPD art. 18, VI): everything the tenant holds of one contact.
 
-`start(tenant, phone, user)` — an `Erasure` row, queued (`chat.erase` on `media_slow`). Its target:
-the tenant's conversations with that number (their JID or their other address starts with the
-digits: every one of the tenant's numbers), and the contact's own messages and reactions in groups.
+`start(tenant, phone, user)` — an `Erasure` row, queued (`chat.erase` on `media_slow`). Its target
+(`chat.contacts`): the tenant's chats with that number on every one of its numbers, and the
+person's own messages and reactions in groups.
 
 `run(erasure_id)` — the task's body, in batches of ERASURE_BATCH_SIZE messages, each its own
 transaction that moves the counts and `heartbeat_at` forward; what is left is the resume point (a
@@ -22,7 +22,6 @@ heartbeat is older than ERASURE_STALE_SECONDS (`resume_stale`). Running it twice
 from __future__ import annotations
 
 import logging
-import re
 
 from django.conf import settings
 from django.db import transaction
@@ -30,10 +29,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chatmedia import jobs
-from chatmedia.chat import search
+from chatmedia.chat import contacts, search
 from chatmedia.chat.history import purge_attachment_bytes
 from chatmedia.chat.models import Attachment, Conversation, Erasure, Message, Reaction, Rendition
-from chatmedia.errors import Refused
 from chatmedia.media.models import Blob
 from chatmedia.media.storage.blobs import is_referenced
 from chatmedia.media.storage.lifecycle import release_later
@@ -41,22 +39,13 @@ from chatmedia.media.storage.lifecycle import release_later
 logger = logging.getLogger(__name__)
 
 TASK = "chat.erase"
-_DIGITS = re.compile(r"\D")
-
-
-def normalize_phone(raw: str) -> str:
-    """The digits of a number as WhatsApp writes it in a JID (country code first), or Refused."""
-    digits = _DIGITS.sub("", raw or "")
-    if not 8 <= len(digits) <= 15:
-        raise Refused(400, "invalid_phone", "Give the customer's number with country and area code.")
-    return digits
 
 
 def start(tenant, phone: str, user) -> Erasure:
     name = (user.get_full_name() or user.get_username())[:150] if user is not None else ""
     erasure = Erasure.objects.create(
         tenant=tenant,
-        phone=normalize_phone(phone),
+        phone=contacts.normalize_phone(phone),
         requested_by=user,
         requested_by_name=name,
         keeps_metadata=tenant.erasure_keeps_metadata,
@@ -66,24 +55,12 @@ def start(tenant, phone: str, user) -> Erasure:
     return erasure
 
 
-def _jid_prefix(erasure: Erasure) -> str:
-    return f"{erasure.phone}@"
-
-
 def conversations_of(erasure: Erasure):
-    prefix = _jid_prefix(erasure)
-    return Conversation.objects.filter(tenant_id=erasure.tenant_id, is_group=False).filter(
-        Q(remote_jid__startswith=prefix) | Q(alt_jid__startswith=prefix)
-    )
+    return contacts.conversations_of(erasure.tenant_id, erasure.phone)
 
 
 def messages_of(erasure: Erasure):
-    """Their chats' messages, and what they wrote in groups."""
-    prefix = _jid_prefix(erasure)
-    return Message.objects.filter(tenant_id=erasure.tenant_id).filter(
-        Q(conversation__in=conversations_of(erasure))
-        | Q(conversation__is_group=True, author_jid__startswith=prefix)
-    )
+    return contacts.messages_of(erasure.tenant_id, erasure.phone)
 
 
 def run(erasure_id) -> str:
@@ -149,7 +126,7 @@ def _finish(erasure_id) -> None:
         erasure = Erasure.objects.select_for_update().get(pk=erasure_id)
         if erasure.status == Erasure.Status.DONE:
             return
-        prefix = _jid_prefix(erasure)
+        prefix = contacts.jid_prefix(erasure.phone)
         # Their reactions to other people's messages in groups.
         Reaction.objects.filter(tenant_id=erasure.tenant_id, author_jid__startswith=prefix).delete()
         conversations = list(conversations_of(erasure))

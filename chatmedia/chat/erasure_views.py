@@ -1,20 +1,30 @@
-"""Erasing a customer's data (LGPD; chat.erasure), for the tenant's admins only (403 otherwise).
+"""A customer's data on request (LGPD), for the tenant's admins only (403 otherwise): erasing it
+(chat.erasure) and exporting it (chat.export).
 
 - `POST /api/erasures/ {"phone"}` → 202: the erasure, queued; it runs in the background.
 - `GET /api/erasures/` → the tenant's erasures, newest first; `GET /api/erasures/<id>/` → one, with
   its progress and, once `done`, its report (conversations, messages, files, bytes freed).
+- `POST /api/exports/ {"phone"}` → 201 `{url, expires_at}`; `GET /api/exports/download/?token=` →
+  the zip (chat.export).
 """
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatmedia.chat import erasure
+from chatmedia.chat import erasure, export
 from chatmedia.chat.models import Erasure
 from chatmedia.errors import error_response
+from chatmedia.media.serving.delivery import content_disposition
 from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin
 
 # Erasures listed at once (a tenant has few: no pagination).
@@ -71,3 +81,51 @@ class ErasureDetail(TenantScopedMixin, APIView):
         if refused := _admins_only(request):
             return refused
         return Response(ErasureSerializer(found).data)
+
+
+class NewExportSerializer(serializers.Serializer):
+    phone = serializers.CharField(
+        max_length=40, help_text="The customer's number, with country and area code."
+    )
+
+
+class ExportLinkSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class ExportLink(TenantScopedMixin, APIView):
+    """POST {"phone"} (admins): a link to that customer's data as one zip (chat.export), valid for
+    EXPORT_LINK_TTL_SECONDS, for this admin only."""
+
+    @extend_schema(request=NewExportSerializer, responses={201: ExportLinkSerializer})
+    def post(self, request):
+        if refused := _admins_only(request):
+            return refused
+        body = NewExportSerializer(data=request.data)
+        if not body.is_valid():
+            return error_response(400, "invalid_phone", "Give the customer's number.")
+        token, expires_at = export.link(self.tenant, body.validated_data["phone"], request.user)
+        url = f"{reverse('export-download')}?{urlencode({'token': token})}"
+        return Response({"url": url, "expires_at": expires_at}, status=201)
+
+
+class ExportDownload(TenantScopedMixin, APIView):
+    """GET ?token=: the zip, streamed in constant memory with its exact length. The link must be
+    this tenant's and this admin's, and not expired (410)."""
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request):
+        claims = export.opened(request.query_params.get("token", ""))
+        if claims["tenant"] != str(self.tenant.pk) or claims["user"] != request.user.pk:
+            return error_response(403, "not_yours", "This export link was made for someone else.")
+        if refused := _admins_only(request):
+            return refused
+        stream = export.zip_for(self.tenant, claims["phone"])
+        response = StreamingHttpResponse(iter(stream), content_type="application/zip")
+        response["Content-Length"] = str(len(stream))
+        day = timezone.localtime().strftime("%Y-%m-%d")
+        response["Content-Disposition"] = content_disposition("application/zip", f"dados-cliente-{day}.zip")
+        response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -38,9 +38,12 @@ def unique_names(names: Iterable[str]) -> list[str]:
     return result
 
 
-def zip_of(members: list[Member]) -> ZipStream:
-    """A zip to stream (`len()` is its exact size; iterating it reads storage as it goes)."""
+def zip_of(members: list[Member], documents: Iterable[tuple[str, bytes]] = ()) -> ZipStream:
+    """A zip to stream (`len()` is its exact size; iterating it reads storage as it goes);
+    `documents`: small files made in memory (name, bytes), first (an export's transcript)."""
     archive = ZipStream(sized=True)
+    for name, data in documents:
+        archive.add(data, name)
     storage = media_storage()
     for member, name in zip(members, unique_names(m.name for m in members), strict=True):
         archive.add(_chunks(storage, member.storage_key), name, size=member.size)
