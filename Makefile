@@ -27,7 +27,7 @@ FAKE_TRANSCRIPTION := TRANSCRIPTION_URL=http://127.0.0.1:$(FAKE_TRANSCRIPTION_PO
 UVICORN := $(PY) -m chatmedia.webserver --host 127.0.0.1 --port $(PORT)
 
 .PHONY: run test faults stack install frontend lint format clean simulate send bench-processing bench-serving \
-  bench-outgoing bench-load bench-search bench-zip bench-transcode bench-office
+  bench-outgoing bench-load bench-search bench-zip bench-transcode bench-office bench-retention
 
 # Install (or refresh) the virtualenv when pyproject.toml or constraints.txt change.
 $(STAMP): pyproject.toml constraints.txt
@@ -135,6 +135,10 @@ bench-zip: $(STAMP)
 bench-transcode: $(STAMP)
 	$(PY) -c "import sys; sys.path.insert(0, '.'); from tools.services import ensure_debian_packages; ensure_debian_packages({'ffmpeg': 'ffmpeg'})"
 	$(PY) bench/transcode.py $(ARGS)
+
+## make bench-retention: retention over 100 000 seeded voice notes: pace, longest batch, the API meanwhile (bench/retention.py).
+bench-retention: $(STAMP)
+	$(PY) bench/retention.py $(ARGS)
 
 ## make bench-office: Office previews of a 20-page DOCX and a 5-sheet XLSX vs soffice --convert-to pdf (bench/office.py).
 bench-office: $(STAMP)

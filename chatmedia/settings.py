@@ -576,7 +576,7 @@ VIDEO_PLAYBACK_MAX_BYTES = env_int("VIDEO_PLAYBACK_MAX_BYTES", 64 * _MB)
 VIDEO_PLAYBACK_MAX_SECONDS = env_int("VIDEO_PLAYBACK_MAX_SECONDS", 600)
 # Retention (chat.retention; each tenant's `media_retention_days` per kind): housekeeping removes expired
 # files in batches of this many, each its own short transaction, and at most this many per run.
-RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 500)
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 200)
 RETENTION_MAX_PER_RUN = env_int("RETENTION_MAX_PER_RUN", 20_000)
 # Erasing a customer (chat.erasure): messages per transaction; an erasure whose worker has not moved it
 # for this long is queued again by housekeeping (it resumes where it was).

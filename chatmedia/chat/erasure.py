@@ -108,7 +108,7 @@ def _strip(batch: list[Message], attachments: list[Attachment]) -> None:
     """Keep the rows, with their time, direction and status only."""
     for attachment in attachments:
         if attachment.removed_at is None:
-            purge_attachment_bytes(attachment)
+            purge_attachment_bytes(attachment, reindex=False)  # the messages are reindexed below
     Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(
         removed_at=timezone.now(), removed_reason=Attachment.Removal.ERASURE, file_name="", size=None
     )

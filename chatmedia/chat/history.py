@@ -58,9 +58,10 @@ def mark_deleted(message: Message, by_jid: str, at: datetime) -> bool:
     return True
 
 
-def purge_attachment_bytes(attachment: Attachment) -> None:
+def purge_attachment_bytes(attachment: Attachment, *, reindex: bool = True) -> None:
     """Drop the attachment's stored bytes (its own use of them: a blob another row refers to
-    stays) and every cached copy. The row stays, without an original or renditions."""
+    stays) and every cached copy. The row stays, without an original or renditions. `reindex=False`:
+    the caller brings the message's search entry in line itself (once, after its own changes)."""
     for rendition in Rendition.objects.filter(attachment=attachment):
         rendition.delete()  # its blob is released after the commit (media.storage.lifecycle)
     original_id = attachment.original_id
@@ -78,7 +79,11 @@ def purge_attachment_bytes(attachment: Attachment) -> None:
     attachment_id = attachment.pk
     transaction.on_commit(lambda: cache.forget_attachment(attachment_id), robust=True)
     # The update above bypassed the save signal: search must not find the file by its text any more.
-    message = Message.objects.filter(pk=attachment.message_id).first() if attachment.message_id else None
+    message = (
+        Message.objects.filter(pk=attachment.message_id).first()
+        if attachment.message_id and reindex
+        else None
+    )
     if message is not None:
         search.reindex(message)
 

@@ -43,7 +43,7 @@ def remove_attachment(attachment: Attachment, user) -> bool:
         locked = Attachment.objects.select_for_update().filter(pk=attachment.pk).first()
         if locked is None or locked.removed_at is not None:
             return False
-        purge_attachment_bytes(locked)
+        purge_attachment_bytes(locked, reindex=False)  # once its name is gone too, below
         # Its name may say whose it was ("RG João.pdf"): it goes too; the kind of file stays.
         Attachment.objects.filter(pk=locked.pk).update(
             removed_at=timezone.now(),

@@ -49,26 +49,31 @@ def remove_expired(now: datetime | None = None) -> int:
 def _remove_older(tenant: Tenant, kind: str, cutoff: datetime, now: datetime, budget: int) -> int:
     removed = 0
     while removed < budget:
-        size = min(settings.RETENTION_BATCH_SIZE, budget - removed)
-        with transaction.atomic():
-            batch = list(
-                Attachment.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(tenant=tenant, category=kind, removed_at__isnull=True, created_at__lt=cutoff)
-                .order_by("created_at", "pk")[:size]
-            )
-            if not batch:
-                break
-            for attachment in batch:
-                purge_attachment_bytes(attachment)
-            Attachment.objects.filter(pk__in=[a.pk for a in batch]).update(
-                removed_at=now,
-                removed_reason=Attachment.Removal.RETENTION,
-                file_name="",
-                size=None,
-            )
-            for message in Message.objects.filter(pk__in={a.message_id for a in batch if a.message_id}):
-                search.reindex(message)  # without the files' names
-        removed += len(batch)
+        done = _one_batch(tenant, kind, cutoff, now, min(settings.RETENTION_BATCH_SIZE, budget - removed))
+        if not done:
+            break
+        removed += done
     if removed:
         logger.info("retention removed %d %s files of tenant %s", removed, kind, tenant.slug)
     return removed
+
+
+def _one_batch(tenant: Tenant, kind: str, cutoff: datetime, now: datetime, size: int) -> int:
+    """One short transaction: up to `size` expired files nobody else holds; how many went."""
+    with transaction.atomic():
+        batch = list(
+            Attachment.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(tenant=tenant, category=kind, removed_at__isnull=True, created_at__lt=cutoff)
+            .order_by("created_at", "pk")[:size]
+        )
+        for attachment in batch:
+            purge_attachment_bytes(attachment, reindex=False)  # once per message, below
+        Attachment.objects.filter(pk__in=[a.pk for a in batch]).update(
+            removed_at=now,
+            removed_reason=Attachment.Removal.RETENTION,
+            file_name="",
+            size=None,
+        )
+        for message in Message.objects.filter(pk__in={a.message_id for a in batch if a.message_id}):
+            search.reindex(message)  # without the files' names
+    return len(batch)

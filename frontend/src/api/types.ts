@@ -44,7 +44,7 @@ export interface AttachmentMetadata {
   transcript_language?: string
   transcript_error?: ApiError
   // Removed for everyone on request (LGPD): the bytes are gone; who and when (nothing else is kept)
-  removed?: { at: string; by: string; reason: 'request' | 'retention' }
+  removed?: { at: string; by: string; reason: 'request' | 'retention' | 'erasure' }
 }
 
 export interface Attachment {
