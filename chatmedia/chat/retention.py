@@ -29,9 +29,14 @@ logger = logging.getLogger(__name__)
 
 
 def policy_of(tenant: Tenant) -> dict[str, int]:
-    """The tenant's kinds with a retention (days > 0); unknown kinds are ignored."""
-    days = tenant.media_retention_days or {}
-    return {kind: int(value) for kind, value in days.items() if kind in kinds.NAMES and int(value or 0) > 0}
+    """The tenant's kinds with a retention (whole days > 0); unknown kinds and values that are not
+    whole numbers are ignored (the admin refuses them; one bad row must not stop housekeeping)."""
+    days = tenant.media_retention_days if isinstance(tenant.media_retention_days, dict) else {}
+    return {
+        kind: value
+        for kind, value in days.items()
+        if kind in kinds.NAMES and isinstance(value, int) and not isinstance(value, bool) and value > 0
+    }
 
 
 def remove_expired(now: datetime | None = None) -> int:

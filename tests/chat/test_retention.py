@@ -82,3 +82,5 @@ def test_the_policy_must_be_days_per_kind(world_a):
     world_a.tenant.media_retention_days = {"voice": 90, "document": 0}
     world_a.tenant.full_clean()
     assert retention.policy_of(world_a.tenant) == {"voice": 90}
+    world_a.tenant.media_retention_days = {"voice": "noventa", "audio": 30, "image": True}
+    assert retention.policy_of(world_a.tenant) == {"audio": 30}  # a bad value set outside the admin
