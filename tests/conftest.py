@@ -282,3 +282,23 @@ def uploads(agent, storage, public_base_url, queued_sends):
     from tests.media.upload_client import UploadClient
 
     return UploadClient(agent.client())
+
+
+# --- the Django admin ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def superuser(django_user_model, db):
+    return django_user_model.objects.create_superuser("root-admin", password="a-long-admin-password")
+
+
+@pytest.fixture
+def staff_client(client, superuser, settings):
+    """A logged-in superuser. Tests run without collectstatic: plain static storage instead of the
+    manifest one (a clean clone has no manifest)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    client.force_login(superuser)
+    return client

@@ -3,28 +3,11 @@ secrets are never rendered back."""
 
 from __future__ import annotations
 
-import pytest
 from django.contrib import admin
 from django.urls import reverse
 
 from chatmedia.tenancy.models import Connection
 from tests.connections import configure, connection_of
-
-
-@pytest.fixture
-def superuser(django_user_model, db):
-    return django_user_model.objects.create_superuser("root-admin", password="a-long-admin-password")
-
-
-@pytest.fixture
-def staff_client(client, superuser, settings):
-    # Tests run without collectstatic: plain static storage instead of the manifest one.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    client.force_login(superuser)
-    return client
 
 
 def test_every_admin_page_renders(staff_client, superuser, world_a, rf):
