@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +23,7 @@ from rest_framework.views import APIView
 from chatmedia.chat import erasure, export
 from chatmedia.chat.models import Erasure
 from chatmedia.errors import error_response
-from chatmedia.media.serving.delivery import content_disposition
+from chatmedia.media.serving import archive
 from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin
 
 # Erasures listed at once (a tenant has few: no pagination).
@@ -121,11 +120,5 @@ class ExportDownload(TenantScopedMixin, APIView):
             return error_response(403, "not_yours", "This export link was made for someone else.")
         if refused := _admins_only(request):
             return refused
-        stream = export.zip_for(self.tenant, claims["phone"])
-        response = StreamingHttpResponse(iter(stream), content_type="application/zip")
-        response["Content-Length"] = str(len(stream))
         day = timezone.localtime().strftime("%Y-%m-%d")
-        response["Content-Disposition"] = content_disposition("application/zip", f"dados-cliente-{day}.zip")
-        response["Cache-Control"] = "no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return archive.response(export.zip_for(self.tenant, claims["phone"]), f"dados-cliente-{day}.zip")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+import zoneinfo
 from datetime import datetime
 
 from django.conf import settings
@@ -53,12 +54,8 @@ def _file_of(attachment: Attachment):
     return source or attachment.original
 
 
-def _local(moment: datetime, tz) -> datetime:
-    return timezone.localtime(moment, tz)
-
-
 def zip_for(tenant, phone: str):
-    tz = _zone(tenant.time_zone) if tenant.time_zone else timezone.get_fixed_timezone(0)
+    tz = zoneinfo.ZoneInfo(tenant.time_zone) if tenant.time_zone else timezone.get_fixed_timezone(0)
     messages = (
         contacts.messages_of(tenant.pk, phone)
         .select_related("conversation", "conversation__connection")
@@ -93,14 +90,14 @@ def zip_for(tenant, phone: str):
                     safe_file_name(attachment.file_name)
                     or f"{attachment.category}{extension_for(blob.content_type)}"
                 )
-                stamp = _local(message.timestamp, tz).strftime("%Y-%m-%d %H-%M-%S")
+                stamp = timezone.localtime(message.timestamp, tz).strftime("%Y-%m-%d %H-%M-%S")
                 members.append(archive.Member(f"arquivos/{stamp} {name}", blob.storage_key, blob.size))
                 item.update(size=blob.size, index=len(members) - 1)
             files.append(item)
         entry["messages"].append(
             {
                 "id": str(message.pk),
-                "time": _local(message.timestamp, tz).isoformat(),
+                "time": timezone.localtime(message.timestamp, tz).isoformat(),
                 "from": "customer" if message.direction == Message.Direction.INCOMING else "company",
                 "author": message.author_name if chat.is_group else "",
                 "text": message.text,
@@ -125,12 +122,6 @@ def zip_for(tenant, phone: str):
         ("conversas.html", _html(data).encode()),
     ]
     return archive.zip_of(members, documents)
-
-
-def _zone(name: str):
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo(name)
 
 
 _WHO = {"customer": "Cliente", "company": "Empresa"}

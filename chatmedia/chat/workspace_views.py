@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -28,7 +27,6 @@ from chatmedia.chat.serializers import (
 from chatmedia.errors import Refused
 from chatmedia.media.filenames import extension_for
 from chatmedia.media.serving import archive
-from chatmedia.media.serving.delivery import content_disposition
 from chatmedia.tenancy.scoping import TenantScopedMixin
 
 
@@ -92,14 +90,8 @@ class GalleryZip(TenantScopedMixin, APIView):
             )
             for a in chosen
         ]
-        stream = archive.zip_of(members)
-        response = StreamingHttpResponse(iter(stream), content_type="application/zip")
-        response["Content-Length"] = str(len(stream))
         day = timezone.localtime().strftime("%Y-%m-%d")
-        response["Content-Disposition"] = content_disposition("application/zip", f"conversa-{day}.zip")
-        response["Cache-Control"] = "no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return archive.response(archive.zip_of(members), f"conversa-{day}.zip")
 
 
 class SnippetSerializer(serializers.Serializer):

@@ -50,5 +50,19 @@ def zip_of(members: list[Member], documents: Iterable[tuple[str, bytes]] = ()) -
     return archive
 
 
+def response(stream: ZipStream, file_name: str):
+    """The zip as a download: streamed, its exact length, never cached or sniffed."""
+    from django.http import StreamingHttpResponse
+
+    from chatmedia.media.serving.delivery import content_disposition
+
+    answer = StreamingHttpResponse(iter(stream), content_type="application/zip")
+    answer["Content-Length"] = str(len(stream))
+    answer["Content-Disposition"] = content_disposition("application/zip", file_name)
+    answer["Cache-Control"] = "no-store"
+    answer["X-Content-Type-Options"] = "nosniff"
+    return answer
+
+
 def _chunks(storage, key: str) -> Iterator[bytes]:
     yield from storage.iter_chunks(key)
