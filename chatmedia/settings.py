@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "chatmedia.media",
     "chatmedia.whatsapp",
     "chatmedia.realtime",
+    "chatmedia.privacy",
     "chatmedia.ops",
     "chatmedia.web",
 ]
@@ -584,6 +585,17 @@ ERASURE_BATCH_SIZE = env_int("ERASURE_BATCH_SIZE", 200)
 ERASURE_STALE_SECONDS = env_int("ERASURE_STALE_SECONDS", 300)
 # Exporting a customer's data (chat.export): how long the signed link to the zip works.
 EXPORT_LINK_TTL_SECONDS = env_int("EXPORT_LINK_TTL_SECONDS", 600)
+# The audit log (privacy.audit_log): rows are kept this long (Marco Civil da Internet, art. 15, asks an
+# application to keep its access records at least six months; a year covers a yearly audit). The
+# serving path buffers its rows and writes them at most this many seconds later, or at once when this
+# many wait; at most AUDIT_LOG_BUFFER_MAX wait (then rows are dropped and counted, never a request).
+# The same person opening the same file the same way within AUDIT_LOG_REPEAT_SECONDS is one row.
+AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", 365)
+AUDIT_LOG_FLUSH_SECONDS = float(env("AUDIT_LOG_FLUSH_SECONDS", "1.0"))
+AUDIT_LOG_FLUSH_ROWS = env_int("AUDIT_LOG_FLUSH_ROWS", 500)
+AUDIT_LOG_BUFFER_MAX = env_int("AUDIT_LOG_BUFFER_MAX", 20_000)
+AUDIT_LOG_REPEAT_SECONDS = env_int("AUDIT_LOG_REPEAT_SECONDS", 300)
+AUDIT_LOG_EXPIRE_BATCH = env_int("AUDIT_LOG_EXPIRE_BATCH", 5_000)
 # Office previews (media.processing.office): Word, Excel, PowerPoint, OpenDocument and CSV files get a
 # first-page preview, page/sheet/slide count and searchable text from the PDF LibreOffice headless makes.
 # OFFICE_PREVIEW_BINARY: its soffice.bin ("" finds Debian's; "off" turns previews off). One document may

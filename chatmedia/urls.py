@@ -20,6 +20,7 @@ api_patterns = [
     path("session/", Session.as_view(), name="session"),
     path("", include("chatmedia.chat.urls")),
     path("", include("chatmedia.media.urls")),
+    path("", include("chatmedia.privacy.urls")),
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),

@@ -53,6 +53,15 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
+def _audit_log_buffer():
+    """What one test's serving buffered for the audit log is never written into the next test."""
+    from chatmedia.privacy import audit_log
+
+    yield
+    audit_log.discard()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_media_root(settings, tmp_path):
     """Local-disk media of each test lives in its own temp dir (S3 tests use the test bucket)."""
     if not settings.S3_BUCKET:

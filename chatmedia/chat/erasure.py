@@ -35,6 +35,7 @@ from chatmedia.chat.models import Attachment, Conversation, Erasure, Message, Re
 from chatmedia.media.models import Blob
 from chatmedia.media.storage.blobs import is_referenced
 from chatmedia.media.storage.lifecycle import release_later
+from chatmedia.privacy import audit_log
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,12 @@ def _one_batch(erasure_id) -> bool:
             return False
         attachments = list(Attachment.objects.filter(message__in=batch))
         blob_ids = _blob_ids(attachments)
+        if erased := [a for a in attachments if a.removed_at is None]:
+            audit_log.record(
+                erasure.tenant_id, audit_log.Action.DELETE, audit_log.Via.ERASURE, attachments=erased,
+                actor_id=erasure.requested_by_id, actor_name=erasure.requested_by_name,
+                detail={"erasure": str(erasure.pk)},
+            )  # fmt: skip
         if erasure.keeps_metadata:
             _strip(batch, attachments)
         else:

@@ -24,6 +24,7 @@ from chatmedia.chat import erasure, export
 from chatmedia.chat.models import Erasure
 from chatmedia.errors import error_response
 from chatmedia.media.serving import archive
+from chatmedia.privacy import audit_log
 from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin
 
 # Erasures listed at once (a tenant has few: no pagination).
@@ -120,5 +121,12 @@ class ExportDownload(TenantScopedMixin, APIView):
             return error_response(403, "not_yours", "This export link was made for someone else.")
         if refused := _admins_only(request):
             return refused
+        files: list = []
+        stream = export.zip_for(self.tenant, claims["phone"], files)
+        conversations = len({a.conversation_id for a in files})
+        audit_log.record(
+            self.tenant.pk, audit_log.Action.EXPORT, audit_log.Via.EXPORT, actor=request.user,
+            request=request, attachments=files, detail={"files": len(files), "conversations": conversations},
+        )  # fmt: skip
         day = timezone.localtime().strftime("%Y-%m-%d")
-        return archive.response(export.zip_for(self.tenant, claims["phone"]), f"dados-cliente-{day}.zip")
+        return archive.response(stream, f"dados-cliente-{day}.zip")

@@ -54,7 +54,8 @@ def _file_of(attachment: Attachment):
     return source or attachment.original
 
 
-def zip_for(tenant, phone: str):
+def zip_for(tenant, phone: str, exported: list | None = None):
+    """The zip's stream; `exported` (when given) gets every attachment whose file is in it."""
     tz = zoneinfo.ZoneInfo(tenant.time_zone) if tenant.time_zone else timezone.get_fixed_timezone(0)
     messages = (
         contacts.messages_of(tenant.pk, phone)
@@ -92,6 +93,8 @@ def zip_for(tenant, phone: str):
                 )
                 stamp = timezone.localtime(message.timestamp, tz).strftime("%Y-%m-%d %H-%M-%S")
                 members.append(archive.Member(f"arquivos/{stamp} {name}", blob.storage_key, blob.size))
+                if exported is not None:
+                    exported.append(attachment)
                 item.update(size=blob.size, index=len(members) - 1)
             files.append(item)
         entry["messages"].append(

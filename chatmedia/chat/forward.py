@@ -21,6 +21,7 @@ from chatmedia.chat import ordering
 from chatmedia.chat.models import Attachment, Conversation, Message, Rendition
 from chatmedia.errors import Refused
 from chatmedia.media.storage import blobs
+from chatmedia.privacy import audit_log
 from chatmedia.realtime import events
 
 logger = logging.getLogger(__name__)
@@ -68,8 +69,9 @@ def _targets(tenant, conversation_ids) -> list[Conversation]:
     return targets
 
 
-def forward(tenant, message_ids: list, conversation_ids: list) -> list[Message]:
-    """The new messages, per target chat in the order given, each chat's in the originals' order."""
+def forward(tenant, message_ids: list, conversation_ids: list, request=None) -> list[Message]:
+    """The new messages, per target chat in the order given, each chat's in the originals' order.
+    Each file forwarded is in the audit log, with who (`request.user`) and to which chats."""
     if not message_ids or not conversation_ids:
         raise Refused(400, "nothing_to_forward", "Choose the messages and the chats to forward them to.")
     if len(set(message_ids)) > settings.FORWARD_MAX_MESSAGES:
@@ -93,6 +95,11 @@ def forward(tenant, message_ids: list, conversation_ids: list) -> list[Message]:
             conversation.last_activity_at = timezone.now()
             conversation.save(update_fields=["last_activity_at"])
             events.conversation_updated(conversation)
+        if request is not None and (files := [a for m in sources for a in m.attachments.all()]):
+            audit_log.record(
+                tenant.pk, audit_log.Action.FORWARD, audit_log.Via.API, actor=request.user, request=request,
+                attachments=files, detail={"to": [str(c.pk) for c in targets]},
+            )  # fmt: skip
     logger.info("%d message(s) forwarded to %d chat(s)", len(sources), len(targets))
     return made
 

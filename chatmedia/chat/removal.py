@@ -23,6 +23,7 @@ from django.utils import timezone
 from chatmedia.chat import search
 from chatmedia.chat.history import purge_attachment_bytes
 from chatmedia.chat.models import Attachment, Message
+from chatmedia.privacy import audit_log
 from chatmedia.realtime import events
 from chatmedia.tenancy.models import Membership
 
@@ -37,13 +38,18 @@ def _display_name(user) -> str:
     return (user.get_full_name() or user.get_username())[:150] if user is not None else ""
 
 
-def remove_attachment(attachment: Attachment, user) -> bool:
-    """The file removed for everyone; False when it already was (or is gone)."""
+def remove_attachment(attachment: Attachment, user, request=None) -> bool:
+    """The file removed for everyone (and the audit log says who, from where); False when it
+    already was (or is gone)."""
     with transaction.atomic():
         locked = Attachment.objects.select_for_update().filter(pk=attachment.pk).first()
         if locked is None or locked.removed_at is not None:
             return False
         purge_attachment_bytes(locked, reindex=False)  # once its name is gone too, below
+        audit_log.record(
+            locked.tenant_id, audit_log.Action.DELETE, audit_log.Via.API, actor=user, request=request,
+            attachments=[locked],
+        )  # fmt: skip
         # Its name may say whose it was ("RG João.pdf"): it goes too; the kind of file stays.
         Attachment.objects.filter(pk=locked.pk).update(
             removed_at=timezone.now(),
@@ -61,6 +67,6 @@ def remove_attachment(attachment: Attachment, user) -> bool:
     return True
 
 
-def remove_message_media(message: Message, user) -> int:
+def remove_message_media(message: Message, user, request=None) -> int:
     """Each file of the message removed; how many were (0: none was left)."""
-    return sum(remove_attachment(attachment, user) for attachment in message.attachments.all())
+    return sum(remove_attachment(attachment, user, request) for attachment in message.attachments.all())

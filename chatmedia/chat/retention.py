@@ -23,6 +23,7 @@ from chatmedia.chat import search
 from chatmedia.chat.history import purge_attachment_bytes
 from chatmedia.chat.models import Attachment, Message
 from chatmedia.media import kinds
+from chatmedia.privacy import audit_log
 from chatmedia.tenancy.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,10 @@ def _one_batch(tenant: Tenant, kind: str, cutoff: datetime, now: datetime, size:
         )
         for attachment in batch:
             purge_attachment_bytes(attachment, reindex=False)  # once per message, below
+        audit_log.record(
+            tenant.pk, audit_log.Action.DELETE, audit_log.Via.RETENTION, attachments=batch,
+            detail={"kept_days": (now - cutoff).days},
+        )  # fmt: skip
         Attachment.objects.filter(pk__in=[a.pk for a in batch]).update(
             removed_at=now,
             removed_reason=Attachment.Removal.RETENTION,

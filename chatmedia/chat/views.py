@@ -33,6 +33,7 @@ from chatmedia.errors import error_response
 from chatmedia.media.processing import outgoing
 from chatmedia.media.storage import media_storage
 from chatmedia.media.transcription import service as transcription
+from chatmedia.privacy import audit_log
 from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin, membership_for_request
 from chatmedia.whatsapp import recovery, sending
 
@@ -210,6 +211,10 @@ class AttachmentAudit(TenantScopedMixin, APIView):
         if attachment.original is None:
             return error_response(410, "purged", "This file's bytes were purged.")
         blob = attachment.original
+        audit_log.record(
+            self.tenant.pk, audit_log.Action.DOWNLOAD, audit_log.Via.API, actor=request.user, request=request,
+            attachments=[attachment], detail={"deleted_message": True},
+        )  # fmt: skip
         response = StreamingHttpResponse(
             media_storage().iter_chunks(blob.storage_key), content_type="application/octet-stream"
         )
@@ -253,7 +258,7 @@ class AttachmentDetail(TenantScopedMixin, generics.RetrieveAPIView):
             return error_response(404, "not_found", "No such attachment.")
         if not removal.may_remove(membership_for_request(request)):
             return error_response(403, "not_allowed", "Only the account's admins may remove media.")
-        removal.remove_attachment(attachment, request.user)
+        removal.remove_attachment(attachment, request.user, request)
         fresh = Attachment.objects.prefetch_related("renditions").get(pk=pk)
         return Response(AttachmentSerializer(fresh).data)
 
@@ -268,7 +273,7 @@ class MessageMedia(TenantScopedMixin, APIView):
             return error_response(404, "not_found", "No such message.")
         if not removal.may_remove(membership_for_request(request)):
             return error_response(403, "not_allowed", "Only the account's admins may remove media.")
-        removal.remove_message_media(message, request.user)
+        removal.remove_message_media(message, request.user, request)
         return Response(MessageSerializer(self._fresh(message.pk)).data)
 
     def _fresh(self, pk):

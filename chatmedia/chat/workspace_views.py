@@ -27,6 +27,7 @@ from chatmedia.chat.serializers import (
 from chatmedia.errors import Refused
 from chatmedia.media.filenames import extension_for
 from chatmedia.media.serving import archive
+from chatmedia.privacy import audit_log
 from chatmedia.tenancy.scoping import TenantScopedMixin
 
 
@@ -90,6 +91,10 @@ class GalleryZip(TenantScopedMixin, APIView):
             )
             for a in chosen
         ]
+        audit_log.record(
+            self.tenant.pk, audit_log.Action.DOWNLOAD, audit_log.Via.ZIP, actor=request.user, request=request,
+            attachments=chosen,
+        )  # fmt: skip
         day = timezone.localtime().strftime("%Y-%m-%d")
         return archive.response(archive.zip_of(members), f"conversa-{day}.zip")
 
@@ -169,6 +174,6 @@ class MessageForward(TenantScopedMixin, APIView):
         asked = ForwardSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
         made = forward.forward(
-            self.tenant, asked.validated_data["messages"], asked.validated_data["conversations"]
+            self.tenant, asked.validated_data["messages"], asked.validated_data["conversations"], request
         )
         return Response(made_messages(made), status=201)

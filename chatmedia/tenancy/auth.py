@@ -36,10 +36,11 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-def tenant_of_request(request):
-    """The tenant a plain Django request acts in by its API token or session, or None.
+def identity_of_request(request):
+    """(tenant, user, "token" | "session") a plain Django request acts as by its API token or
+    session, or None.
 
-    For code outside DRF views (media serving): the same rules as the API.
+    For code outside DRF views (media serving, its audit log): the same rules as the API.
     """
     from rest_framework.request import Request
 
@@ -50,5 +51,6 @@ def tenant_of_request(request):
     except exceptions.AuthenticationFailed:
         return None
     if found is not None:
-        return found[1].membership.tenant
-    return tenant_for_session(request.user, request.session)
+        return found[1].membership.tenant, found[0], "token"
+    tenant = tenant_for_session(request.user, request.session)
+    return (tenant, request.user, "session") if tenant is not None else None

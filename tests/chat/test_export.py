@@ -81,7 +81,7 @@ def test_the_zip_holds_the_transcript_and_every_file_in_its_original_form(world_
     assert "tenant b only" not in page and "tenant b only" not in archive.read("conversas.json").decode()
 
 
-def test_the_link_is_the_admins_own_and_short_lived(world_a, customer, django_user_model, settings):
+def test_the_link_is_the_admins_own_and_short_lived(world_a, world_b, customer, django_user_model, settings):
     url = _link(world_a)
     Membership.objects.filter(user=world_a.user).update(role=Membership.Role.AGENT)
     assert world_a.client().get(url).status_code == 403
@@ -94,6 +94,9 @@ def test_the_link_is_the_admins_own_and_short_lived(world_a, customer, django_us
     client = APIClient()
     client.force_authenticate(other)
     assert client.get(url).json()["error"]["code"] == "not_yours"
+    Membership.objects.filter(user=world_b.user).update(role=Membership.Role.ADMIN)
+    foreign = world_b.client().get(url)  # another tenant's admin
+    assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "not_yours"
     settings.EXPORT_LINK_TTL_SECONDS = -1
     assert world_a.client().get(url).status_code == 410
     tampered = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")

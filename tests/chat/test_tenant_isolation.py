@@ -18,6 +18,7 @@ from chatmedia.media.serving import app as serving
 from chatmedia.media.serving import blocking, signing
 from chatmedia.media.storage.blobs import store_blob
 from chatmedia.media.storage.keys import incoming_upload_key
+from chatmedia.privacy.models import AuditEvent
 from chatmedia.tenancy.models import Membership
 from chatmedia.tenancy.scoping import SESSION_TENANT_KEY
 from tests.media import serving_client as media_client
@@ -194,6 +195,27 @@ def test_lists_show_only_own_tenant(name, world_a, world_b):
     ids = {item["id"] for item in world_a.client().get(reverse(name)).json()["results"]}
     assert str(getattr(world_a, LISTS[name]).pk) in ids
     assert str(getattr(world_b, LISTS[name]).pk) not in ids
+
+
+def _audit_row(world):
+    return AuditEvent.objects.create(tenant=world.tenant, action="view", via="session")
+
+
+def _erasure(world):
+    return Erasure.objects.create(tenant=world.tenant, phone="5511900000000")
+
+
+# Admins' lists without an object id -> a maker of one row of a tenant's world.
+ADMIN_LISTS = {"audit-log": _audit_row, "erasure-list": _erasure}
+
+
+@pytest.mark.parametrize("name", sorted(ADMIN_LISTS))
+def test_admin_lists_show_only_own_tenant(name, world_a, world_b):
+    mine, theirs = ADMIN_LISTS[name](world_a), ADMIN_LISTS[name](world_b)
+    Membership.objects.filter(user=world_a.user).update(role=Membership.Role.ADMIN)
+    answer = world_a.client().get(reverse(name)).json()
+    ids = {str(item["id"]) for item in (answer["results"] if isinstance(answer, dict) else answer)}
+    assert str(mine.pk) in ids and str(theirs.pk) not in ids
 
 
 def test_session_user_in_two_tenants_sees_only_the_active_one(world_a, world_b):

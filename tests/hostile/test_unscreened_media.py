@@ -76,7 +76,9 @@ def test_inline_media_is_not_served_before_screening_nor_after_refusal(
 def test_a_refusal_drops_every_cache_entry_of_the_attachment(world, pending, tried):
     tried()
     attachment = pending("image")
-    entry = catalog.Entry(str(world.tenant.id), "0" * 64, 3, "text/html", "k", "x.html", 600, True, b"<b>")
+    entry = catalog.Entry(
+        str(world.tenant.id), "0" * 64, 3, "text/html", "k", "x.html", 600, True, body=b"<b>"
+    )
     for variant in signing.VARIANTS:
         cache.put(catalog.cache_key(attachment.id, variant), entry)
     with_cache = [cache.get_shared(catalog.cache_key(attachment.id, v)) for v in signing.VARIANTS]

@@ -23,18 +23,22 @@ import json
 import logging
 import re
 import time
+from dataclasses import dataclass
 from importlib import import_module
 from urllib.parse import unquote_plus, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.core.handlers.asgi import ASGIRequest
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from chatmedia.media.serving import blocking, cache, catalog, delivery, signing
 from chatmedia.media.storage import ObjectNotFound, StorageError, media_storage
 from chatmedia.ops import counters, metrics
-from chatmedia.tenancy.auth import tenant_of_request
+from chatmedia.ops.clients import client_address
+from chatmedia.privacy import audit_log
+from chatmedia.tenancy.auth import identity_of_request
 
 logger = logging.getLogger(__name__)
 
@@ -69,14 +73,27 @@ async def _unavailable(send) -> None:
 
 
 # --- authorization --------------------------------------------------------------------------------------
-def _tenant_from_credentials(scope) -> str | None:
-    """Tenant id of the session cookie or API token in the request (blocking; database)."""
+@dataclass(frozen=True, slots=True)
+class Access:
+    """Who a request reads as: the tenant, and how it proved it (for the audit log)."""
+
+    tenant_id: str
+    via: str  # audit_log.Via: signed_url, session or token
+    actor_id: int | None = None
+    actor_name: str = ""
+
+
+def _access_from_credentials(scope) -> Access | None:
+    """The tenant and user of the session cookie or API token in the request (blocking; database)."""
     request = ASGIRequest(scope, io.BytesIO())
     engine = import_module(settings.SESSION_ENGINE)
     request.session = engine.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
     request.user = SimpleLazyObject(lambda: get_user(request))
-    tenant = tenant_of_request(request)
-    return str(tenant.id) if tenant is not None else None
+    found = identity_of_request(request)
+    if found is None:
+        return None
+    tenant, user, via = found
+    return Access(str(tenant.id), via, user.pk, audit_log.name_of(user))
 
 
 def _query(raw: bytes) -> dict[str, str]:
@@ -94,24 +111,23 @@ def _has_credentials(headers: dict[bytes, bytes]) -> bool:
     return b"authorization" in headers or settings.SESSION_COOKIE_NAME.encode() in headers.get(b"cookie", b"")
 
 
-async def _authorize(scope, headers, object_id: str, variant: str, send) -> str | None:
-    """The tenant id the request may read in, or None after answering 401/403."""
-    query = _query(scope.get("query_string", b""))
+async def _authorize(query, headers, scope, object_id: str, variant: str, send) -> Access | None:
+    """Whom the request reads as, or None after answering 401/403."""
     refusal = None
     if "sig" in query:
         tenant_id = query.get("tenant", "")
         verdict = signing.verify(tenant_id, object_id, variant, query.get("exp", ""), query["sig"])
         if verdict is signing.Verdict.VALID:
-            return tenant_id
+            return Access(tenant_id, audit_log.Via.SIGNED_URL)
         refusal = (
             ("expired", "This link has expired; reload the conversation for a new one.")
             if verdict is signing.Verdict.EXPIRED
             else ("invalid_signature", "This link is not valid.")
         )
     if _has_credentials(headers):
-        tenant_id = await blocking.run_db(_tenant_from_credentials, scope)
-        if tenant_id is not None:
-            return tenant_id
+        access = await blocking.run_db(_access_from_credentials, scope)
+        if access is not None:
+            return access
     if refusal is not None:
         await _error(send, 403, *refusal)
     else:
@@ -142,6 +158,8 @@ async def media_app(scope, receive, send) -> None:
     finally:
         metrics.DOWNLOADS.labels(labels["cache"], str(sent["status"])).inc()
         metrics.DOWNLOAD_SECONDS.observe(time.perf_counter() - started)
+        if "audit" in labels and sent["status"] in (200, 206):
+            _audit(scope, *labels["audit"])
 
 
 async def _serve(scope, receive, send, labels: dict) -> None:
@@ -155,9 +173,11 @@ async def _serve(scope, receive, send, labels: dict) -> None:
     else:
         object_id, variant = match["attachment"].lower(), match["variant"]
     headers = dict(scope["headers"])
-    tenant_id = await _authorize(scope, headers, object_id, variant, send)
-    if tenant_id is None:
+    query = _query(scope.get("query_string", b""))
+    access = await _authorize(query, headers, scope, object_id, variant, send)
+    if access is None:
         return None
+    tenant_id = access.tenant_id
     key = catalog.cache_key(object_id, variant)
     entry = cache.local.get(key) if variant != signing.AVATAR else None
     if entry is None:
@@ -175,10 +195,56 @@ async def _serve(scope, receive, send, labels: dict) -> None:
         entry = found
         if entry.immutable or variant == signing.AVATAR:
             await blocking.run(cache.put, key, entry)
+    download = query.get("download") == "1"
+    if variant in AUDITED_VARIANTS and scope["method"] == "GET":
+        action = audit_log.served_action(
+            entry.category, variant, delivery.is_inline(entry.content_type) and not download, download
+        )
+        if action is not None:
+            labels["audit"] = (access, object_id, variant, action, headers)
     # X-Cache says where the body comes from: a big object's metadata may be cached, its bytes never.
     return await _respond(
-        scope, receive, send, headers, entry, "HIT" if hit and entry.body is not None else "MISS"
+        scope, receive, send, headers, entry, "HIT" if hit and entry.body is not None else "MISS", download
     )
+
+
+# Variants whose serving may be an agent opening a file (audit_log.served_action decides).
+AUDITED_VARIANTS = frozenset(signing.VARIANTS) - {"thumb", "poster"}
+
+
+def _audit(scope, access: Access, object_id: str, variant: str, action: str, headers) -> None:
+    """The audit row of a served view or download, buffered (no I/O here)."""
+    cookie = headers.get(b"cookie")
+    authorization = headers.get(b"authorization")
+    credentials = (
+        (
+            cookie.decode("latin-1") if cookie else None,
+            authorization.decode("latin-1") if authorization else None,
+        )
+        if access.actor_id is None
+        else (None, None)
+    )
+    client = scope.get("client") or ("", 0)
+    meta = {"REMOTE_ADDR": client[0] or ""}
+    forwarded = headers.get(b"x-forwarded-for")
+    if forwarded:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded.decode("latin-1")
+    ip = client_address(meta) or None
+    row = audit_log.Pending(
+        tenant_id=access.tenant_id,
+        attachment_id=object_id,
+        variant=variant,
+        action=action,
+        via=access.via,
+        at=timezone.now(),
+        actor_id=access.actor_id,
+        actor_name=access.actor_name,
+        ip=ip,
+        user_agent=headers.get(b"user-agent", b"").decode("latin-1")[: audit_log.USER_AGENT_MAX],
+        credentials=credentials,
+    )
+    who = access.actor_id or credentials[0] or credentials[1] or ip
+    audit_log.note(row, (access.tenant_id, object_id, variant, action, access.via, who))
 
 
 async def _storage_failed(send, exc: StorageError) -> None:
@@ -190,7 +256,9 @@ async def _storage_failed(send, exc: StorageError) -> None:
     return await _unavailable(send)
 
 
-async def _respond(scope, receive, send, headers, entry: catalog.Entry, cache_status: str) -> None:
+async def _respond(
+    scope, receive, send, headers, entry: catalog.Entry, cache_status: str, download: bool = False
+) -> None:
     def header(name: bytes) -> str | None:
         value = headers.get(name)
         return value.decode("latin-1") if value is not None else None
@@ -201,11 +269,11 @@ async def _respond(scope, receive, send, headers, entry: catalog.Entry, cache_st
         start = {
             "type": "http.response.start",
             "status": 200,
-            "headers": _whole_body_headers(entry, cache_status),
+            "headers": _whole_body_headers(entry, cache_status, download),
         }
         await send(start)
         return await send({"type": "http.response.body", "body": entry.body})
-    out = _headers(entry, plan, cache_status)
+    out = _headers(entry, plan, cache_status, download)
     if plan.status == 416:
         body = json.dumps({"error": {"code": "range_not_satisfiable", "message": "Range not satisfiable."}})
         out.append(("Content-Length", str(len(body))))
@@ -226,19 +294,21 @@ _HEADERS_KEPT = 4096
 _whole_body_headers_cache: dict[tuple, list[tuple[bytes, bytes]]] = {}
 
 
-def _whole_body_headers(entry: catalog.Entry, cache_status: str) -> list[tuple[bytes, bytes]]:
+def _whole_body_headers(entry: catalog.Entry, cache_status: str, download: bool) -> list[tuple[bytes, bytes]]:
     """Encoded headers of a 200 with the whole cached body: the same for every hit of an entry."""
-    key = (*entry.as_tuple()[:-1], cache_status)  # everything but the body
+    key = (*entry.as_tuple()[:-1], cache_status, download)  # everything but the body
     found = _whole_body_headers_cache.get(key)
     if found is None:
         if len(_whole_body_headers_cache) >= _HEADERS_KEPT:
             _whole_body_headers_cache.clear()
         whole = delivery.Plan(200, 0, entry.size - 1)
-        found = _whole_body_headers_cache[key] = _encode(_headers(entry, whole, cache_status))
+        found = _whole_body_headers_cache[key] = _encode(_headers(entry, whole, cache_status, download))
     return found
 
 
-def _headers(entry: catalog.Entry, plan: delivery.Plan, cache_status: str) -> list[tuple[str, str]]:
+def _headers(
+    entry: catalog.Entry, plan: delivery.Plan, cache_status: str, download: bool = False
+) -> list[tuple[str, str]]:
     return delivery.response_headers(
         content_type=entry.content_type,
         size=entry.size,
@@ -248,6 +318,7 @@ def _headers(entry: catalog.Entry, plan: delivery.Plan, cache_status: str) -> li
         immutable=entry.immutable,
         plan=plan,
         cache_status=cache_status,
+        download=download,
     )
 
 

@@ -42,6 +42,7 @@ class Entry:
     file_name: str
     max_age: int  # seconds a browser (and our cache) may keep it
     immutable: bool  # this URL always names these bytes
+    category: str = ""  # the attachment's kind ("" for an avatar): what serving it means to the audit log
     body: bytes | None = None
 
     def as_tuple(self) -> tuple:
@@ -49,10 +50,9 @@ class Entry:
 
     @classmethod
     def from_tuple(cls, value) -> Entry | None:
-        try:
-            return cls(*value)
-        except TypeError:
+        if not isinstance(value, tuple) or len(value) != len(cls.__slots__):
             return None  # written by another version of this code: a miss
+        return cls(*value)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,15 @@ def _extension(content_type: str) -> str:
     return extension_for(content_type.split(";")[0].strip())
 
 
-def _entry(tenant_id, blob: Blob, content_type: str, file_name: str, max_age: int, immutable: bool) -> Entry:
+def _entry(
+    tenant_id,
+    blob: Blob,
+    content_type: str,
+    file_name: str,
+    max_age: int,
+    immutable: bool,
+    category: str = "",
+) -> Entry:
     return Entry(
         tenant=str(tenant_id),
         sha256=blob.sha256,
@@ -86,6 +94,7 @@ def _entry(tenant_id, blob: Blob, content_type: str, file_name: str, max_age: in
         file_name=file_name,
         max_age=max_age,
         immutable=immutable,
+        category=category,
     )
 
 
@@ -117,12 +126,12 @@ def _resolve_attachment(tenant_id, attachment_id, variant: str) -> Entry | Refus
             content_type = rendition.blob.content_type
             # The agent's own file keeps its name (its own extension); the others say what they are.
             name = f"{stem}{'' if variant == 'source' else '-' + variant}{_extension(content_type)}"
-            return _entry(tenant_id, rendition.blob, content_type, name, max_age, immutable=True)
+            return _entry(tenant_id, rendition.blob, content_type, name, max_age, True, attachment.category)
         if not (variant == "playback" and attachment.category in kinds.PLAYS_ORIGINAL):
             return Refused("no_variant", f"This {attachment.category} has no {variant}.")
     content_type = attachment.mime_type or original.content_type
     name = attachment.file_name or f"{attachment.category}-{str(attachment.id)[:8]}{_extension(content_type)}"
-    return _entry(tenant_id, original, content_type, name, max_age, immutable=True)
+    return _entry(tenant_id, original, content_type, name, max_age, True, attachment.category)
 
 
 def _resolve_avatar(tenant_id, conversation_id) -> Entry | Refused:

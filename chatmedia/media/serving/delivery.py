@@ -118,8 +118,9 @@ def is_inline(content_type: str) -> bool:
     return base not in NEVER_INLINE and base in settings.MEDIA_INLINE_TYPES
 
 
-def content_disposition(content_type: str, file_name: str) -> str:
-    kind = "inline" if is_inline(content_type) else "attachment"
+def content_disposition(content_type: str, file_name: str, download: bool = False) -> str:
+    """Inline for the safe types, unless the link asked for a download (`?download=1`)."""
+    kind = "inline" if is_inline(content_type) and not download else "attachment"
     name = safe_file_name(file_name) or "file"  # names are cleaned on the way in; again, to be sure
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     ascii_name = re.sub(r"[^A-Za-z0-9._ ()\-]", "_", ascii_name).strip() or "file"
@@ -146,6 +147,7 @@ def response_headers(
     immutable: bool,
     plan: Plan,
     cache_status: str,
+    download: bool = False,
 ) -> list[tuple[str, str]]:
     """All headers of a 200/206/304/416 for the object (Content-Length included)."""
     cache_control = f"private, max-age={max_age}" + (", immutable" if immutable else "")
@@ -167,7 +169,7 @@ def response_headers(
     headers += [
         ("Content-Type", content_type),
         ("Content-Length", str(plan.length)),
-        ("Content-Disposition", content_disposition(content_type, file_name)),
+        ("Content-Disposition", content_disposition(content_type, file_name, download)),
         *security_headers(content_type),
     ]
     if plan.status == 206:
