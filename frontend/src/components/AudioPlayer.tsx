@@ -5,6 +5,7 @@ import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } fr
 import type { Attachment } from '../api/types'
 import { formatDuration } from '../lib/format'
 import { t } from '../strings'
+import { downloadUrl } from '../lib/download'
 
 export const SPEEDS = [1, 1.5, 2] as const
 const BARS = 64
@@ -87,7 +88,9 @@ export function AudioPlayer({ attachment }: { attachment: Attachment }) {
       <audio
         ref={audio}
         src={src}
-        preload="metadata"
+        // Known length and waveform: nothing is fetched until the agent presses play (a recording
+        // fetched is a recording heard, for the audit log); otherwise its metadata gives the length.
+        preload={attachment.metadata.duration ? 'none' : 'metadata'}
         data-testid="audio-element"
         onPlay={() => setPlaying(true)}
         onPause={() => setPlaying(false)}
@@ -167,7 +170,7 @@ export function AudioPlayer({ attachment }: { attachment: Attachment }) {
             >
               {speedLabel(speed)}
             </button>
-            <a href={attachment.urls.original} download={attachment.file_name || true} className="underline" aria-label={t.attachment.download}>
+            <a href={downloadUrl(attachment.urls.original)} download={attachment.file_name || true} className="underline" aria-label={t.attachment.download}>
               ⤓
             </a>
           </span>

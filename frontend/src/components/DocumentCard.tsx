@@ -5,6 +5,7 @@
 import type { Attachment } from '../api/types'
 import { formatSize } from '../lib/format'
 import { t } from '../strings'
+import { downloadUrl } from '../lib/download'
 
 const KINDS: [RegExp, string, string][] = [
   [/pdf/, 'PDF', 'bg-red-600'],
@@ -92,7 +93,7 @@ export function DocumentCard({ attachment, pending = false }: { attachment: Atta
               {t.attachment.open}
             </a>
           )}
-          <a href={attachment.urls.original} download={attachment.file_name || true} className="flex-1 py-2 text-center text-teal-700 hover:bg-black/5">
+          <a href={downloadUrl(attachment.urls.original)} download={attachment.file_name || true} className="flex-1 py-2 text-center text-teal-700 hover:bg-black/5">
             {t.attachment.download}
           </a>
         </div>

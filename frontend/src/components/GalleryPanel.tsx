@@ -12,6 +12,7 @@ import { documentKind } from './DocumentCard'
 import { ForwardDialog } from './ForwardDialog'
 import { Lightbox } from './Lightbox'
 import { safeImageSource } from './NoPreviewCard'
+import { downloadUrl } from '../lib/download'
 
 const TABS: GalleryTab[] = ['media', 'documents', 'audio', 'links']
 
@@ -101,7 +102,7 @@ function Row({ item, selecting, chosen, onToggle, onJump }: { item: GalleryItem;
         </span>
       </button>
       {a.urls.original && (
-        <a href={a.urls.original} download={a.file_name || undefined} className="flex-none rounded px-2 py-1 text-sm text-wa-green hover:bg-slate-100">
+        <a href={downloadUrl(a.urls.original)} download={a.file_name || undefined} className="flex-none rounded px-2 py-1 text-sm text-wa-green hover:bg-slate-100">
           {t.attachment.download}
         </a>
       )}

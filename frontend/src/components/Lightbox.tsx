@@ -5,6 +5,7 @@ import type { Attachment } from '../api/types'
 import { nextZoom, panLimit, pinchZoom, previousZoom, ZOOM_STEPS } from '../lib/zoom'
 import { t } from '../strings'
 import { safeImageSource } from './NoPreviewCard'
+import { downloadUrl } from '../lib/download'
 
 const MAX_ZOOM = ZOOM_STEPS[ZOOM_STEPS.length - 1]
 const DRAG_SLOP_PX = 4 // a press that moves less than this is a click (zoom in), not a drag
@@ -102,7 +103,7 @@ export function Lightbox({ images, startId, onClose }: { images: Attachment[]; s
           <button type="button" className={button} aria-label={t.lightbox.zoomIn} disabled={zoom >= MAX_ZOOM} onClick={() => setZoom(nextZoom)}>
             +
           </button>
-          <a className={button} href={current.urls.original} download={current.file_name || true}>
+          <a className={button} href={downloadUrl(current.urls.original)} download={current.file_name || true}>
             {t.lightbox.download}
           </a>
           <button ref={closeButton} type="button" className={button} aria-label={t.lightbox.close} onClick={onClose}>

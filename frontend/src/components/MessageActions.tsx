@@ -3,6 +3,7 @@
 // WhatsApp-ready copy of it was what went (`source`).
 import { useState } from 'react'
 import { t } from '../strings'
+import { downloadUrl } from '../lib/download'
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏']
 
@@ -39,7 +40,7 @@ export function MessageActions({ outgoing, mine, onReply, onReact, onInfo, onFor
         </button>
       )}
       {sourceUrl && (
-        <a href={sourceUrl} download className={button} aria-label={t.message.downloadSource} title={t.message.downloadSource} data-testid="download-source">
+        <a href={downloadUrl(sourceUrl)} download className={button} aria-label={t.message.downloadSource} title={t.message.downloadSource} data-testid="download-source">
           ⤓
         </a>
       )}

@@ -4,6 +4,7 @@
 import type { Attachment } from '../api/types'
 import { formatDuration, formatSize } from '../lib/format'
 import { t } from '../strings'
+import { downloadUrl } from '../lib/download'
 
 function title(attachment: Attachment): string {
   if (attachment.category === 'video') return t.attachment.videoNoPreview
@@ -35,7 +36,7 @@ export function NoPreviewCard({ attachment }: { attachment: Attachment }) {
         </span>
       </div>
       {attachment.urls.original && (
-        <a href={attachment.urls.original} download={attachment.file_name || true} className="block border-t border-black/10 py-2 text-center text-sm text-teal-700 hover:bg-black/5">
+        <a href={downloadUrl(attachment.urls.original)} download={attachment.file_name || true} className="block border-t border-black/10 py-2 text-center text-sm text-teal-700 hover:bg-black/5">
           {t.attachment.download}
         </a>
       )}

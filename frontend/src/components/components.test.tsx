@@ -284,7 +284,7 @@ describe('media the browser is never handed to draw', () => {
     const { container } = show(bomb)
     expect(screen.getByTestId('no-preview-title').textContent).toBe('Imagem muito grande para pré-visualizar')
     expect(screen.getByTestId('no-preview-details').textContent).toContain('20000 × 20000 px')
-    expect(screen.getByRole('link', { name: 'Baixar' }).getAttribute('href')).toBe('/media/np1/original?sig=x')
+    expect(screen.getByRole('link', { name: 'Baixar' }).getAttribute('href')).toBe('/media/np1/original?sig=x&download=1')
     expect(container.querySelector('img')).toBeNull()
   })
   it('a video without poster and a sticker without thumb are cards too', () => {
@@ -335,7 +335,7 @@ describe('MessageBubble: what happened to a message', () => {
     const video = { ...voice, id: 'vid', category: 'video' as const, mime_type: 'video/mp4', urls: { original: '/o', source: '/media/vid/source?sig=x' } }
     const first = bubble({ direction: 'out', attachments: [video] })
     const link = first.getByTestId('download-source')
-    expect(link.getAttribute('href')).toBe('/media/vid/source?sig=x')
+    expect(link.getAttribute('href')).toBe('/media/vid/source?sig=x&download=1')
     expect(link.hasAttribute('download')).toBe(true)
     expect(link.getAttribute('aria-label')).toBe('Baixar arquivo original')
     first.unmount()
