@@ -1,4 +1,4 @@
-"""Benchmark of retention (chat.retention) over a seeded tenant: 100 000 messages with a file each
+"""Benchmark of retention (privacy.retention) over a seeded tenant: 100 000 messages with a file each
 (voice notes, half of them past the tenant's 90 days), each file a real stored object.
 
 Measured in one run: the pace (files removed per second, every batch a transaction of
@@ -77,8 +77,8 @@ def main() -> None:
         from django.db import connection, connections
         from rest_framework.test import APIClient
 
-        from chatmedia.chat import retention
         from chatmedia.chat.models import Attachment
+        from chatmedia.privacy import retention
 
         started = time.perf_counter()
         tenant, token = bench_tenant(media_retention_days={"voice": 90})

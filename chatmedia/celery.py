@@ -38,7 +38,7 @@ app.conf.update(
         "media.housekeeping": {"queue": "media_upload"},
         "media.transcribe": {"queue": "media_slow"},
         "media.make_playback": {"queue": "media_slow"},
-        "chat.erase": {"queue": "media_slow"},
+        "privacy.erase": {"queue": "media_slow"},
         "whatsapp.recover": {"queue": "media_priority"},
     },
     # A task is acknowledged only after it finished: a killed worker's task is redelivered.

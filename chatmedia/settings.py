@@ -575,15 +575,15 @@ TRANSCODE_PRESET = env("TRANSCODE_PRESET", "veryfast")
 # of videos up to this long; longer ones stay downloadable, their poster and duration shown.
 VIDEO_PLAYBACK_MAX_BYTES = env_int("VIDEO_PLAYBACK_MAX_BYTES", 64 * _MB)
 VIDEO_PLAYBACK_MAX_SECONDS = env_int("VIDEO_PLAYBACK_MAX_SECONDS", 600)
-# Retention (chat.retention; each tenant's `media_retention_days` per kind): housekeeping removes expired
+# Retention (privacy.retention; each tenant's `media_retention_days` per kind): housekeeping removes expired
 # files in batches of this many, each its own short transaction, and at most this many per run.
 RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 200)
 RETENTION_MAX_PER_RUN = env_int("RETENTION_MAX_PER_RUN", 20_000)
-# Erasing a customer (chat.erasure): messages per transaction; an erasure whose worker has not moved it
+# Erasing a customer (privacy.erasure): messages per transaction; an erasure whose worker has not moved it
 # for this long is queued again by housekeeping (it resumes where it was).
 ERASURE_BATCH_SIZE = env_int("ERASURE_BATCH_SIZE", 200)
 ERASURE_STALE_SECONDS = env_int("ERASURE_STALE_SECONDS", 300)
-# Exporting a customer's data (chat.export): how long the signed link to the zip works.
+# Exporting a customer's data (privacy.export): how long the signed link to the zip works.
 EXPORT_LINK_TTL_SECONDS = env_int("EXPORT_LINK_TTL_SECONDS", 600)
 # The audit log (privacy.audit_log): rows are kept this long (Marco Civil da Internet, art. 15, asks an
 # application to keep its access records at least six months; a year covers a yearly audit). The

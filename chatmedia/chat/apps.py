@@ -6,14 +6,11 @@ class ChatConfig(AppConfig):
     verbose_name = "Chat"
 
     def ready(self) -> None:
-        from chatmedia.chat import erasure, history, retention
+        from chatmedia.chat import history
         from chatmedia.media.storage import housekeeping
 
-        # Bytes of messages deleted for everyone, once their tenant's retention has passed; files older
-        # than their tenant keeps their kind.
+        # Bytes of messages deleted for everyone, once their tenant's retention has passed.
         housekeeping.register("deleted_media_purged", history.purge_expired_deleted_media)
-        housekeeping.register("expired_media_removed", retention.remove_expired)
-        housekeeping.register("erasures_resumed", erasure.resume_stale)
 
         from django.db.models.signals import post_save
 

@@ -102,7 +102,7 @@ class Message(models.Model):
     # Deleted for everyone (a revoke): text, captions and bytes are no longer shown (chat.history).
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by_jid = models.CharField(max_length=255, blank=True)
-    # Its content erased with its customer's data (chat.erasure), the row kept as the tenant requires.
+    # Its content erased with its customer's data (privacy.erasure), the row kept as the tenant requires.
     erased_at = models.DateTimeField(null=True, blank=True)
     # Edited: `text` is the newest; `edits` the earlier texts, oldest first: [{"text", "at"}].
     edited_at = models.DateTimeField(null=True, blank=True)
@@ -237,7 +237,7 @@ class Attachment(models.Model):
     transcript_error_code = models.CharField(max_length=64, blank=True)
     transcript_error = models.CharField(max_length=300, blank=True)
     transcript_requested_at = models.DateTimeField(null=True, blank=True)
-    # Removed on request (LGPD, chat.removal): the bytes are gone, the row says who and when.
+    # Removed on request (LGPD, privacy.removal): the bytes are gone, the row says who and when.
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -245,9 +245,9 @@ class Attachment(models.Model):
     removed_by_name = models.CharField(max_length=150, blank=True, help_text="Kept if the user goes.")
 
     class Removal(models.TextChoices):
-        REQUEST = "request"  # someone removed it (chat.removal)
-        RETENTION = "retention"  # older than the tenant keeps its kind (chat.retention)
-        ERASURE = "erasure"  # its customer's data was erased (chat.erasure)
+        REQUEST = "request"  # someone removed it (privacy.removal)
+        RETENTION = "retention"  # older than the tenant keeps its kind (privacy.retention)
+        ERASURE = "erasure"  # its customer's data was erased (privacy.erasure)
 
     removed_reason = models.CharField(max_length=16, choices=Removal.choices, blank=True)
     # Where the bytes come from (WhatsApp media reference: url, directPath, mediaKey, hashes).
@@ -311,7 +311,7 @@ class SearchEntry(models.Model):
 
 
 class Erasure(models.Model):
-    """A customer erased on request (LGPD art. 18; chat.erasure): every message, file, avatar and
+    """A customer erased on request (LGPD art. 18; privacy.erasure): every message, file, avatar and
     transcript of one contact across the tenant's numbers, worked through in the background with
     its progress here, resumable, ending with a report."""
 

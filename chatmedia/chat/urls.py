@@ -1,6 +1,5 @@
 from django.urls import path
 
-from chatmedia.chat import erasure_views as erasures
 from chatmedia.chat import quick_reply_views as quick
 from chatmedia.chat import views
 from chatmedia.chat import workspace_views as workspace
@@ -14,10 +13,6 @@ urlpatterns = [
     path("conversations/<uuid:pk>/media.zip", workspace.GalleryZip.as_view(), name="conversation-zip"),
     path("messages/forward/", workspace.MessageForward.as_view(), name="message-forward"),
     path("search/", workspace.Search.as_view(), name="search"),
-    path("erasures/", erasures.ErasureList.as_view(), name="erasure-list"),
-    path("erasures/<uuid:pk>/", erasures.ErasureDetail.as_view(), name="erasure-detail"),
-    path("exports/", erasures.ExportLink.as_view(), name="export-list"),
-    path("exports/download/", erasures.ExportDownload.as_view(), name="export-download"),
     path("quick-replies/", quick.QuickReplyList.as_view(), name="quick-reply-list"),
     path("quick-replies/<uuid:pk>/", quick.QuickReplyDetail.as_view(), name="quick-reply-detail"),
     path("quick-replies/<uuid:pk>/files/", quick.QuickReplyFiles.as_view(), name="quick-reply-files"),

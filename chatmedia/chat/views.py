@@ -18,7 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatmedia.chat import compose, removal, unread
+from chatmedia.chat import compose, unread
 from chatmedia.chat.models import Attachment, Conversation, Message
 from chatmedia.chat.pagination import ConversationPagination, MessagePagination
 from chatmedia.chat.serializers import (
@@ -33,7 +33,7 @@ from chatmedia.errors import error_response
 from chatmedia.media.processing import outgoing
 from chatmedia.media.storage import media_storage
 from chatmedia.media.transcription import service as transcription
-from chatmedia.privacy import audit_log
+from chatmedia.privacy import audit_log, removal
 from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin, membership_for_request
 from chatmedia.whatsapp import recovery, sending
 
@@ -244,7 +244,7 @@ class MessageReactions(TenantScopedMixin, APIView):
 
 
 class AttachmentDetail(TenantScopedMixin, generics.RetrieveAPIView):
-    """GET: the attachment. DELETE: its file removed for everyone (LGPD; chat.removal): the bytes,
+    """GET: the attachment. DELETE: its file removed for everyone (LGPD; privacy.removal): the bytes,
     renditions and cached copies go, a "🗑️ Mídia removida" placeholder stays. 403 for an agent
     when the tenant lets only its admins remove media; a second DELETE answers the same."""
 

@@ -38,7 +38,7 @@ CONVERSATION_MERGED = "conversation.merged"
 ATTACHMENT_READY = "attachment.ready"
 ATTACHMENT_FAILED = "attachment.failed"
 ATTACHMENT_PROGRESS = "attachment.progress"
-ATTACHMENT_REMOVED = "attachment.removed"  # its bytes removed on request (chat.removal)
+ATTACHMENT_REMOVED = "attachment.removed"  # its bytes removed on request (privacy.removal)
 CONVERSATION_UPDATED = "conversation.updated"
 EVENT_TYPES = (
     MESSAGE_CREATED,

@@ -45,11 +45,11 @@ class Tenant(models.Model):
     # many days for audit, readable by the tenant's admins only.
     deleted_media_retention_days = models.PositiveIntegerField(default=0)
     # Who may remove a file or a message's files for everyone in the tenant (LGPD requests,
-    # chat.removal): the tenant's admins always; its agents too when this is on.
+    # privacy.removal): the tenant's admins always; its agents too when this is on.
     agents_may_remove_media = models.BooleanField(default=False)
     # Media kept this many days per kind ({"voice": 90, "document": 1825}); a kind not named, or 0,
-    # is kept until someone removes it. Housekeeping removes older files (chat.retention).
-    # Erasing a customer (chat.erasure) deletes their messages (False), or keeps each message's
+    # is kept until someone removes it. Housekeeping removes older files (privacy.retention).
+    # Erasing a customer (privacy.erasure) deletes their messages (False), or keeps each message's
     # time, direction and status without any content, when a law requires that record (True).
     erasure_keeps_metadata = models.BooleanField(default=False)
     media_retention_days = models.JSONField(
@@ -69,7 +69,7 @@ class Tenant(models.Model):
         return self.slug
 
     def clean(self) -> None:
-        # Kinds are the media app's (chat.retention ignores a name it does not know); here the shape.
+        # Kinds are the media app's (privacy.retention ignores a name it does not know); here the shape.
         days = self.media_retention_days
         if not isinstance(days, dict) or any(
             not isinstance(value, int) or isinstance(value, bool) or value < 0 for value in days.values()
@@ -196,7 +196,7 @@ class Membership(models.Model):
 
     @property
     def may_remove_media(self) -> bool:
-        """May remove a file for everyone (LGPD requests; chat.removal): the tenant's admins, its
+        """May remove a file for everyone (LGPD requests; privacy.removal): the tenant's admins, its
         agents when the tenant allows it."""
         return self.role == self.Role.ADMIN or self.tenant.agents_may_remove_media
 

@@ -22,7 +22,7 @@ class TenantRefSerializer(serializers.ModelSerializer):
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     role = serializers.CharField()
-    # May remove a file for everyone (LGPD requests; chat.removal): admins, agents when allowed.
+    # May remove a file for everyone (LGPD requests; privacy.removal): admins, agents when allowed.
     may_remove_media = serializers.BooleanField()
     tenant = TenantRefSerializer()
     tenants = TenantRefSerializer(many=True)

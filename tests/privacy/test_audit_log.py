@@ -14,12 +14,11 @@ import pytest
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from chatmedia.chat import erasure, retention
 from chatmedia.chat.models import Attachment, Message
 from chatmedia.media.serving import signing
 from chatmedia.media.storage.blobs import store_blob
 from chatmedia.ops import counters
-from chatmedia.privacy import audit_log
+from chatmedia.privacy import audit_log, erasure, retention
 from chatmedia.privacy.admin import AuditEventAdmin
 from chatmedia.privacy.models import AuditEvent
 from chatmedia.tenancy.models import Membership

@@ -1,11 +1,11 @@
 """A customer's data on request (LGPD), for the tenant's admins only (403 otherwise): erasing it
-(chat.erasure) and exporting it (chat.export).
+(privacy.erasure) and exporting it (privacy.export).
 
 - `POST /api/erasures/ {"phone"}` → 202: the erasure, queued; it runs in the background.
 - `GET /api/erasures/` → the tenant's erasures, newest first; `GET /api/erasures/<id>/` → one, with
   its progress and, once `done`, its report (conversations, messages, files, bytes freed).
 - `POST /api/exports/ {"phone"}` → 201 `{url, expires_at}`; `GET /api/exports/download/?token=` →
-  the zip (chat.export).
+  the zip (privacy.export).
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatmedia.chat import erasure, export
 from chatmedia.chat.models import Erasure
 from chatmedia.errors import error_response
 from chatmedia.media.serving import archive
-from chatmedia.privacy import audit_log
+from chatmedia.privacy import audit_log, erasure, export
 from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin
 
 # Erasures listed at once (a tenant has few: no pagination).
@@ -95,7 +94,7 @@ class ExportLinkSerializer(serializers.Serializer):
 
 
 class ExportLink(TenantScopedMixin, APIView):
-    """POST {"phone"} (admins): a link to that customer's data as one zip (chat.export), valid for
+    """POST {"phone"} (admins): a link to that customer's data as one zip (privacy.export), valid for
     EXPORT_LINK_TTL_SECONDS, for this admin only."""
 
     @extend_schema(request=NewExportSerializer, responses={201: ExportLinkSerializer})

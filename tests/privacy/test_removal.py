@@ -1,4 +1,4 @@
-"""Removing media on request (LGPD; chat.removal, DELETE /api/attachments/<id>/ and
+"""Removing media on request (LGPD; privacy.removal, DELETE /api/attachments/<id>/ and
 /api/messages/<id>/media/): no byte is left in storage (the bucket and the local media root are
 listed), in the cache or in renditions; a blob another message still uses stays; only who may
 remove does; the chat shows who removed it and when, live."""

@@ -1,4 +1,4 @@
-"""Exporting a customer's data (LGPD; chat.export, /api/exports/): a signed, short-lived link for the
+"""Exporting a customer's data (LGPD; privacy.export, /api/exports/): a signed, short-lived link for the
 admin who asked; the zip holds a readable, escaped HTML transcript, the same as JSON and every file
 in its original form named by date; streamed in constant memory; nobody else's data."""
 

@@ -1,4 +1,4 @@
-"""Erasing a customer (LGPD; chat.erasure, /api/erasures/): every message, file, avatar, reaction
+"""Erasing a customer (LGPD; privacy.erasure, /api/erasures/): every message, file, avatar, reaction
 and search entry of one contact across the tenant's numbers goes (storage listed: nothing of theirs
 left), in batches; killed halfway, it finishes when run again; the tenant may keep each message's
 time, direction and status without content; only admins start one; nothing of anyone else moves."""
@@ -9,9 +9,10 @@ import io
 
 import pytest
 
-from chatmedia.chat import erasure, search
+from chatmedia.chat import search
 from chatmedia.chat.models import Attachment, Conversation, Erasure, Message, Reaction, Rendition
 from chatmedia.media.storage.blobs import store_blob
+from chatmedia.privacy import erasure
 from chatmedia.tenancy.models import Membership
 from tests.connections import new_conversation
 
@@ -126,7 +127,7 @@ def test_an_erasure_killed_halfway_finishes_when_run_again(
     Erasure.objects.filter(pk=halfway.pk).update(heartbeat_at=halfway.heartbeat_at.replace(year=2020))
     queued = []
     monkeypatch.setattr(erasure.jobs, "submit", lambda name, *args: queued.append((name, args)))
-    assert erasure.resume_stale() == 1 and queued == [("chat.erase", (started["id"],))]
+    assert erasure.resume_stale() == 1 and queued == [("privacy.erase", (started["id"],))]
     with django_capture_on_commit_callbacks(execute=True):
         erasure.run(started["id"])
     done = Erasure.objects.get(pk=started["id"])

@@ -1,4 +1,4 @@
-"""Retention per tenant (chat.retention): files older than the tenant keeps their kind lose their
+"""Retention per tenant (privacy.retention): files older than the tenant keeps their kind lose their
 bytes in batches (storage listed: nothing left), keep their placeholder with the reason, and
 everything younger, of another kind, or of another tenant stays."""
 
@@ -10,10 +10,10 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from chatmedia.chat import retention
 from chatmedia.chat.models import Attachment
 from chatmedia.media.storage import housekeeping
 from chatmedia.media.storage.blobs import store_blob
+from chatmedia.privacy import retention
 
 
 def _file(world, kind: str, age_days: int, data: bytes) -> Attachment:

@@ -1,6 +1,6 @@
 """Erasing a customer on request (LGPD art. 18, VI): everything the tenant holds of one contact.
 
-`start(tenant, phone, user)` — an `Erasure` row, queued (`chat.erase` on `media_slow`). Its target
+`start(tenant, phone, user)` — an `Erasure` row, queued (`privacy.erase` on `media_slow`). Its target
 (`chat.contacts`): the tenant's chats with that number on every one of its numbers, and the
 person's own messages and reactions in groups.
 
@@ -39,7 +39,7 @@ from chatmedia.privacy import audit_log
 
 logger = logging.getLogger(__name__)
 
-TASK = "chat.erase"
+TASK = "privacy.erase"
 
 
 def start(tenant, phone: str, user) -> Erasure:
