@@ -366,6 +366,10 @@ MEDIA_SPOOL_MEMORY_BYTES = env_int("MEDIA_SPOOL_MEMORY_BYTES", 1024 * 1024)
 MEDIA_MAX_OBJECT_BYTES = env_int("MEDIA_MAX_OBJECT_BYTES", 100 * 1024 * 1024)
 # Part size of the server's own writes to S3 (objects larger go multipart): the memory per write.
 S3_TRANSFER_PART_BYTES = env_int("S3_TRANSFER_PART_BYTES", 8 * 1024 * 1024)
+# Objects deleted per S3 DeleteObjects request (S3 accepts at most 1 000), and blobs released per
+# transaction when many go at once (retention, an erasure: media.storage.blobs.release_many).
+S3_DELETE_BATCH = env_int("S3_DELETE_BATCH", 1000)
+BLOB_RELEASE_BATCH = env_int("BLOB_RELEASE_BATCH", 500)
 # Largest part of a browser multipart upload our local upload endpoint accepts
 # (S3 needs >= 5 MiB for every part but the last).
 UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 8 * 1024 * 1024)

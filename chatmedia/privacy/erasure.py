@@ -33,6 +33,7 @@ from chatmedia.chat import contacts, search
 from chatmedia.chat.history import purge_attachment_bytes
 from chatmedia.chat.models import Attachment, Conversation, Erasure, Message, Reaction, Rendition
 from chatmedia.media.models import Blob
+from chatmedia.media.storage import lifecycle
 from chatmedia.media.storage.blobs import is_referenced
 from chatmedia.media.storage.lifecycle import release_later
 from chatmedia.privacy import audit_log
@@ -77,7 +78,7 @@ def run(erasure_id) -> str:
 
 def _one_batch(erasure_id) -> bool:
     """One batch of messages; False when none is left."""
-    with transaction.atomic():
+    with transaction.atomic(), lifecycle.batched():
         erasure = Erasure.objects.select_for_update().get(pk=erasure_id)
         remaining = messages_of(erasure).filter(erased_at__isnull=True).order_by("timestamp", "pk")
         batch = list(remaining[: settings.ERASURE_BATCH_SIZE])

@@ -23,6 +23,7 @@ from chatmedia.chat import search
 from chatmedia.chat.history import purge_attachment_bytes
 from chatmedia.chat.models import Attachment, Message
 from chatmedia.media import kinds
+from chatmedia.media.storage import lifecycle
 from chatmedia.privacy import audit_log
 from chatmedia.tenancy.models import Tenant
 
@@ -66,7 +67,7 @@ def _remove_older(tenant: Tenant, kind: str, cutoff: datetime, now: datetime, bu
 
 def _one_batch(tenant: Tenant, kind: str, cutoff: datetime, now: datetime, size: int) -> int:
     """One short transaction: up to `size` expired files nobody else holds; how many went."""
-    with transaction.atomic():
+    with transaction.atomic(), lifecycle.batched():
         batch = list(
             Attachment.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(tenant=tenant, category=kind, removed_at__isnull=True, created_at__lt=cutoff)

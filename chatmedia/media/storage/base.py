@@ -71,6 +71,12 @@ class MediaStorage(ABC):
     def delete(self, key: str) -> None:
         """Remove the object; a missing object is not an error."""
 
+    def delete_many(self, keys: list[str]) -> None:
+        """Remove each object (missing ones are not an error); a backend may do it in fewer calls.
+        Raises StorageError when any could not be removed (the others may be gone)."""
+        for key in keys:
+            self.delete(key)
+
     @abstractmethod
     def list_keys(self, prefix: str) -> Iterator[tuple[str, float]]:
         """(key, last-modified unix time) of every object whose key starts with `prefix`."""

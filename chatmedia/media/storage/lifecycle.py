@@ -8,6 +8,8 @@ Connected in MediaConfig.ready. Housekeeping's orphan sweep catches whatever a c
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 
 from django.db import transaction
@@ -16,13 +18,43 @@ from django.db.models.signals import post_delete
 from chatmedia.media.models import Blob
 from chatmedia.media.serving import cache
 from chatmedia.media.storage import StorageError
-from chatmedia.media.storage.blobs import release_blob
+from chatmedia.media.storage.blobs import objects_already_deleted, release_blob, release_many
 
 logger = logging.getLogger(__name__)
 
 
+# Inside `batched()`: the blob ids released by the transaction, released together after it.
+_batch: contextvars.ContextVar[set | None] = contextvars.ContextVar("blob_release_batch", default=None)
+
+
+@contextlib.contextmanager
+def batched():
+    """Inside a transaction that releases many blobs (retention, an erasure): every `release_later`
+    within — also the one a deleted rendition's signal makes — joins one set, released after the
+    commit by `blobs.release_many` (a few queries and one storage call per BLOB_RELEASE_BATCH)."""
+    ids: set = set()
+    token = _batch.set(ids)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+    def release() -> None:
+        try:
+            release_many(ids)
+        except StorageError as exc:  # rows kept; the orphan sweep retries the objects
+            logger.warning("could not delete the objects of %d blobs: %s", len(ids), exc)
+
+    if ids:
+        transaction.on_commit(release, robust=True)
+
+
 def release_later(blob_id) -> None:
     if blob_id is None:
+        return
+    pending = _batch.get()
+    if pending is not None:
+        pending.add(blob_id)
         return
 
     def release() -> None:
@@ -57,7 +89,7 @@ def blob_deleted(sender, instance, **kwargs) -> None:
     """A Blob row deleted by a cascade (a tenant removed): its object goes too, after the commit.
     Not for `release_blob`, which deleted the object under the row lock: deleting it again after
     the commit would remove what a writer of the same bytes (same key) stored meanwhile."""
-    if getattr(instance, "object_deleted", False):
+    if getattr(instance, "object_deleted", False) or instance.storage_key in objects_already_deleted.get():
         return
     key = instance.storage_key
 

@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from storages.backends.s3 import S3Storage
 
 from chatmedia.media.storage.base import (
@@ -161,6 +162,21 @@ class S3MediaStorage(MediaStorage):
 
     def delete(self, key: str) -> None:
         self._call(key, "delete_object")
+
+    def delete_many(self, keys: list[str]) -> None:
+        """DeleteObjects, S3_DELETE_BATCH (S3's own limit: 1 000) keys per request."""
+        step = settings.S3_DELETE_BATCH
+        for start in range(0, len(keys), step):
+            chunk = keys[start : start + step]
+            try:
+                answer = self.client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+                )
+            except (ClientError, BotoCoreError) as exc:
+                raise _translate(exc, chunk[0]) from exc
+            failed = [e for e in answer.get("Errors", []) if e.get("Code") not in _NOT_FOUND]
+            if failed:
+                raise StorageError(f"S3 could not delete {len(failed)} object(s), e.g. {failed[0]}")
 
     def list_keys(self, prefix: str) -> Iterator[tuple[str, float]]:
         try:

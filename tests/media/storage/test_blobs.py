@@ -8,11 +8,12 @@ import threading
 import time
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from chatmedia.media.models import Blob
 from chatmedia.media.storage import media_storage
-from chatmedia.media.storage.blobs import TooLarge, release_blob, settle, store_blob
+from chatmedia.media.storage.blobs import TooLarge, release_blob, release_many, settle, store_blob
 from chatmedia.media.storage.keys import blob_key
 
 
@@ -134,3 +135,57 @@ def test_a_release_racing_a_writer_of_the_same_bytes_never_deletes_the_writers_o
     monkeypatch.setattr(type(storage), "delete", real_delete)
     assert Blob.objects.filter(pk=stored.pk).exists()
     assert b"".join(media_storage().iter_chunks(stored.storage_key)) == data
+
+
+def test_many_released_at_once_keep_what_is_still_used_in_few_storage_calls(
+    world_a, storage, settings, monkeypatch
+):
+    """release_many (retention, an erasure): a referenced blob and one just handed out again stay;
+    the rest go, rows and objects, with one storage call per batch on S3."""
+    settings.BLOB_RELEASE_BATCH = 3
+    blobs = [store_blob(world_a.tenant, io.BytesIO(f"voice {n}".encode()), "audio/ogg") for n in range(7)]
+    world_a.attachment.original = blobs[0]
+    world_a.attachment.save()
+    Blob.objects.filter(pk=blobs[1].pk).update(reused_at=timezone.now())
+    calls = []
+    if storage.name == "s3":
+        real = storage.client.delete_objects
+
+        def counted(**kwargs):
+            calls.append(len(kwargs["Delete"]["Objects"]))
+            return real(**kwargs)
+
+        monkeypatch.setattr(storage.client, "delete_objects", counted)
+        monkeypatch.setattr(storage, "delete", lambda key: pytest.fail("one call per object"))
+    in_order = sorted(blobs, key=lambda b: b.pk)
+    assert release_many([b.pk for b in blobs] + [None]) == 5
+    assert set(Blob.objects.values_list("pk", flat=True)) == {blobs[0].pk, blobs[1].pk}
+    assert [storage.exists(b.storage_key) for b in blobs] == [True, True] + [False] * 5
+    if storage.name == "s3":
+        kept = {blobs[0].pk, blobs[1].pk}
+        expected = [sum(b.pk not in kept for b in in_order[i : i + 3]) for i in range(0, 7, 3)]
+        assert calls == [n for n in expected if n], "one DeleteObjects per batch of 3"
+
+
+def test_a_batched_release_waits_for_the_commit_and_deletes_each_object_once(
+    world_a, storage, monkeypatch, django_capture_on_commit_callbacks
+):
+    from chatmedia.chat.models import Rendition
+    from chatmedia.media.storage import lifecycle
+
+    photo = store_blob(world_a.tenant, io.BytesIO(b"photo"), "image/jpeg")
+    thumb = store_blob(world_a.tenant, io.BytesIO(b"thumb"), "image/webp")
+    world_a.attachment.original = photo
+    world_a.attachment.save()
+    Rendition.objects.create(attachment=world_a.attachment, variant="thumb", blob=thumb)
+    deleted = []
+    real = storage.delete_many
+    monkeypatch.setattr(storage, "delete_many", lambda keys: deleted.extend(keys) or real(keys))
+    if storage.name == "s3":
+        monkeypatch.setattr(storage, "delete", lambda key: pytest.fail(f"{key} deleted alone"))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic(), lifecycle.batched():
+        world_a.attachment.delete()  # its rendition goes by cascade: both releases join the batch
+        assert deleted == [] and storage.exists(photo.storage_key)
+    assert sorted(deleted) == sorted([photo.storage_key, thumb.storage_key])
+    assert not Blob.objects.filter(pk__in=[photo.pk, thumb.pk]).exists()
+    assert not (storage.exists(photo.storage_key) or storage.exists(thumb.storage_key))
