@@ -62,11 +62,19 @@ def purge_attachment_bytes(attachment: Attachment, *, reindex: bool = True) -> N
     """Drop the attachment's stored bytes (its own use of them: a blob another row refers to
     stays) and every cached copy. The row stays, without an original or renditions. `reindex=False`:
     the caller brings the message's search entry in line itself (once, after its own changes)."""
-    for rendition in Rendition.objects.filter(attachment=attachment):
-        rendition.delete()  # its blob is released after the commit (media.storage.lifecycle)
-    original_id = attachment.original_id
+    purge_attachments_bytes([attachment], reindex=reindex)
+
+
+def purge_attachments_bytes(attachments: list[Attachment], *, reindex: bool = True) -> None:
+    """`purge_attachment_bytes` for many at once (retention, an erasure): a few queries in all."""
+    ids = [a.pk for a in attachments]
+    if not ids:
+        return
+    # Each rendition's blob is released after the commit (media.storage.lifecycle; in one batch
+    # inside `lifecycle.batched()`).
+    Rendition.objects.filter(attachment_id__in=ids).delete()
     # What was read out of the bytes goes with them: a document's text, a recording's transcript.
-    Attachment.objects.filter(pk=attachment.pk).update(
+    Attachment.objects.filter(pk__in=ids).update(
         original=None,
         source={},
         metadata={},
@@ -75,17 +83,14 @@ def purge_attachment_bytes(attachment: Attachment, *, reindex: bool = True) -> N
         transcript_error_code="",
         transcript_error="",
     )
-    release_later(original_id)
-    attachment_id = attachment.pk
-    transaction.on_commit(lambda: cache.forget_attachment(attachment_id), robust=True)
+    for attachment in attachments:
+        release_later(attachment.original_id)
+    transaction.on_commit(lambda: cache.forget_attachments(ids), robust=True)
     # The update above bypassed the save signal: search must not find the file by its text any more.
-    message = (
-        Message.objects.filter(pk=attachment.message_id).first()
-        if attachment.message_id and reindex
-        else None
-    )
-    if message is not None:
-        search.reindex(message)
+    if reindex:
+        search.reindex_many(
+            Message.objects.filter(pk__in={a.message_id for a in attachments if a.message_id})
+        )
 
 
 def purge_expired_deleted_media(now: datetime | None = None) -> int:

@@ -36,12 +36,16 @@ class Hit:
     snippet: list[dict]
 
 
-def content_of(message: Message) -> str:
-    """Everything search should find the message by."""
+_CONTENT_FIELDS = ("message_id", "file_name", "searchable_text", "metadata")
+
+
+def content_of(message: Message, attachments=None) -> str:
+    """Everything search should find the message by (`attachments`: its files, when the caller
+    read them already)."""
     parts = [message.text or ""]
-    for attachment in Attachment.objects.filter(message=message).only(
-        "file_name", "searchable_text", "metadata"
-    ):
+    if attachments is None:
+        attachments = Attachment.objects.filter(message=message).only(*_CONTENT_FIELDS)
+    for attachment in attachments:
         # A name we made up ("Imagem do WhatsApp de …") says nothing of the file: left out. A real
         # one also as words: a parser takes "contrato-locacao.pdf" for one token.
         name = "" if is_default_file_name(attachment.file_name) else attachment.file_name
@@ -55,12 +59,33 @@ def content_of(message: Message) -> str:
     return _MARKS.sub(" ", "\n".join(p for p in parts if p))[: settings.SEARCH_ENTRY_MAX_CHARS]
 
 
-def reindex(message: Message) -> None:
+def reindex(message: Message, attachments=None) -> None:
     """Bring the message's entry in line with it (none when deleted for everyone or empty)."""
-    content = "" if message.deleted_at else content_of(message)
+    content = "" if message.deleted_at else content_of(message, attachments)
     if not content:
         SearchEntry.objects.filter(message_id=message.pk).delete()
         return
+    _store(message, content)
+
+
+def reindex_many(messages) -> None:
+    """`reindex` for many messages: their files read in one query, the emptied entries deleted in one."""
+    messages = list(messages)
+    files: dict = {m.pk: [] for m in messages}
+    for attachment in Attachment.objects.filter(message__in=messages).only(*_CONTENT_FIELDS):
+        files[attachment.message_id].append(attachment)
+    empty = []
+    for message in messages:
+        content = "" if message.deleted_at else content_of(message, files[message.pk])
+        if content:
+            _store(message, content)
+        else:
+            empty.append(message.pk)
+    if empty:
+        SearchEntry.objects.filter(message_id__in=empty).delete()
+
+
+def _store(message: Message, content: str) -> None:
     SearchEntry.objects.update_or_create(
         message_id=message.pk,
         defaults={

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from chatmedia import jobs
 from chatmedia.chat import contacts, search
-from chatmedia.chat.history import purge_attachment_bytes
+from chatmedia.chat.history import purge_attachments_bytes
 from chatmedia.chat.models import Attachment, Conversation, Erasure, Message, Reaction, Rendition
 from chatmedia.media.models import Blob
 from chatmedia.media.storage import lifecycle
@@ -114,9 +114,8 @@ def _blob_ids(attachments: list[Attachment]) -> set:
 
 def _strip(batch: list[Message], attachments: list[Attachment]) -> None:
     """Keep the rows, with their time, direction and status only."""
-    for attachment in attachments:
-        if attachment.removed_at is None:
-            purge_attachment_bytes(attachment, reindex=False)  # the messages are reindexed below
+    # The messages are reindexed below.
+    purge_attachments_bytes([a for a in attachments if a.removed_at is None], reindex=False)
     Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(
         removed_at=timezone.now(), removed_reason=Attachment.Removal.ERASURE, file_name="", size=None
     )
@@ -125,8 +124,8 @@ def _strip(batch: list[Message], attachments: list[Attachment]) -> None:
         text="", edits=[], quoted={}, author_name="", error_message="", deleted_by_jid="",
         erased_at=timezone.now(),
     )  # fmt: skip
-    for message in batch:
-        search.reindex(Message.objects.get(pk=message.pk))  # nothing left to find: the entry goes
+    # Nothing left to find: the entries go.
+    search.reindex_many(Message.objects.filter(pk__in=[m.pk for m in batch]))
 
 
 def _finish(erasure_id) -> None:

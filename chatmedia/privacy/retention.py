@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chatmedia.chat import search
-from chatmedia.chat.history import purge_attachment_bytes
+from chatmedia.chat.history import purge_attachments_bytes
 from chatmedia.chat.models import Attachment, Message
 from chatmedia.media import kinds
 from chatmedia.media.storage import lifecycle
@@ -73,8 +73,7 @@ def _one_batch(tenant: Tenant, kind: str, cutoff: datetime, now: datetime, size:
             .filter(tenant=tenant, category=kind, removed_at__isnull=True, created_at__lt=cutoff)
             .order_by("created_at", "pk")[:size]
         )
-        for attachment in batch:
-            purge_attachment_bytes(attachment, reindex=False)  # once per message, below
+        purge_attachments_bytes(batch, reindex=False)  # once per message, below
         audit_log.record(
             tenant.pk, audit_log.Action.DELETE, audit_log.Via.RETENTION, attachments=batch,
             detail={"kept_days": (now - cutoff).days},
@@ -85,6 +84,6 @@ def _one_batch(tenant: Tenant, kind: str, cutoff: datetime, now: datetime, size:
             file_name="",
             size=None,
         )
-        for message in Message.objects.filter(pk__in={a.message_id for a in batch if a.message_id}):
-            search.reindex(message)  # without the files' names
+        # Without the files' names.
+        search.reindex_many(Message.objects.filter(pk__in={a.message_id for a in batch if a.message_id}))
     return len(batch)

@@ -197,7 +197,17 @@ def invalidate_avatar(conversation_id) -> None:
 
 def forget_attachment(attachment_id) -> None:
     """Call when an attachment is deleted (other processes' local tiers drop it within their TTL)."""
-    _delete([cache_key(attachment_id, variant) for variant in signing.VARIANTS])
+    forget_attachments([attachment_id])
+
+
+def forget_attachments(attachment_ids) -> None:
+    _delete(
+        [
+            cache_key(attachment_id, variant)
+            for attachment_id in attachment_ids
+            for variant in signing.VARIANTS
+        ]
+    )
 
 
 def _reset_on_settings_change(setting, **kwargs) -> None:
