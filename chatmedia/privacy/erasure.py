@@ -37,6 +37,7 @@ from chatmedia.media.storage import lifecycle
 from chatmedia.media.storage.blobs import is_referenced
 from chatmedia.media.storage.lifecycle import release_later
 from chatmedia.privacy import audit_log
+from chatmedia.realtime import events
 
 logger = logging.getLogger(__name__)
 
@@ -143,9 +144,13 @@ def _finish(erasure_id) -> None:
             Conversation.objects.filter(pk__in=[c.pk for c in conversations]).update(
                 display_name="", avatar=None, avatar_source_hash=""
             )
+            for conversation in Conversation.objects.filter(pk__in=[c.pk for c in conversations]):
+                events.conversation_updated(conversation)
         else:
             for conversation in conversations:
+                gone = conversation.pk
                 conversation.delete()  # its avatar is released after the commit
+                events.conversation_removed(erasure.tenant_id, gone)
         masked = f"{erasure.phone[:4]}…{erasure.phone[-2:]}"
         Erasure.objects.filter(pk=erasure.pk).update(
             status=Erasure.Status.DONE,

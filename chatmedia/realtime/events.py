@@ -40,6 +40,7 @@ ATTACHMENT_FAILED = "attachment.failed"
 ATTACHMENT_PROGRESS = "attachment.progress"
 ATTACHMENT_REMOVED = "attachment.removed"  # its bytes removed on request (privacy.removal)
 CONVERSATION_UPDATED = "conversation.updated"
+CONVERSATION_REMOVED = "conversation.removed"  # erased with its customer's data (privacy.erasure)
 EVENT_TYPES = (
     MESSAGE_CREATED,
     MESSAGE_STATUS,
@@ -51,6 +52,7 @@ EVENT_TYPES = (
     ATTACHMENT_FAILED,
     CONVERSATION_UPDATED,
     CONVERSATION_MERGED,
+    CONVERSATION_REMOVED,
 )
 
 # The event loop of the ASGI server, for the in-memory channel layer (embedded mode): its queues
@@ -208,6 +210,11 @@ def conversation_merged(tenant_id, kept_id, merged_id) -> None:
     publish(tenant_id, merged_id, CONVERSATION_MERGED, payload)  # the list, and whoever had it open
     message = {"type": "chat.event", "event": CONVERSATION_MERGED, "data": payload}
     transaction.on_commit(lambda: _publisher.submit(conversation_group(kept_id), message), robust=True)
+
+
+def conversation_removed(tenant_id, conversation_id) -> None:
+    """The conversation is gone (its customer's data erased): off the list, closed where open."""
+    publish(tenant_id, conversation_id, CONVERSATION_REMOVED, {"id": str(conversation_id)})
 
 
 def attachment_changed(attachment) -> None:

@@ -66,10 +66,12 @@ export async function receipt(request: APIRequestContext, id: string, status: st
   expect((await response.json()).webhook).toBe(200)
 }
 
-export async function login(page: Page) {
+/** Log in as the team's agent, or as its admin (`'admin'`: a second user of the same tenant). */
+export async function login(page: Page, as: 'agent' | 'admin' = 'agent') {
   await page.goto('/')
-  await page.getByLabel('Usuário').fill(process.env.E2E_USERNAME!)
-  await page.getByLabel('Senha').fill(process.env.E2E_PASSWORD!)
+  const prefix = as === 'admin' ? 'E2E_ADMIN_' : 'E2E_'
+  await page.getByLabel('Usuário').fill(process.env[`${prefix}USERNAME`]!)
+  await page.getByLabel('Senha').fill(process.env[`${prefix}PASSWORD`]!)
   await page.getByRole('button', { name: 'Entrar' }).click()
   await expect(page.getByTestId('connection')).toHaveAttribute('data-connected', 'true')
 }
@@ -80,10 +82,10 @@ export async function openChat(page: Page, name: string) {
 }
 
 /** A new customer `name` writes in; the agent logs in and opens that chat. The customer's JID. */
-export async function chatWithNewCustomer(page: Page, request: APIRequestContext, name: string): Promise<string> {
+export async function chatWithNewCustomer(page: Page, request: APIRequestContext, name: string, as: 'agent' | 'admin' = 'agent'): Promise<string> {
   const jid = newJid()
   await incoming(request, 'text', jid, name)
-  await login(page)
+  await login(page, as)
   await openChat(page, name)
   return jid
 }

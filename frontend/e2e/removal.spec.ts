@@ -24,4 +24,6 @@ test('an agent removes a photo on request: the placeholder shows, its URLs are g
   await expect(photo).toContainText('Meu documento') // the message stays, with its caption
   expect((await page.request.get(thumb!)).status()).toBe(410)
   await shot(page, '62-media-removed')
+  // A customer's whole data (export, erasure, the audit log) is the admins' (privacy.spec.ts).
+  await expect(page.getByTestId('open-privacy')).toHaveCount(0)
 })

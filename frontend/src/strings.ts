@@ -1,5 +1,8 @@
 // Every piece of text a person sees, in Brazilian Portuguese (the seed's users). One place, so a
 // translation or a wording change never hunts through components.
+// "1 arquivo", "3 arquivos".
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
+
 export const t = {
   appName: 'chatmedia',
   login: {
@@ -39,6 +42,7 @@ export const t = {
   chat: {
     onNumber: (name: string) => `pelo número ${name}`,
     pick: 'Escolha uma conversa à esquerda para começar.',
+    erased: 'Esta conversa foi apagada com os dados do cliente (LGPD).',
     back: 'Voltar para as conversas',
     loadOlder: 'Carregar mensagens anteriores',
     loading: 'Carregando…',
@@ -221,6 +225,30 @@ export const t = {
     doneSelecting: 'Cancelar seleção',
     chosen: (n: number) => (n === 1 ? '1 selecionado' : `${n} selecionados`),
     download: 'Baixar .zip',
+  },
+  privacy: {
+    open: 'Dados do cliente (LGPD)',
+    title: 'Dados do cliente',
+    close: 'Fechar',
+    intro: 'Pedidos do titular dos dados (LGPD, art. 18) sobre este número, em todas as conversas da empresa.',
+    export: 'Exportar dados do cliente',
+    exportHelp: 'Um arquivo .zip com as conversas (HTML e JSON) e cada arquivo no original. O link vale poucos minutos.',
+    exporting: 'Preparando…',
+    erase: 'Apagar dados do cliente',
+    eraseHelp: 'Apaga mensagens, arquivos, transcrições e foto deste número. Não pode ser desfeito.',
+    eraseConfirm: (phone: string) => `Apagar para sempre todos os dados de +${phone}? Esta ação não pode ser desfeita.`,
+    erasing: (messages: number, files: number) => `Apagando… ${plural(messages, 'mensagem', 'mensagens')} e ${plural(files, 'arquivo', 'arquivos')} até agora`,
+    erased: (messages: number, files: number, size: string) =>
+      `Dados apagados: ${plural(messages, 'mensagem', 'mensagens')}, ${plural(files, 'arquivo', 'arquivos')}, ${size} liberados.`,
+    log: 'Registro de acesso',
+    logHelp: 'Quem abriu, baixou, encaminhou, apagou ou exportou arquivos desta conversa.',
+    logEmpty: 'Nenhum acesso registrado.',
+    more: 'Carregar mais',
+    nobody: 'sem login',
+    system: 'sistema',
+    actions: { view: 'abriu', download: 'baixou', forward: 'encaminhou', delete: 'apagou', export: 'exportou' } as Record<string, string>,
+    kinds: { image: 'uma imagem', video: 'um vídeo', audio: 'um áudio', voice: 'um áudio de voz', document: 'um documento', sticker: 'uma figurinha' } as Record<string, string>,
+    via: { retention: 'pela política de retenção', erasure: 'no pedido de exclusão', zip: 'em um .zip', export: 'na exportação' } as Record<string, string>,
   },
   forward: {
     action: 'Encaminhar',

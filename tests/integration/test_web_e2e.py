@@ -73,6 +73,9 @@ def test_web_chat_in_chromium(
     # The team's agents may remove a customer's file on request (frontend/e2e/removal.spec.ts).
     member.tenant.agents_may_remove_media = True
     member.tenant.save(update_fields=["agents_may_remove_media"])
+    # The tenant's admin answers a customer's data requests (frontend/e2e/privacy.spec.ts).
+    admin = django_user_model.objects.create_user(username="ana-admin", password=PASSWORD)
+    Membership.objects.create(user=admin, tenant=member.tenant, role=Membership.Role.ADMIN)
     # Evolution's side: sends are echoed by `send.message`; receipts come when a test asks.
     # Meta's side (frontend/e2e/cloud.spec.ts): the fake Graph API posts to the Cloud number's
     # webhook; statuses of our sends come when a test asks (a closed window fails at once).
@@ -88,6 +91,8 @@ def test_web_chat_in_chromium(
         "E2E_FAKE_URL": fake_whatsapp_server.url,
         "E2E_USERNAME": user.username,
         "E2E_PASSWORD": PASSWORD,
+        "E2E_ADMIN_USERNAME": admin.username,
+        "E2E_ADMIN_PASSWORD": PASSWORD,
         "E2E_FILES": str(browser_files),
         "E2E_ARTIFACTS": str(artifacts),
         "E2E_STORAGE": "s3" if settings.S3_BUCKET else "local",

@@ -79,7 +79,7 @@ def _start(world, django_capture_on_commit_callbacks, phone="+55 (11) 97777-6666
 
 
 def test_everything_of_the_customer_goes_and_nothing_else(
-    world_a, world_b, customer, storage, settings, django_capture_on_commit_callbacks
+    world_a, world_b, customer, storage, settings, django_capture_on_commit_callbacks, published
 ):
     settings.ERASURE_BATCH_SIZE = 2
     someone_else_keys = {customer["someone_else"].original.storage_key}
@@ -102,6 +102,8 @@ def test_everything_of_the_customer_goes_and_nothing_else(
     assert search.search(world_a.tenant, "CPF") == [] and search.search(world_a.tenant, "Beatriz") == []
     assert _keys(storage, world_b.tenant) == b_before  # the other tenant's copy of that number stays
     assert Conversation.objects.filter(pk=customer["b"].pk).exists()
+    # Open chats hear it: the customer's chat leaves every agent's list.
+    assert ("conversation.removed", {"id": str(customer["chat"].pk)}) in published
 
 
 def test_an_erasure_killed_halfway_finishes_when_run_again(

@@ -1,6 +1,6 @@
 // The one place that talks HTTP to chatmedia: session cookie + CSRF header, JSON errors as ApiFailure.
 import { t } from '../strings'
-import type { Connection, Conversation, GalleryItem, GalleryTab, Me, Message, Page, QuickReply, SearchHit, StartedUpload, UploadPolicy } from './types'
+import type { AuditEvent, Connection, Conversation, Erasure, GalleryItem, GalleryTab, Me, Message, Page, QuickReply, SearchHit, StartedUpload, UploadPolicy } from './types'
 
 // Conversations per page of the list; more load as the agent scrolls to the end.
 export const CONVERSATIONS_PAGE = 50
@@ -55,6 +55,12 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 
 export const api = {
   me: () => request<Me>('GET', '/api/me/'),
+  // A customer's data (tenant admins): a link to its export, its erasure and how that goes, the audit log.
+  exportLink: (phone: string) => request<{ url: string; expires_at: string }>('POST', '/api/exports/', { phone }),
+  erase: (phone: string) => request<Erasure>('POST', '/api/erasures/', { phone }),
+  erasure: (id: string) => request<Erasure>('GET', `/api/erasures/${id}/`),
+  auditLog: (conversation: string, cursor?: string | null) =>
+    request<Page<AuditEvent>>('GET', cursor ?? `/api/audit-log/?conversation=${encodeURIComponent(conversation)}&page_size=50`),
   login: (username: string, password: string) => request<void>('POST', '/api/session/', { username, password }),
   logout: () => request<void>('DELETE', '/api/session/'),
   connections: () => request<Connection[]>('GET', '/api/connections/'),

@@ -200,6 +200,38 @@ export interface Me {
   tenant: { id: string; slug: string; name: string; time_zone: string }
 }
 
+// A customer's data erased on request (LGPD; /api/erasures/): its progress, then its report.
+export interface Erasure {
+  id: string
+  status: 'queued' | 'running' | 'done'
+  phone: string
+  requested_by_name: string
+  keeps_metadata: boolean
+  conversations: number
+  messages: number
+  files: number
+  bytes_freed: number
+  created_at: string
+  finished_at: string | null
+}
+
+// One row of the audit log (/api/audit-log/): who did what to which file, when and from where.
+export interface AuditEvent {
+  id: number
+  at: string
+  action: 'view' | 'download' | 'forward' | 'delete' | 'export'
+  via: string
+  actor_id: number | null
+  actor_name: string
+  attachment_id: string | null
+  message_id: string | null
+  conversation_id: string | null
+  variant: string
+  category: string
+  ip: string | null
+  user_agent: string
+}
+
 export interface UploadPolicy {
   max_bytes: Record<string, number>
   allowed_types: Record<string, string[]>
@@ -235,6 +267,7 @@ export type ChatEvent =
   | { type: 'message.deleted'; data: { id: string; conversation: string; message?: Message } }
   | { type: 'message.edited' | 'message.reactions' | 'message.updated'; data: { id: string; conversation: string; message: Message } }
   | { type: 'conversation.merged'; data: { id: string; merged: string } }
+  | { type: 'conversation.removed'; data: { id: string } }
   | {
       // removed: its file removed for everyone on request (metadata.removed says who and when)
       type: 'attachment.ready' | 'attachment.failed' | 'attachment.removed'

@@ -36,7 +36,7 @@ export function App() {
   if (session.kind === 'loading') return <div className="h-full bg-wa-panel" aria-busy="true" />
   if (session.kind === 'anonymous') return <Login notice={session.error} onLoggedIn={whoAmI} />
   return (
-    <ChatProvider policy={policy} mayRemoveMedia={session.me.may_remove_media}>
+    <ChatProvider policy={policy} mayRemoveMedia={session.me.may_remove_media} isAdmin={session.me.role === 'admin'}>
       <Workspace
         me={session.me}
         onLogout={async () => {
@@ -60,6 +60,17 @@ function Workspace({ me, onLogout }: { me: Me; onLogout: () => void }) {
   useEffect(() => {
     if (mergedInto) select(mergedInto)
   }, [mergedInto, select])
+  // The open chat was erased with its customer's data: nothing left to show.
+  const removed = selected ? state.removed[selected] : undefined
+  const [erasedShown, setErasedShown] = useState(false)
+  useEffect(() => {
+    if (!removed) return
+    select(null)
+    setErasedShown(true)
+  }, [removed, select])
+  useEffect(() => {
+    if (selected) setErasedShown(false)
+  }, [selected])
 
   useEffect(guardPageWhileUploading, [])
 
@@ -141,8 +152,8 @@ function Workspace({ me, onLogout }: { me: Me; onLogout: () => void }) {
             focus={focus?.conversation === selected ? focus : null}
           />
         ) : (
-          <div className="flex flex-1 items-center justify-center bg-wa-panel p-8 text-center text-slate-500">
-            {t.chat.pick}
+          <div className="flex flex-1 items-center justify-center bg-wa-panel p-8 text-center text-slate-500" role="status" data-testid="no-chat">
+            {erasedShown ? t.chat.erased : t.chat.pick}
           </div>
         )}
       </main>

@@ -16,6 +16,7 @@ import { safeImageSource } from './NoPreviewCard'
 import { Lightbox } from './Lightbox'
 import { MessageBubble } from './MessageBubble'
 import { UploadTray } from './UploadTray'
+import { PrivacyPanel } from './PrivacyPanel'
 
 const NEAR_BOTTOM_PX = 160
 const HIGHLIGHT_MS = 2000
@@ -62,7 +63,7 @@ interface ChatWindowProps {
 }
 
 export function ChatWindow({ conversationId, onBack, focus }: ChatWindowProps) {
-  const { state, loadMessages, loadOlder, policy, connections, markRead } = useChat()
+  const { state, loadMessages, loadOlder, policy, connections, markRead, isAdmin } = useChat()
   const conversation = state.conversations[conversationId]
   const thread = state.threads[conversationId]
   const messages = useMemo(() => orderedMessages(thread), [thread])
@@ -72,6 +73,7 @@ export function ChatWindow({ conversationId, onBack, focus }: ChatWindowProps) {
   const [highlighted, setHighlighted] = useState<string | null>(null)
   const [notice, setNotice] = useState('')
   const [galleryOpen, setGalleryOpen] = useState(false)
+  const [privacyOpen, setPrivacyOpen] = useState(false)
   const [searching, setSearching] = useState(false)
   const [query, setQuery] = useState('')
   const found = useSearch(searching ? query : '', conversationId)
@@ -254,6 +256,19 @@ export function ChatWindow({ conversationId, onBack, focus }: ChatWindowProps) {
         >
           🗂️
         </button>
+        {isAdmin && conversation && !conversation.is_group && (
+          <button
+            type="button"
+            onClick={() => setPrivacyOpen((open) => !open)}
+            aria-label={t.privacy.open}
+            title={t.privacy.open}
+            aria-expanded={privacyOpen}
+            className="rounded-full p-2 text-xl text-slate-600 hover:bg-slate-200"
+            data-testid="open-privacy"
+          >
+            🛡️
+          </button>
+        )}
       </header>
       {searching && (
         <div className="relative flex-none border-b border-slate-200 bg-white px-3 py-2">
@@ -403,6 +418,11 @@ export function ChatWindow({ conversationId, onBack, focus }: ChatWindowProps) {
         </div>
       )}
       {lightbox && <Lightbox images={images} startId={lightbox.start} onClose={() => setLightbox(null)} />}
+      {privacyOpen && conversation && (
+        <div className="absolute inset-y-0 right-0 z-30 flex w-full shadow-xl md:w-auto">
+          <PrivacyPanel key={conversation.id} conversation={conversation} onDone={setToast} onClose={() => setPrivacyOpen(false)} />
+        </div>
+      )}
       {galleryOpen && (
         <div className="absolute inset-y-0 right-0 z-30 flex w-full shadow-xl md:w-auto">
           <GalleryPanel

@@ -13,6 +13,7 @@ import { ForwardDialog } from './ForwardDialog'
 import { Lightbox } from './Lightbox'
 import { safeImageSource } from './NoPreviewCard'
 import { downloadUrl } from '../lib/download'
+import { SidePanel } from './SidePanel'
 
 const TABS: GalleryTab[] = ['media', 'documents', 'audio', 'links']
 
@@ -150,26 +151,27 @@ export function GalleryPanel({ conversationId, onClose, onJump, onDone }: Props)
     .filter((a): a is Attachment => !!a && a.category === 'image' && !!safeImageSource(a, 'preview'))
 
   return (
-    <aside className="flex h-full w-full flex-col bg-white md:w-[380px] md:flex-none md:border-l md:border-slate-200" aria-label={t.gallery.title} data-testid="gallery">
-      <header className="flex h-16 flex-none items-center gap-2 bg-wa-panel px-3">
-        <button type="button" onClick={onClose} aria-label={t.gallery.close} className="rounded p-2 text-slate-600 hover:bg-slate-200">
-          ✕
-        </button>
-        <h3 className="flex-1 font-medium text-slate-800">{t.gallery.title}</h3>
-        {tab !== 'links' && (
-          <button
-            type="button"
-            onClick={() => {
-              setSelecting((s) => !s)
-              setPicked({})
-            }}
-            className="rounded px-2 py-1 text-sm text-slate-700 hover:bg-slate-200"
-            aria-pressed={selecting}
-          >
-            {selecting ? t.gallery.doneSelecting : t.gallery.select}
-          </button>
-        )}
-      </header>
+    <SidePanel
+      title={t.gallery.title}
+      closeLabel={t.gallery.close}
+      onClose={onClose}
+      testId="gallery"
+      actions={
+        tab !== 'links' && (
+              <button
+                type="button"
+                onClick={() => {
+                  setSelecting((s) => !s)
+                  setPicked({})
+                }}
+                className="rounded px-2 py-1 text-sm text-slate-700 hover:bg-slate-200"
+                aria-pressed={selecting}
+              >
+                {selecting ? t.gallery.doneSelecting : t.gallery.select}
+              </button>
+        )
+      }
+    >
       <nav className="flex flex-none border-b border-slate-200" role="tablist">
         {TABS.map((name) => (
           <button
@@ -264,6 +266,6 @@ export function GalleryPanel({ conversationId, onClose, onJump, onDone }: Props)
           }}
         />
       )}
-    </aside>
+    </SidePanel>
   )
 }

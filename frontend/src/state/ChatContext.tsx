@@ -28,6 +28,8 @@ interface ChatApi {
   // Whether this agent may remove files for everyone (GET /api/me/), and doing it to a message's files.
   mayRemoveMedia: boolean
   removeMedia: (message: string) => Promise<void>
+  // A tenant admin: answers a customer's data requests (export, erasure) and reads the audit log.
+  isAdmin: boolean
 }
 
 const Context = createContext<ChatApi | null>(null)
@@ -35,10 +37,12 @@ const Context = createContext<ChatApi | null>(null)
 export function ChatProvider({
   policy,
   mayRemoveMedia = false,
+  isAdmin = false,
   children,
 }: {
   policy: UploadPolicy | null
   mayRemoveMedia?: boolean
+  isAdmin?: boolean
   children: ReactNode
 }) {
   const [state, dispatch] = useReducer(chatReducer, initialChat)
@@ -157,8 +161,9 @@ export function ChatProvider({
       retryAttachment,
       mayRemoveMedia,
       removeMedia,
+      isAdmin,
     }),
-    [state, policy, connections, filterConnection, loadConversations, loadOlderConversations, loadMessages, loadOlder, applyEvent, sendText, react, openViewOnce, markRead, replyTo, setReplyTo, retryMessage, retryAttachment, mayRemoveMedia, removeMedia],
+    [state, policy, connections, filterConnection, loadConversations, loadOlderConversations, loadMessages, loadOlder, applyEvent, sendText, react, openViewOnce, markRead, replyTo, setReplyTo, retryMessage, retryAttachment, mayRemoveMedia, removeMedia, isAdmin],
   )
   return <Context.Provider value={value}>{children}</Context.Provider>
 }

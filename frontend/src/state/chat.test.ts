@@ -265,3 +265,14 @@ describe('a file converted for WhatsApp before it is sent', () => {
     expect(state.conversions).toEqual({})
   })
 })
+
+describe('a customer erased (LGPD)', () => {
+  it('takes their chat off the list and ignores a late snapshot of it', () => {
+    let state = chatReducer(initialChat, { type: 'conversations/loaded', conversations: [conversation('a', '2026-01-01T10:00:00Z'), conversation('b', '2026-01-01T11:00:00Z')], older: null, append: false })
+    state = chatReducer(state, { type: 'event', event: { type: 'conversation.removed', data: { id: 'a' } } })
+    expect(Object.keys(state.conversations)).toEqual(['b'])
+    expect(state.removed).toEqual({ a: true })
+    state = chatReducer(state, { type: 'event', event: { type: 'conversation.updated', data: conversation('a', '2026-01-01T12:00:00Z') } })
+    expect(Object.keys(state.conversations)).toEqual(['b'])
+  })
+})

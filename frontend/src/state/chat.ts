@@ -16,6 +16,8 @@ export interface ChatState {
   threads: Record<string, Thread>
   // Conversations merged into another (a LID and a phone number of one person): gone id -> kept id.
   mergedInto: Record<string, string>
+  // Conversations erased with their customer's data (LGPD): gone for good; a late event is ignored.
+  removed: Record<string, true>
   // Only the chats on this number of ours (null: every number). The list pages are per filter.
   connectionFilter: string | null
   // Files being converted for WhatsApp before they are sent: attachment id -> fraction done.
@@ -28,6 +30,7 @@ export const initialChat: ChatState = {
   listOlder: null,
   threads: {},
   mergedInto: {},
+  removed: {},
   connectionFilter: null,
   conversions: {},
 }
@@ -194,7 +197,7 @@ function replaceAttachment(state: ChatState, conversation: string, message: stri
 function applyEvent(state: ChatState, event: ChatEvent): ChatState {
   switch (event.type) {
     case 'conversation.updated':
-      if (state.mergedInto[event.data.id]) return state // a late snapshot of a conversation merged away
+      if (state.mergedInto[event.data.id] || state.removed[event.data.id]) return state // merged away, or erased
       return {
         ...state,
         conversations: { ...state.conversations, [event.data.id]: mergeConversation(state.conversations[event.data.id], event.data) },
@@ -236,6 +239,13 @@ function applyEvent(state: ChatState, event: ChatEvent): ChatState {
       return previewChanged(withMessage(state, event.data.message), event.data.message)
     case 'conversation.merged':
       return mergeConversations(state, event.data.merged, event.data.id)
+    case 'conversation.removed': {
+      const conversations = { ...state.conversations }
+      const threads = { ...state.threads }
+      delete conversations[event.data.id]
+      delete threads[event.data.id]
+      return { ...state, conversations, threads, removed: { ...state.removed, [event.data.id]: true } }
+    }
     case 'attachment.ready':
     case 'attachment.failed':
     case 'attachment.removed': {
