@@ -179,7 +179,7 @@ async def _serve(scope, receive, send, labels: dict) -> None:
         return None
     tenant_id = access.tenant_id
     key = catalog.cache_key(object_id, variant)
-    entry = cache.local.get(key) if variant != signing.AVATAR else None
+    entry = cache.local_get(key) if variant != signing.AVATAR else None
     if entry is None:
         entry = await cache.aget_shared(key)
     hit = entry is not None and entry.tenant == tenant_id

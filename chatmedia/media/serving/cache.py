@@ -9,6 +9,12 @@ Keys name (attachment, variant), which never changes the bytes it points to once
 addressing), so nothing needs invalidating but avatars (keyed by conversation: deleted when the
 picture changes, and never kept in the local tier) and deleted attachments (`forget_attachment`).
 
+A deletion must reach every process's local tier at once (a file removed on request, or erased,
+must not be served for another MEDIA_LOCAL_CACHE_SECONDS by a web process the worker never
+talked to): `forget_*` publishes the keys on the Redis channel FORGET_CHANNEL, and each serving
+process hears it in a listener thread. With a shared Redis the local tier answers only while that
+listener is subscribed (`local_get`); it starts with an empty tier after every (re)subscription.
+
 Redis down is a miss, never an error: it is logged and counted (`media.cache.unavailable`), and
 Redis is left alone for MEDIA_CACHE_RETRY_SECONDS so requests do not each wait for its timeout.
 """
@@ -16,7 +22,9 @@ Redis is left alone for MEDIA_CACHE_RETRY_SECONDS so requests do not each wait f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import pickle
 import threading
 import time
@@ -89,6 +97,90 @@ class LocalTier:
 
 local = LocalTier(settings.MEDIA_LOCAL_CACHE_BYTES, settings.MEDIA_LOCAL_CACHE_SECONDS)
 _shared_down_until = 0.0
+
+# --- deletions heard from other processes -------------------------------------------------------------
+FORGET_CHANNEL = "chatmedia:media:forget"
+_listener_lock = threading.Lock()
+# The running listener thread: "url", "pid", "stop" and "hearing" (Events: told to stop; subscribed now).
+_listener: dict = {}
+_hearing = threading.Event()  # the current listener's "hearing" (a fresh one per listener)
+
+
+def _redis_url() -> str | None:
+    backend = caches["default"]
+    return backend._servers[0] if isinstance(backend, RedisCache) else None
+
+
+_shared_url = _redis_url()
+
+
+def local_get(key: str) -> Entry | None:
+    """The local tier's entry — with a shared Redis, only while this process hears deletions."""
+    if _shared_url is not None and not _hearing.is_set():
+        _start_listener(_shared_url)
+        return None
+    return local.get(key)
+
+
+def _start_listener(url: str) -> None:
+    global _hearing
+    with _listener_lock:
+        if _listener.get("url") == url and _listener.get("pid") == os.getpid():
+            return
+        _stop_listener()
+        stop, _hearing = threading.Event(), threading.Event()
+        _listener.update(url=url, pid=os.getpid(), stop=stop)
+    threading.Thread(
+        target=_listen, args=(url, stop, _hearing), name="media-cache-forget", daemon=True
+    ).start()
+
+
+def _stop_listener() -> None:
+    if "stop" in _listener:
+        _listener["stop"].set()
+    _listener.clear()
+    _hearing.clear()
+
+
+def _listen(url: str, stop: threading.Event, hearing: threading.Event) -> None:
+    import redis
+
+    while not stop.is_set():
+        pubsub = None
+        try:
+            client = redis.Redis.from_url(
+                url, socket_connect_timeout=settings.CACHE_SOCKET_TIMEOUT_SECONDS, health_check_interval=15
+            )
+            pubsub = client.pubsub(ignore_subscribe_messages=False)
+            pubsub.subscribe(FORGET_CHANNEL)
+            confirmed = pubsub.get_message(timeout=settings.CACHE_SOCKET_TIMEOUT_SECONDS + 1)
+            if not confirmed or confirmed.get("type") != "subscribe":
+                raise ConnectionError("no confirmation of the subscription")
+            local.clear()  # whatever was deleted while nobody listened
+            hearing.set()
+            while not stop.is_set():
+                message = pubsub.get_message(timeout=1.0)
+                if message and message.get("type") == "message":
+                    for key in message["data"].decode().split("\n"):
+                        local.discard(key)
+        except Exception:
+            if not stop.is_set():
+                logger.warning(
+                    "media cache: not hearing deletions; the local tier is off until it does", exc_info=True
+                )
+        finally:
+            hearing.clear()
+            if pubsub is not None:
+                with contextlib.suppress(Exception):
+                    pubsub.close()
+        stop.wait(settings.MEDIA_CACHE_RETRY_SECONDS)
+
+
+def _announce(keys: list[str]) -> None:
+    """Tell every serving process's listener (no-op without a shared Redis)."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        backend._cache.get_client(write=True).publish(FORGET_CHANNEL, "\n".join(keys))
 
 
 def _shared_failed(action: str) -> None:
@@ -186,6 +278,7 @@ def _delete(keys: list[str]) -> None:
         local.discard(key)
     try:
         cache.delete_many(keys)
+        _announce(keys)
     except Exception:
         logger.warning("media cache unavailable: %s not invalidated (they expire on their own)", keys)
         counters.increment(UNAVAILABLE)
@@ -211,9 +304,12 @@ def forget_attachments(attachment_ids) -> None:
 
 
 def _reset_on_settings_change(setting, **kwargs) -> None:
-    global _shared_down_until
+    global _shared_down_until, _shared_url
     if setting == "CACHES":
         _async_clients.clear()
+        _shared_url = _redis_url()
+        with _listener_lock:
+            _stop_listener()
     if setting in {"MEDIA_LOCAL_CACHE_BYTES", "MEDIA_LOCAL_CACHE_SECONDS", "CACHES"}:
         local.max_bytes, local.ttl = settings.MEDIA_LOCAL_CACHE_BYTES, settings.MEDIA_LOCAL_CACHE_SECONDS
         local.clear()
