@@ -63,7 +63,8 @@ test.describe('chat basics', () => {
     await login(page)
     await openChat(page, name)
     const scroller = page.getByTestId('messages')
-    await expect(page.locator('[data-testid=message]').filter({ hasText: 'Mensagem 30' })).toBeVisible()
+    // By the text's own element: "Mensagem 3" beside its time "00:10" also reads "Mensagem 300:10".
+    await expect(page.locator('[data-testid=message]').filter({ has: page.getByText('Mensagem 30', { exact: true }) })).toBeVisible()
     await scroller.evaluate((el) => el.scrollTo({ top: 0 }))
     await expect(page.getByTestId('to-bottom')).toBeVisible()
     const top = await scroller.evaluate((el) => el.scrollTop)
