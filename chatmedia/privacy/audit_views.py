@@ -20,6 +20,8 @@ from chatmedia.errors import Refused
 from chatmedia.privacy.models import AuditEvent
 from chatmedia.tenancy.scoping import TenantScopedMixin, is_tenant_admin
 
+ACTOR_MAX_DIGITS = 18
+
 
 class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
@@ -83,7 +85,9 @@ class AuditLogList(TenantScopedMixin, generics.ListAPIView):
                 raise Refused(400, "bad_filter", f"via is one of {', '.join(AuditEvent.Via.values)}.")
             rows = rows.filter(via=via)
         if actor := asked.get("actor"):
-            if not (actor.isascii() and actor.isdigit()):
+            # A user id fits a bigint: 18 digits at most (a longer one is no user, and int() of
+            # thousands of digits raises).
+            if not (actor.isascii() and actor.isdigit() and len(actor) <= ACTOR_MAX_DIGITS):
                 raise Refused(400, "bad_filter", "actor must be a user id.")
             rows = rows.filter(actor_id=int(actor))
         if attachment := asked.get("attachment"):
