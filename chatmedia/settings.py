@@ -731,6 +731,9 @@ TRANSCRIPTION_STALE_SECONDS = env_int("TRANSCRIPTION_STALE_SECONDS", 30 * 60)
 PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics"))
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR  # read by prometheus_client on import
 Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+# Hot paths (/media/) count in memory and fold into those files this often: one mmap write per
+# label set instead of four per request (bench/README.md, P1); a killed process loses at most this.
+METRICS_FOLD_SECONDS = float(env("METRICS_FOLD_SECONDS", "1.0"))
 # /metrics answers a request that carries `Authorization: Bearer <METRICS_TOKEN>` (when set) or that
 # comes from one of these networks (the client address as `TRUSTED_PROXY_COUNT` resolves it).
 METRICS_TOKEN = env("METRICS_TOKEN", "")

@@ -19,8 +19,13 @@ shared cache's size and limit (Redis INFO), and each Celery queue's depth.
 
 from __future__ import annotations
 
+import atexit
+import bisect
+import collections
 import contextlib
 import logging
+import os
+import threading
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
@@ -60,6 +65,80 @@ EVENTS = Counter("chatmedia_events", "Handled degradations (cache down, storage 
 LOCAL_CACHE_BYTES = Gauge(
     "chatmedia_local_cache_bytes", "Bytes in the per-process media cache tier.", multiprocess_mode="livesum"
 )
+
+
+class Tally:
+    """Counts and durations of a hot path, added up in this process's memory and folded into the
+    Prometheus metrics above at most METRICS_FOLD_SECONDS later by a timer thread (and before this
+    process answers `/metrics`, and at exit).
+
+    Why: in multiprocess mode every Prometheus increment writes to an mmap'd file, about 3 µs; a
+    cached `/media/` hit made four, most of its time in the process (bench/README.md, P1). Here a
+    count is a dictionary update, and a fold is one increment per label set and histogram bucket.
+    What a fold has not reached yet is lost if the process is killed (at most one interval)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: collections.Counter = collections.Counter()  # (counter, labels) → n
+        self._observed: dict = {}  # histogram → [count per bucket…, sum]
+        self._running = False  # this process's timer thread (a forked child starts its own)
+        os.register_at_fork(after_in_child=self._forked)
+
+    def count(self, counter: Counter, *labels: str) -> None:
+        with self._lock:
+            self._counts[(counter, labels)] += 1
+        self._start()
+
+    def observe(self, histogram: Histogram, seconds: float) -> None:
+        index = bisect.bisect_left(histogram._upper_bounds, seconds)  # the bucket observe() picks
+        with self._lock:
+            found = self._observed.get(histogram)
+            if found is None:
+                found = self._observed[histogram] = [0] * (len(histogram._upper_bounds) + 1)
+            found[index] += 1
+            found[-1] += seconds
+        self._start()
+
+    def fold(self) -> None:
+        with self._lock:
+            counts, self._counts = self._counts, collections.Counter()
+            observed, self._observed = self._observed, {}
+        for (counter, labels), n in counts.items():
+            (counter.labels(*labels) if labels else counter).inc(n)
+        for histogram, found in observed.items():
+            # Histogram.observe() adds to `_sum` and to one of `_buckets` (stored per bucket, made
+            # cumulative when read): the same two writes, n at a time (tests/ops/test_metrics.py).
+            histogram._sum.inc(found[-1])
+            for index, n in enumerate(found[:-1]):
+                if n:
+                    histogram._buckets[index].inc(n)
+
+    def _forked(self) -> None:
+        self._lock = threading.Lock()
+        self._counts, self._observed, self._running = collections.Counter(), {}, False
+
+    def _start(self) -> None:
+        if self._running:
+            return
+        with self._lock:
+            if self._running:
+                return
+            self._running = True
+        threading.Thread(target=self._fold_forever, name="metrics-fold", daemon=True).start()
+
+    def _fold_forever(self) -> None:
+        from django.conf import settings
+
+        while True:
+            time.sleep(settings.METRICS_FOLD_SECONDS)
+            try:
+                self.fold()
+            except Exception:  # a metrics failure never stops serving; the next fold tries again
+                logger.exception("metrics: fold failed")
+
+
+TALLY = Tally()
+atexit.register(TALLY.fold)
 
 
 def upload_finished(direction: str, succeeded: bool, seconds: float | None = None) -> None:
@@ -173,6 +252,7 @@ def _queues():
 
 
 def exposition() -> bytes:
+    TALLY.fold()  # this process's own counts up to now
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
     registry.register(SnapshotCollector())

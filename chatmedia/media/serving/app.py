@@ -141,6 +141,9 @@ async def _authorize(query, headers, scope, object_id: str, variant: str, send) 
     return None
 
 
+_STATUS_LABELS = {status: str(status) for status in (200, 206, 304, 401, 403, 404, 410, 416, 503)}
+
+
 # --- the app ----------------------------------------------------------------------------------------------
 async def media_app(scope, receive, send) -> None:
     """Serve, then count the response (status, cache hit or miss) and its duration."""
@@ -156,8 +159,10 @@ async def media_app(scope, receive, send) -> None:
     try:
         await _serve(scope, receive, tracked, labels)
     finally:
-        metrics.DOWNLOADS.labels(labels["cache"], str(sent["status"])).inc()
-        metrics.DOWNLOAD_SECONDS.observe(time.perf_counter() - started)
+        metrics.TALLY.count(
+            metrics.DOWNLOADS, labels["cache"], _STATUS_LABELS.get(sent["status"]) or str(sent["status"])
+        )
+        metrics.TALLY.observe(metrics.DOWNLOAD_SECONDS, time.perf_counter() - started)
         if "audit" in labels and sent["status"] in (200, 206):
             _audit(scope, *labels["audit"])
 
@@ -184,7 +189,7 @@ async def _serve(scope, receive, send, labels: dict) -> None:
         entry = await cache.aget_shared(key)
     hit = entry is not None and entry.tenant == tenant_id
     labels["cache"] = "hit" if hit else "miss"
-    metrics.CACHE_LOOKUPS.labels(labels["cache"]).inc()
+    metrics.TALLY.count(metrics.CACHE_LOOKUPS, labels["cache"])
     if not hit:
         try:
             found = await blocking.run_db(catalog.resolve, tenant_id, object_id, variant)
@@ -296,7 +301,16 @@ _whole_body_headers_cache: dict[tuple, list[tuple[bytes, bytes]]] = {}
 
 def _whole_body_headers(entry: catalog.Entry, cache_status: str, download: bool) -> list[tuple[bytes, bytes]]:
     """Encoded headers of a 200 with the whole cached body: the same for every hit of an entry."""
-    key = (*entry.as_tuple()[:-1], cache_status, download)  # everything but the body
+    key = (  # what _headers() reads of the entry (as_tuple() cost a fifth of a hit)
+        entry.sha256,
+        entry.size,
+        entry.content_type,
+        entry.file_name,
+        entry.max_age,
+        entry.immutable,
+        cache_status,
+        download,
+    )
     found = _whole_body_headers_cache.get(key)
     if found is None:
         if len(_whole_body_headers_cache) >= _HEADERS_KEPT:

@@ -53,6 +53,29 @@ def test_verify_valid_expired_invalid():
         assert signing.verify(tenant, obj, variant, exp_text, sig, now=0) is Verdict.INVALID
 
 
+def test_a_link_verified_once_is_still_checked_for_expiry_and_keys(settings):
+    url = signing.signed_url(TENANT, OBJECT, "thumb", now=1_800_000_000)
+    q = _query(url)
+    exp = int(q["exp"])
+    assert signing.verify(TENANT, OBJECT, "thumb", q["exp"], q["sig"], now=exp - 1) is Verdict.VALID
+    assert (TENANT, OBJECT, "thumb", q["exp"], q["sig"]) in signing._verified
+    assert signing.verify(TENANT, OBJECT, "thumb", q["exp"], q["sig"], now=exp) is Verdict.EXPIRED
+    wrong = q["sig"][:-1] + ("A" if q["sig"][-1] != "A" else "B")
+    assert signing.verify(TENANT, OBJECT, "thumb", q["exp"], wrong, now=0) is Verdict.INVALID
+    assert (TENANT, OBJECT, "thumb", q["exp"], wrong) not in signing._verified  # only right MACs kept
+    settings.SECRET_KEY = "another key, after a rotation that dropped the old one"
+    assert signing.verify(TENANT, OBJECT, "thumb", q["exp"], q["sig"], now=0) is Verdict.INVALID
+
+
+def test_the_verified_links_kept_are_bounded(monkeypatch):
+    monkeypatch.setattr(signing, "VERIFIED_KEPT", 3)
+    for _ in range(10):
+        other = str(uuid.uuid4())
+        q = _query(signing.signed_url(TENANT, other, "thumb", now=1_800_000_000))
+        assert signing.verify(TENANT, other, "thumb", q["exp"], q["sig"], now=0) is Verdict.VALID
+        assert len(signing._verified) <= 3
+
+
 def test_avatar_urls_have_their_own_variant():
     url = signing.signed_url(TENANT, OBJECT, signing.AVATAR, v="123")
     q = _query(url)
