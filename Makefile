@@ -106,12 +106,15 @@ stack: $(STAMP) $(S3_STAMP) $(WEB_BUILD)
 	$(PY) tools/stack.py --port $(PORT) $(if $(FAKE_WHATSAPP),--fake-whatsapp)
 
 ## make bench-processing: our image renditions vs plain Pillow vs libvips, and peak memory (bench/README.md).
+BENCH_EXTRA = $(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+
 bench-processing: $(STAMP)
-	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+	$(BENCH_EXTRA)
 	$(PY) bench/processing.py
 
-## make bench-serving: /media/ against nginx, raw Redis + ASGI, and boto3 (P1-P4 in bench/README.md).
+## make bench-serving: /media/ against nginx, raw Redis + ASGI, granian, and boto3 (P1-P4 in bench/README.md).
 bench-serving: $(STAMP) $(S3_STAMP)
+	$(BENCH_EXTRA)
 	$(PY) bench/serving.py
 
 ## make bench-load: webhooks at 200/s, webhook -> ready for 1 MB images, 20 concurrent 25 MB uploads, on

@@ -2,13 +2,17 @@
 
 - P1 requests/s of a cached 30 KB thumbnail through `/media/…` (signed URL), over nginx (Debian
   package, started here) serving the same bytes from disk; both with the same number of processes.
-  Also shown: the local cache tier turned off (every request asks Redis), and the minimal ASGI app.
+  Also shown: the local cache tier turned off (every request asks Redis), the minimal ASGI app,
+  chatmedia under granian (a Rust HTTP core) instead of uvicorn, and the ceiling of each server:
+  an ASGI app that sends the same bytes back with no work at all.
 - P2 p50 latency of that request (one connection) over the minimal ASGI app that does one raw
   async Redis GET of the same bytes (bench/minimal_asgi.py).
 - P3 peak RSS growth of one server process while 4 clients download a big original at once,
   for 12.5, 25 and 50 MB (flat = constant memory).
 - P4 throughput of a 50 MB cache-miss stream from the S3 test server through `/media/…`, over
-  boto3 streaming the same object directly.
+  boto3 streaming the same object directly; beside it deploy/nginx/chatmedia.conf as shipped, in
+  front of chatmedia in X-Accel-Redirect mode: a miss (nginx reads S3) and the same file again
+  (nginx's proxy_cache).
 
 Real services: PostgreSQL, Redis, the S3 test server; load from wrk (Debian package).
 Usage: .venv/bin/python bench/serving.py [--seconds 8] [--connections 32] [--workers 2]
@@ -55,13 +59,18 @@ RUNS = 7  # P4 transfers of each kind, interleaved; the median is reported
 class Server:
     """A uvicorn server (chatmedia or the minimal app) with `workers` processes."""
 
-    def __init__(self, app: str, env: dict, workers: int, log: Path) -> None:
+    def __init__(self, app: str, env: dict, workers: int, log: Path, kind: str = "uvicorn") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port)]
-        command += ["--no-access-log", "--no-server-header", "--loop", "uvloop", "--http", "httptools"]
-        if workers > 1:
-            command += ["--workers", str(workers)]
+        if kind == "granian":
+            command = [sys.executable, "-m", "granian", "--interface", "asgi", "--loop", "uvloop", app]
+            command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)]
+            command += ["--log-level", "warning", *(["--no-ws"] if "minimal" in app else [])]
+        else:
+            command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port)]
+            command += ["--no-access-log", "--no-server-header", "--loop", "uvloop", "--http", "httptools"]
+            if workers > 1:
+                command += ["--workers", str(workers)]
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
         )
@@ -195,6 +204,8 @@ def run(args) -> None:
         photo = attachment(world, big[50 * MB], renditions={"thumb": (thumb, "image/webp")})
         originals = {size: attachment(world, data) for size, data in big.items()}
         misses = [attachment(world, big[50 * MB]) for _ in range(RUNS)]  # same blob, fresh cache keys
+        # Through nginx its own proxy_cache keys on the object, so each miss there is another object.
+        accel_misses = [attachment(world, os.urandom(50 * MB)) for _ in range(RUNS)]
         redis.Redis.from_url(REDIS_URL).set(env["BENCH_REDIS_KEY"], thumb)
         thumb_path = signing.signed_url(world.tenant.id, photo.id, "thumb")
         w = args.workers
@@ -206,43 +217,53 @@ def run(args) -> None:
         if "p3" in only:
             bench_memory(env, work, world, attachment, thumb_path, originals)
         if "p4" in only and args.storage == "s3":
-            bench_cache_miss(env, work, world, photo, misses)
+            bench_cache_miss(env, work, world, photo, misses, accel_misses)
 
 
 def bench_requests(args, stack, env, work, thumb, thumb_path) -> None:
     w, log = args.workers, work / "servers.log"
     nginx, nginx_url = start_nginx(thumb, w, work)
     stack.callback(nginx.terminate)
-    ours = Server("chatmedia.asgi:application", env, w, log)
-    no_local = Server("chatmedia.asgi:application", {**env, "MEDIA_LOCAL_CACHE_BYTES": "0"}, w, log)
-    minimal = Server("bench.minimal_asgi:app", env, w, log)
-    for server in (ours, no_local, minimal):
+    servers = {
+        "chatmedia": (Server("chatmedia.asgi:application", env, w, log), thumb_path),
+        "chatmedia, local tier off": (
+            Server("chatmedia.asgi:application", {**env, "MEDIA_LOCAL_CACHE_BYTES": "0"}, w, log),
+            thumb_path,
+        ),
+        "minimal ASGI + Redis GET": (Server("bench.minimal_asgi:app", env, w, log), ""),
+        "chatmedia under granian": (
+            Server("chatmedia.asgi:application", env, w, log, kind="granian"),
+            thumb_path,
+        ),
+        # What any ASGI app can reach on these servers here: the same bytes, no work at all.
+        "ceiling: constant ASGI app": (Server("bench.minimal_asgi:constant", env, w, log), ""),
+        "ceiling under granian": (Server("bench.minimal_asgi:constant", env, w, log, kind="granian"), ""),
+    }
+    for server, _ in servers.values():
         stack.callback(server.stop)
-    for url in (ours.url + thumb_path, no_local.url + thumb_path, minimal.url, nginx_url):
+    urls = {"nginx": nginx_url, **{name: server.url + path for name, (server, path) in servers.items()}}
+    for url in urls.values():
         for _ in range(50):  # warm every worker's connections and caches
             response = httpx.get(url)
             assert response.status_code == 200 and response.content == thumb, (url, response.text)
-    p1 = {name: wrk(url, args.seconds, args.connections) for name, url in [
-        ("nginx", nginx_url),
-        ("chatmedia", ours.url + thumb_path),
-        ("chatmedia, local tier off", no_local.url + thumb_path),
-        ("minimal ASGI + Redis GET", minimal.url),
-    ]}  # fmt: skip
+    p1 = {name: wrk(url, args.seconds, args.connections) for name, url in urls.items()}
     print("P1  requests/s, cached 30 KB thumbnail, signed URL")
     for name, result in p1.items():
         ratio = result["rps"] / p1["nginx"]["rps"]
         print(f"    {name:<28} {result['rps']:>10.0f} req/s   {ratio:.3f}x nginx")
-    p2 = {name: wrk(url, args.seconds, 1, threads=1) for name, url in [
-        ("minimal ASGI + Redis GET", minimal.url),
-        ("chatmedia", ours.url + thumb_path),
-        ("chatmedia, local tier off", no_local.url + thumb_path),
-    ]}  # fmt: skip
+    p2_names = [
+        "minimal ASGI + Redis GET",
+        "chatmedia",
+        "chatmedia, local tier off",
+        "chatmedia under granian",
+    ]
+    p2 = {name: wrk(urls[name], args.seconds, 1, threads=1) for name in p2_names}
     base = p2["minimal ASGI + Redis GET"]["p50_ms"]
     print("\nP2  p50 latency, one connection")
     for name, result in p2.items():
         ratio = result["p50_ms"] / base
         print(f"    {name:<28} {result['p50_ms'] * 1000:>8.0f} µs   {ratio:.2f}x baseline")
-    for server in (ours, no_local, minimal):
+    for server, _ in servers.values():
         server.stop()
     nginx.terminate()
 
@@ -266,13 +287,27 @@ def bench_memory(env, work, world, attachment, thumb_path, originals) -> None:
         print(f"    {size / MB:>5.1f} MB original   +{first:5.1f} MiB   (again: +{again:4.1f} MiB)")
 
 
-def bench_cache_miss(env, work, world, photo, misses) -> None:
+def bench_cache_miss(env, work, world, photo, misses, accel_misses) -> None:
     import boto3
     from django.conf import settings
 
     from chatmedia.media.serving import signing
+    from tools.nginx import render_nginx
 
     server = Server("chatmedia.asgi:application", env, 1, work / "servers.log")
+    # deploy/nginx/chatmedia.conf as shipped, in front of chatmedia in X-Accel-Redirect mode.
+    accel = Server(
+        "chatmedia.asgi:application",
+        {**env, "MEDIA_ACCEL_REDIRECT_PREFIX": "/_chatmedia/"},
+        1,
+        work / "servers.log",
+    )
+    nginx_port = free_port()
+    (work / "accel").mkdir()
+    config = render_nginx(accel.port, nginx_port, work / "unused", work / "accel")
+    nginx = subprocess.Popen([find_binary("nginx"), "-c", str(config)])
+    wait_for_port("127.0.0.1", nginx_port, 10, "nginx")
+    front = f"http://127.0.0.1:{nginx_port}"
     client = boto3.client(
         "s3",
         endpoint_url=env["S3_ENDPOINT_URL"],
@@ -300,15 +335,43 @@ def bench_cache_miss(env, work, world, photo, misses) -> None:
         finally:
             response.release_conn()
 
+    accel_pending = iter(accel_misses)
+
+    def through_nginx(attachment_id, proxy_cache: str) -> int:
+        link = front + signing.signed_url(world.tenant.id, attachment_id, "original")
+        response = http.request("GET", link, preload_content=False)
+        assert response.status == 200 and response.headers["x-proxy-cache"] == proxy_cache, response.headers
+        try:
+            return sum(len(chunk) for chunk in response.stream(1024 * 1024))
+        finally:
+            response.release_conn()
+
     try:
         direct()  # warm s3rver's file cache
-        speeds = throughputs({"boto3": direct, "media": through_media}, 50 * MB, RUNS)
-        boto, media = speeds["boto3"], speeds["media"]
+        through_nginx(photo.id, "MISS")  # the object the "again" row reads, now in nginx's cache
+        speeds = throughputs(
+            {
+                "boto3": direct,
+                "media": through_media,
+                "accel": lambda: through_nginx(next(accel_pending).id, "MISS"),
+                "again": lambda: through_nginx(photo.id, "HIT"),
+            },
+            50 * MB,
+            RUNS,
+        )
     finally:
         server.stop()
+        accel.stop()
+        nginx.terminate()
+    boto = speeds["boto3"]
     print(f"\nP4  50 MB cache miss from the S3 test server (median of {RUNS}, interleaved)")
     print(f"    boto3 get_object, streamed   {boto:7.0f} MB/s")
-    print(f"    /media/<id>/original         {media:7.0f} MB/s   {media / boto:.2f}x boto3")
+    for name, label in [
+        ("media", "/media/<id>/original"),
+        ("accel", "nginx + X-Accel-Redirect"),
+        ("again", "the same, nginx cache hit"),
+    ]:
+        print(f"    {label:<28} {speeds[name]:7.0f} MB/s   {speeds[name] / boto:.2f}x boto3")
 
 
 def main() -> None:

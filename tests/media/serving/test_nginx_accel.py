@@ -4,12 +4,10 @@ the answer carries the same headers as one chatmedia serves itself."""
 
 from __future__ import annotations
 
-import getpass
 import os
 import subprocess
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,41 +17,11 @@ from chatmedia.media.serving import app as serving
 from chatmedia.media.serving import blocking, signing
 from tests.conftest import make_world
 from tests.media import serving_client as client
-from tools.services import ROOT, find_binary, free_port, wait_for_port
+from tools.nginx import render_nginx
+from tools.services import find_binary, free_port, wait_for_port
 
-DEPLOY = ROOT / "deploy" / "nginx"
 BIG = os.urandom(2 * 1024 * 1024 + 3)
 THUMB = os.urandom(20_000)
-
-
-def _render(app_port: int, nginx_port: int, media_root: Path, work: Path) -> Path:
-    site = (DEPLOY / "chatmedia.conf").read_text()
-    site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{nginx_port};")
-    site = site.replace("alias /srv/chatmedia/var/media/;", f"alias {media_root}/;")
-    site = site.replace(
-        "/etc/nginx/snippets/chatmedia-media-headers.conf", str(DEPLOY / "chatmedia-media-headers.conf")
-    )
-    (work / "site.conf").write_text(site)
-    temp = work / "tmp"
-    temp.mkdir()
-    # Objects are written 0600: nginx's workers run as chatmedia's user (README, "Behind nginx").
-    main = f"""
-user {getpass.getuser()};
-pid {work}/nginx.pid;
-error_log {work}/error.log warn;
-daemon off;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    include /etc/nginx/mime.types;
-    client_body_temp_path {temp}; proxy_temp_path {temp}; fastcgi_temp_path {temp};
-    uwsgi_temp_path {temp}; scgi_temp_path {temp};
-    include {work}/site.conf;
-}}
-"""
-    (work / "nginx.conf").write_text(main)
-    return work / "nginx.conf"
 
 
 @pytest.fixture
@@ -70,7 +38,7 @@ def behind_nginx(storage, settings, tmp_path):
     nginx = find_binary("nginx")
     assert nginx, "nginx is installed by make test (tools/services.ensure_debian_packages)"
     media_root = storage.root if storage.name == "local" else tmp_path / "unused"
-    config = _render(app_port, nginx_port, media_root, tmp_path)
+    config = render_nginx(app_port, nginx_port, media_root, tmp_path)
     checked = subprocess.run([nginx, "-t", "-c", str(config)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
     process = subprocess.Popen([nginx, "-c", str(config)], stderr=subprocess.PIPE)
@@ -120,3 +88,32 @@ def test_nginx_moves_the_bytes(behind_nginx, storage, transactional_db, django_u
     started = time.monotonic()
     assert httpx.get(f"{behind_nginx}/_chatmedia/s3/127.0.0.1:1/{key}").status_code == 404
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("storage", ["s3"], indirect=True)  # the cache is of S3 reads; disk is read directly
+def test_nginx_keeps_its_copy_of_s3_bytes_but_chatmedia_still_decides(
+    behind_nginx, storage, transactional_db, django_user_model
+):
+    """deploy/nginx's proxy_cache: a file opened again comes from nginx's disk (keyed without the
+    presigned signature), and a file deleted for everyone is refused before that copy is read."""
+    from django.utils import timezone
+
+    from chatmedia.chat import history
+    from chatmedia.media.storage import media_storage
+
+    world = make_world("accel-cache", django_user_model)
+    attachment = client.attachment(world, BIG, category="document", mime_type="application/pdf")
+    link = behind_nginx + signing.signed_url(world.tenant.id, attachment.id, "original")
+    first = httpx.get(link)
+    assert (first.status_code, first.headers["x-proxy-cache"]) == (200, "MISS")
+    media_storage().delete(attachment.original.storage_key)  # S3 no longer has it: only nginx does
+    again = httpx.get(link)
+    assert (again.status_code, again.headers["x-proxy-cache"], again.content) == (200, "HIT", BIG)
+    assert again.headers["etag"] == first.headers["etag"]  # chatmedia's headers, not the cache's
+    part = httpx.get(link, headers={"Range": "bytes=10-19"})  # another range: its own key, from S3
+    assert part.status_code == 404 and part.json()["error"]["code"] == "missing"
+    world.tenant.deleted_media_retention_days = 30
+    world.tenant.save()
+    history.mark_deleted(attachment.message, "5511999990000@s.whatsapp.net", timezone.now())
+    gone = httpx.get(link)
+    assert gone.status_code == 410 and gone.json()["error"]["code"] == "deleted"
