@@ -195,7 +195,9 @@ def run(args) -> None:
             _drop_backlog(celery_app)
 
         # 3. concurrent 25 MB uploads
-        chat = Conversation.objects.create(tenant=tenant, remote_jid="5511977770000@s.whatsapp.net")
+        chat = Conversation.objects.create(
+            tenant=tenant, connection=tenant.connections.get(), remote_jid="5511977770000@s.whatsapp.net"
+        )
         files = [pdf_bytes(25 * MiB) for _ in range(args.uploads)]
         storage = media_storage()
         bucket, s3_client = storage.bucket, storage.client  # the S3 backend's own client

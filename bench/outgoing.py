@@ -102,7 +102,9 @@ def run(args) -> None:
         from tests.media.upload_client import UploadClient, pdf_bytes
 
         tenant, token = bench_tenant(fake)
-        chat = Conversation.objects.create(tenant=tenant, remote_jid="5511999990000@s.whatsapp.net")
+        chat = Conversation.objects.create(
+            tenant=tenant, connection=tenant.connections.get(), remote_jid="5511999990000@s.whatsapp.net"
+        )
         system = LiveSystem(env, Path(var_dir)).start()
         stack.callback(system.stop)
         if args.stack == "real":

@@ -131,6 +131,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chatmedia.request_thread.OneThreadMiddleware",  # last: the whole chain in one thread (its docstring)
 ]
 
 ROOT_URLCONF = "chatmedia.urls"
