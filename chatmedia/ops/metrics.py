@@ -107,7 +107,7 @@ class Tally:
             (counter.labels(*labels) if labels else counter).inc(n)
         for histogram, found in observed.items():
             # Histogram.observe() adds to `_sum` and to one of `_buckets` (stored per bucket, made
-            # cumulative when read): the same two writes, n at a time (tests/ops/test_metrics.py).
+            # cumulative when read): the same two writes, n at a time (tests/ops/test_metrics_tally.py).
             histogram._sum.inc(found[-1])
             for index, n in enumerate(found[:-1]):
                 if n:
